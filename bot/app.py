@@ -1,0 +1,85 @@
+"""Build the python-telegram-bot Application: handlers, jobs, error handling, rate limits."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot.context import AppContext
+from bot.i18n import t
+
+log = logging.getLogger(__name__)
+
+# Stands in for a token when the bot runs over the local transport (console, tests).
+LOCAL_TOKEN = "7000000001:LOCAL-TRANSPORT"
+
+
+def build_application(
+    ctx: AppContext,
+    request: BaseRequest | None = None,
+    *,
+    rate_limit: bool = True,
+    with_jobs: bool = True,
+    on_error: Callable[[BaseException], None] | None = None,
+) -> Application:
+    """`request` replaces the HTTP layer (the local Bot API); otherwise Telegram over HTTPS."""
+    from handlers.base import install
+
+    settings = ctx.settings
+    builder: ApplicationBuilder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token or LOCAL_TOKEN)
+        .base_url(settings.telegram_api_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    else:
+        builder = builder.request(
+            HTTPXRequest(connection_pool_size=64, connect_timeout=5, read_timeout=15)
+        ).get_updates_request(HTTPXRequest(read_timeout=30))
+    if rate_limit:
+        # 30 msg/s overall, 20/min per group; the outbox paces bulk sends itself.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=1))
+    if not with_jobs:
+        builder = builder.job_queue(None)
+    builder = builder.post_init(_post_init)
+    application = builder.build()
+    application.bot_data["ctx"] = ctx
+    application.bot_data["with_jobs"] = with_jobs
+    install(application)
+
+    async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        err = context.error
+        log.error("handler failed: %r", err, exc_info=err)
+        if on_error is not None and err is not None:
+            on_error(err)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await context.bot.send_message(
+                    update.effective_chat.id, t(ctx.settings.default_locale, "core.error")
+                )
+            except Exception:  # the chat may be gone; the error is already logged
+                log.debug("could not tell the user about an error", exc_info=True)
+
+    application.add_error_handler(error_handler)
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    from bot import jobs
+
+    if application.bot_data.get("with_jobs") and application.job_queue is not None:
+        ctx: AppContext = application.bot_data["ctx"]
+        jobs.schedule_all(application, ctx)
+
+
+def app_ctx(application: Application) -> AppContext:
+    ctx: Any = application.bot_data["ctx"]
+    return ctx

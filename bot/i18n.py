@@ -1,0 +1,55 @@
+"""Message texts live in Jinja2 templates under bot/templates/<locale>/.
+
+`t(locale, "core.not_bound", **kw)` renders the macro `not_bound` of `core.j2`;
+`t(locale, "plan_daily", **kw)` renders the whole file `plan_daily.j2`.
+A key missing in a locale falls back to zh_CN, the default language.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+FALLBACK_LOCALE = "zh_CN"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,  # messages go out with parse_mode=HTML
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["money"] = lambda v: f"{float(v):,.0f}"
+    env.filters["pct"] = lambda v: "n/a" if v is None else f"{float(v):.0f}%"
+    return env
+
+
+def _render(locale: str, key: str, kw: dict[str, Any]) -> str:
+    env = environment()
+    if "." in key:
+        file, macro = key.split(".", 1)
+        tmpl = env.get_template(f"{locale}/{file}.j2")
+        mod = tmpl.make_module(kw)
+        fn = getattr(mod, macro, None)
+        if fn is None:
+            raise TemplateNotFound(f"{locale}/{file}.j2:{macro}")
+        return str(fn(**kw)).strip()
+    return env.get_template(f"{locale}/{key}.j2").render(**kw).strip()
+
+
+def t(locale: str | None, key: str, **kw: Any) -> str:
+    locale = locale or FALLBACK_LOCALE
+    try:
+        return _render(locale, key, kw)
+    except TemplateNotFound:
+        if locale == FALLBACK_LOCALE:
+            raise
+        return _render(FALLBACK_LOCALE, key, kw)

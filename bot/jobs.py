@@ -1,0 +1,190 @@
+"""Every scheduled job, registered in one place, scheduled per branch in its own time zone.
+
+Job bodies are plain functions `run(ctx, branch, now) -> summary` that do their database work
+and put messages in the outbox; the outbox worker delivers them. Each (job, branch, local date)
+run is claimed in `job_runs` first, so a restart, a catch-up after downtime or a second bot
+process never runs the same day's job twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.context import AppContext
+from coaching.calendar import BranchInfo, all_branches
+from db.models import JobRun
+
+log = logging.getLogger(__name__)
+
+JobFn = Callable[[AppContext, BranchInfo, datetime], str]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    description: str
+    # Cron fields (APScheduler CronTrigger kwargs) for a branch, in the branch's time zone.
+    cron: Callable[[BranchInfo], dict[str, Any]]
+    # "module:function" — imported lazily so this registry has no import cycles.
+    target: str
+    # How late a missed run may still be made up (on start-up or after a busy loop).
+    grace: timedelta = timedelta(hours=2)
+
+    def fn(self) -> JobFn:
+        mod, func = self.target.split(":")
+        return getattr(importlib.import_module(mod), func)
+
+    def trigger(self, branch: BranchInfo) -> CronTrigger:
+        return CronTrigger(timezone=branch.tz, **self.cron(branch))
+
+
+# The registry. Each feature adds its jobs here.
+JOBS: list[JobSpec] = [
+    JobSpec(
+        name="heartbeat",
+        description="Daily self-check: counts active bindings and pending outbox rows",
+        cron=lambda b: {"hour": 7, "minute": 0},
+        target="bot.housekeeping:heartbeat",
+    ),
+]
+
+OUTBOX_INTERVAL_S = 2.0
+
+
+def get_job(name: str) -> JobSpec:
+    for spec in JOBS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
+
+
+def next_runs(ctx: AppContext, now: datetime) -> list[tuple[JobSpec, BranchInfo, datetime | None]]:
+    branches = ctx.call(all_branches)
+    out = []
+    for spec in JOBS:
+        for b in branches:
+            out.append((spec, b, spec.trigger(b).get_next_fire_time(None, now)))
+    return out
+
+
+def claim(s: Session, job: str, branch: BranchInfo, fire_local: datetime, now: datetime) -> bool:
+    """Claim one run; False when this (job, branch, local date) already ran."""
+    key = f"{job}:{branch.code}:{fire_local.date().isoformat()}"
+    try:
+        with s.begin_nested():
+            s.add(
+                JobRun(
+                    run_key=key,
+                    job=job,
+                    branch_id=branch.id,
+                    local_date=fire_local.date(),
+                    started_at=now,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _finish(
+    s: Session, job: str, branch: BranchInfo, fire_local: datetime, now: datetime, result: str
+) -> None:
+    key = f"{job}:{branch.code}:{fire_local.date().isoformat()}"
+    row = s.execute(select(JobRun).where(JobRun.run_key == key)).scalar_one_or_none()
+    if row is not None:
+        row.finished_at = now
+        row.result = result[:500]
+
+
+def run_job(
+    ctx: AppContext,
+    spec: JobSpec,
+    branch: BranchInfo,
+    *,
+    force: bool = False,
+    fire_time: datetime | None = None,
+) -> str | None:
+    """Run a job for one branch now. Returns its summary, or None if already run today."""
+    now = ctx.clock.now()
+    fire_local = branch.local(fire_time or now)
+    if not force and not ctx.call(claim, spec.name, branch, fire_local, now):
+        log.info("job %s for %s already ran on %s", spec.name, branch.code, fire_local.date())
+        return None
+    result = spec.fn()(ctx, branch, now)
+    if not force:
+        ctx.call(_finish, spec.name, branch, fire_local, ctx.clock.now(), result)
+    log.info("job %s for %s: %s", spec.name, branch.code, result)
+    return result
+
+
+def missed_runs(ctx: AppContext, now: datetime) -> list[tuple[JobSpec, BranchInfo, datetime]]:
+    """Runs whose time passed within their grace window (the bot was down then)."""
+    out = []
+    for spec in JOBS:
+        for b in ctx.call(all_branches):
+            trig = spec.trigger(b)
+            start = now - spec.grace
+            fire = trig.get_next_fire_time(None, start)
+            last = None
+            while fire is not None and fire <= now:
+                last = fire
+                fire = trig.get_next_fire_time(last, last + timedelta(seconds=1))
+            if last is not None:
+                out.append((spec, b, last))
+    return out
+
+
+def schedule_all(application: Any, ctx: AppContext) -> None:
+    """Register every (job, branch) with PTB's JobQueue, plus the outbox worker."""
+    from bot import outbox
+
+    jq = application.job_queue
+    for spec in JOBS:
+        for b in ctx.call(all_branches):
+
+            async def callback(_context: Any, spec: JobSpec = spec, b: BranchInfo = b) -> None:
+                await asyncio.to_thread(run_job, ctx, spec, b)
+                await outbox.deliver_due(application.bot, ctx)
+
+            jq.run_custom(
+                callback,
+                job_kwargs={
+                    "trigger": spec.trigger(b),
+                    "id": f"{spec.name}:{b.code}",
+                    "replace_existing": True,
+                    "misfire_grace_time": int(spec.grace.total_seconds()),
+                    "coalesce": True,
+                },
+                name=f"{spec.name}:{b.code}",
+            )
+
+    async def deliver(_context: Any) -> None:
+        await outbox.deliver_due(application.bot, ctx)
+
+    jq.run_repeating(
+        deliver,
+        interval=OUTBOX_INTERVAL_S,
+        first=1.0,
+        name="outbox",
+        job_kwargs={"id": "outbox", "replace_existing": True, "max_instances": 1, "coalesce": True},
+    )
+
+    async def catch_up(_context: Any) -> None:
+        for spec, b, fire in missed_runs(ctx, ctx.clock.now()):
+            await asyncio.to_thread(run_job, ctx, spec, b, fire_time=fire)
+        await outbox.deliver_due(application.bot, ctx)
+
+    jq.run_once(
+        catch_up, when=0.5, name="catch-up", job_kwargs={"id": "catch-up", "replace_existing": True}
+    )

@@ -1,0 +1,90 @@
+"""Drive the real Application over the local Bot API: the console chat and the test harness.
+
+Updates go through `Application.process_update` exactly as from Telegram; since slow handlers
+run non-blocking, `send`/`tap` wait until every task they started has finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.context import AppContext
+from bot.localapi import LocalBotApi, SentMessage, UpdateFactory, buttons
+
+
+class LocalChat:
+    def __init__(
+        self,
+        ctx: AppContext,
+        api: LocalBotApi | None = None,
+        *,
+        with_jobs: bool = False,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.api = api or LocalBotApi()
+        self.updates = UpdateFactory()
+        self.app: Application = build_application(
+            ctx, self.api, rate_limit=False, with_jobs=with_jobs, on_error=on_error
+        )
+
+    async def __aenter__(self) -> LocalChat:
+        await self.app.initialize()
+        await self.app.start()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.settle()
+        await self.app.stop()
+        await self.app.shutdown()
+
+    async def settle(self, timeout: float = 30.0) -> None:
+        """Wait for the non-blocking handler tasks PTB started for our updates."""
+        tasks: set[asyncio.Task] = self.app._Application__create_task_tasks  # type: ignore[attr-defined]
+        deadline = asyncio.get_running_loop().time() + timeout
+        while tasks:
+            pending = [t for t in tasks if not t.done()]
+            if not pending:
+                break
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError("handlers still running after settle timeout")
+            await asyncio.wait(pending, timeout=remaining)
+
+    async def feed(self, raw: dict[str, Any]) -> None:
+        await self.app.process_update(Update.de_json(raw, self.app.bot))
+        await self.settle()
+
+    async def send(
+        self,
+        user_id: int,
+        text: str,
+        chat_id: int | None = None,
+        reply_to: SentMessage | None = None,
+    ) -> list[SentMessage]:
+        """A message from `user_id`; returns what the bot sent to that chat meanwhile."""
+        target = user_id if chat_id is None else chat_id
+        before = {m.message_id for m in self.api.sent(target)}
+        await self.feed(self.updates.message(user_id, text, chat_id, reply_to))
+        return [m for m in self.api.sent(target) if m.message_id not in before]
+
+    async def tap(self, user_id: int, msg: SentMessage, label_or_index: str | int) -> None:
+        """Press an inline button of `msg`, by its label or 1-based index."""
+        btns = buttons(msg)
+        if isinstance(label_or_index, int):
+            data = btns[label_or_index - 1][1]
+        else:
+            matches = [d for label, d in btns if label == label_or_index]
+            if not matches:
+                raise AssertionError(f"no button {label_or_index!r} in {btns}")
+            data = matches[0]
+        await self.feed(self.updates.callback(user_id, msg, data))
+
+    async def answer_poll(self, user_id: int, poll_id: str, option_ids: list[int]) -> None:
+        await self.feed(self.updates.poll_answer(user_id, poll_id, option_ids))

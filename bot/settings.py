@@ -1,0 +1,108 @@
+"""Runtime configuration from the environment and an optional `.env` file.
+
+Every setting is documented in README.md ("Configuration reference"); keep the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_LOCALES = ("zh_CN", "en")
+
+
+class SettingsError(RuntimeError):
+    """A bad setting; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field("sqlite:///coachbot.db", alias="DATABASE_URL")
+
+    telegram_bot_token: str | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(
+        "https://api.telegram.org/bot", alias="TELEGRAM_API_BASE_URL"
+    )
+    webhook_url: str | None = Field(None, alias="COACHBOT_WEBHOOK_URL")
+    webhook_secret: str | None = Field(None, alias="COACHBOT_WEBHOOK_SECRET")
+    listen_host: str = Field("127.0.0.1", alias="COACHBOT_LISTEN_HOST")
+    listen_port: int = Field(8080, alias="COACHBOT_LISTEN_PORT", ge=1, le=65535)
+
+    openai_api_key: str | None = Field(None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(None, alias="OPENAI_BASE_URL")
+    llm_model: str = Field("gpt-4o-mini", alias="COACHBOT_LLM_MODEL")
+    llm_timeout_s: float = Field(45.0, alias="COACHBOT_LLM_TIMEOUT", gt=0)
+    llm_max_tokens: int = Field(600, alias="COACHBOT_LLM_MAX_TOKENS", gt=0)
+    llm_temperature: float = Field(0.7, alias="COACHBOT_LLM_TEMPERATURE", ge=0, le=2)
+
+    default_locale: str = Field("zh_CN", alias="COACHBOT_DEFAULT_LOCALE")
+    default_timezone: str = Field("Asia/Shanghai", alias="COACHBOT_DEFAULT_TIMEZONE")
+
+    invite_ttl_hours: int = Field(72, alias="COACHBOT_INVITE_TTL_HOURS", gt=0)
+    bot_username: str = Field("CoachBot", alias="COACHBOT_BOT_USERNAME")
+    # Key for the HMAC that replaces debtor identifiers before storage. Must be set in
+    # production; the default only suits the demo and tests.
+    pii_hmac_key: str = Field("coachbot-demo-key-change-me", alias="COACHBOT_PII_KEY", min_length=8)
+    output_dir: str = Field("coachbot-out", alias="COACHBOT_OUTPUT_DIR")
+    log_level: str = Field("INFO", alias="COACHBOT_LOG_LEVEL")
+
+    @field_validator("default_locale")
+    @classmethod
+    def _locale(cls, v: str) -> str:
+        if v not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return v
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown IANA time zone") from exc
+        return v
+
+    @field_validator("database_url")
+    @classmethod
+    def _db(cls, v: str) -> str:
+        if not v.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:// or postgresql+psycopg:// URL")
+        if v.startswith("postgresql://") or v.startswith("postgres://"):
+            # psycopg 3 is the driver we ship; plain URLs would ask for psycopg2.
+            v = "postgresql+psycopg://" + v.split("://", 1)[1]
+        return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        v = v.upper()
+        if v not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return v
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.openai_base_url or self.openai_api_key)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation errors into one line that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        info = Settings.model_fields.get(field)
+        alias = info.alias if info and info.alias else field
+        raise SettingsError(f"Invalid setting {alias}: {err['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,268 @@
+"""Who is talking to the bot: employees, their roles, Telegram bindings, invites, group chats."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from db.models import (
+    AuditLog,
+    Branch,
+    Employee,
+    GroupChat,
+    InviteCode,
+    TelegramBinding,
+)
+from db.models.org import EmployeeStatus
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A bound employee as handlers see them: plain values, safe outside a session."""
+
+    employee_id: int
+    employee_no: str
+    name: str
+    roles: frozenset[str]
+    locale: str
+    branch_id: int
+    branch_code: str
+    timezone: str
+    team_id: int | None
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def caller_from(emp: Employee) -> Caller:
+    return Caller(
+        employee_id=emp.id,
+        employee_no=emp.employee_no,
+        name=emp.name,
+        roles=emp.roles,
+        locale=emp.effective_locale,
+        branch_id=emp.branch_id,
+        branch_code=emp.branch.code,
+        timezone=emp.branch.timezone,
+        team_id=emp.team_id,
+    )
+
+
+def has_access(emp: Employee, today: date) -> bool:
+    """Left employees lose access the day after their last day (or at once if no date)."""
+    if emp.status != EmployeeStatus.LEFT:
+        return True
+    return emp.left_on is not None and today <= emp.left_on
+
+
+def identify(s: Session, telegram_user_id: int, now: datetime) -> Caller | None:
+    row = s.execute(
+        select(Employee)
+        .join(TelegramBinding, TelegramBinding.employee_id == Employee.id)
+        .where(TelegramBinding.telegram_user_id == telegram_user_id)
+    ).scalar_one_or_none()
+    if row is None or not has_access(row, now.astimezone(ZoneInfo(row.branch.timezone)).date()):
+        return None
+    return caller_from(row)
+
+
+def employee_by_no(s: Session, employee_no: str) -> Employee | None:
+    return s.execute(
+        select(Employee).where(Employee.employee_no == employee_no.strip())
+    ).scalar_one_or_none()
+
+
+# --- invites -------------------------------------------------------------------------------
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Invite:
+    code: str
+    employee_no: str
+    name: str
+    expires_at: datetime
+
+    def link(self, bot_username: str) -> str:
+        return f"https://t.me/{bot_username}?start={self.code}"
+
+
+class InviteError(StrEnum):
+    UNKNOWN_EMPLOYEE = "unknown_employee"
+    EMPLOYEE_LEFT = "employee_left"
+
+
+def create_invite(
+    s: Session, employee_no: str, now: datetime, ttl_hours: int, created_by_id: int | None
+) -> Invite | InviteError:
+    emp = employee_by_no(s, employee_no)
+    if emp is None:
+        return InviteError.UNKNOWN_EMPLOYEE
+    if emp.status == EmployeeStatus.LEFT:
+        return InviteError.EMPLOYEE_LEFT
+    # 10 characters from an unambiguous alphabet: ~50 bits, typeable from a printout.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    code = "".join(secrets.choice(alphabet) for _ in range(10))
+    expires = now + timedelta(hours=ttl_hours)
+    s.add(
+        InviteCode(
+            employee_id=emp.id,
+            code_hash=_hash_code(code),
+            created_by_id=created_by_id,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    return Invite(code=code, employee_no=emp.employee_no, name=emp.name, expires_at=expires)
+
+
+class RedeemResult(StrEnum):
+    BOUND = "bound"
+    INVALID = "invalid"
+    EXPIRED = "expired"
+    USED = "used"
+    LEFT = "left"
+
+
+def redeem_invite(
+    s: Session, code: str, telegram_user_id: int, chat_id: int, now: datetime
+) -> tuple[RedeemResult, Caller | None]:
+    inv = s.execute(
+        select(InviteCode).where(InviteCode.code_hash == _hash_code(code))
+    ).scalar_one_or_none()
+    if inv is None:
+        return RedeemResult.INVALID, None
+    if inv.used_at is not None:
+        return RedeemResult.USED, None
+    if inv.expires_at <= now:
+        return RedeemResult.EXPIRED, None
+    emp = inv.employee
+    if emp.status == EmployeeStatus.LEFT:
+        return RedeemResult.LEFT, None
+    inv.used_at = now
+    bind(s, emp, telegram_user_id, chat_id, now)
+    return RedeemResult.BOUND, caller_from(emp)
+
+
+def bind(s: Session, emp: Employee, telegram_user_id: int, chat_id: int, now: datetime) -> None:
+    """Bind a Telegram account; replaces the employee's old account and the account's old owner."""
+    s.execute(
+        delete(TelegramBinding).where(
+            (TelegramBinding.employee_id == emp.id)
+            | (TelegramBinding.telegram_user_id == telegram_user_id)
+        )
+    )
+    s.flush()
+    s.add(
+        TelegramBinding(
+            employee_id=emp.id,
+            telegram_user_id=telegram_user_id,
+            chat_id=chat_id,
+            bound_at=now,
+            active=True,
+        )
+    )
+    s.flush()
+    s.expire(emp, ["binding"])
+
+
+def set_locale(s: Session, employee_id: int, locale: str) -> None:
+    emp = s.get(Employee, employee_id)
+    if emp is not None:
+        emp.locale = locale
+
+
+def mark_left(s: Session, employee_no: str, last_day: date) -> Employee | None:
+    emp = employee_by_no(s, employee_no)
+    if emp is None:
+        return None
+    emp.status = EmployeeStatus.LEFT
+    emp.left_on = last_day
+    return emp
+
+
+# --- group chats -----------------------------------------------------------------------------
+
+
+def register_group(
+    s: Session,
+    chat_id: int,
+    purpose: str,
+    title: str,
+    branch_code: str | None,
+    by_id: int | None,
+    now: datetime,
+) -> GroupChat | None:
+    """Register (or re-point) a group chat; returns None when the branch code is unknown."""
+    branch_id = None
+    if branch_code:
+        branch = s.execute(select(Branch).where(Branch.code == branch_code)).scalar_one_or_none()
+        if branch is None:
+            return None
+        branch_id = branch.id
+    row = s.execute(
+        select(GroupChat).where(GroupChat.chat_id == chat_id, GroupChat.purpose == purpose)
+    ).scalar_one_or_none()
+    if row is None:
+        row = GroupChat(chat_id=chat_id, purpose=purpose, registered_at=now)
+        s.add(row)
+    row.branch_id = branch_id
+    row.title = title[:200]
+    row.registered_by_id = by_id
+    row.registered_at = now
+    s.flush()
+    return row
+
+
+def group_purposes(s: Session, chat_id: int) -> dict[str, int | None]:
+    """Purposes a chat is registered for, mapped to the branch id it serves (None = all)."""
+    rows = s.execute(
+        select(GroupChat.purpose, GroupChat.branch_id).where(GroupChat.chat_id == chat_id)
+    ).all()
+    return {p: b for p, b in rows}
+
+
+def group_chats_for(s: Session, purpose: str, branch_id: int | None) -> list[int]:
+    """Chats of a purpose that serve a branch: those for that branch, else the all-branch ones."""
+    rows = s.execute(
+        select(GroupChat.chat_id, GroupChat.branch_id).where(GroupChat.purpose == purpose)
+    ).all()
+    own = [c for c, b in rows if b is not None and b == branch_id]
+    return own or [c for c, b in rows if b is None]
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+
+def audit(
+    s: Session,
+    now: datetime,
+    action: str,
+    outcome: str,
+    *,
+    employee_id: int | None = None,
+    telegram_user_id: int | None = None,
+    chat_id: int | None = None,
+    detail: str = "",
+) -> None:
+    s.add(
+        AuditLog(
+            at=now,
+            employee_id=employee_id,
+            telegram_user_id=telegram_user_id,
+            chat_id=chat_id,
+            action=action[:64],
+            outcome=outcome,
+            detail=detail[:500],
+        )
+    )

@@ -1,0 +1,40 @@
+"""All models, imported here so `Base.metadata` is complete for Alembic and create_all."""
+
+from db.base import Base
+from db.models.ops import ApiToken, AuditLog, JobRun, Outbox
+from db.models.org import (
+    Branch,
+    Employee,
+    EmployeeRole,
+    GroupChat,
+    Holiday,
+    InviteCode,
+    Role,
+    Team,
+    TelegramBinding,
+)
+from db.models.work import Call, Case, Complaint, Leave, PromiseToPay, QaFinding, Repayment
+
+__all__ = [
+    "ApiToken",
+    "AuditLog",
+    "Base",
+    "Branch",
+    "Call",
+    "Case",
+    "Complaint",
+    "Employee",
+    "EmployeeRole",
+    "GroupChat",
+    "Holiday",
+    "InviteCode",
+    "JobRun",
+    "Leave",
+    "Outbox",
+    "PromiseToPay",
+    "QaFinding",
+    "Repayment",
+    "Role",
+    "Team",
+    "TelegramBinding",
+]

@@ -1,0 +1,97 @@
+"""Shared fixtures. Database tests run on SQLite always and on PostgreSQL when
+COACHBOT_TEST_DATABASE_URL is set (CI sets it); otherwise the PostgreSQL runs are skipped
+with a visible reason."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.context import AppContext
+from bot.localapi import LocalBotApi
+from bot.localchat import LocalChat
+from bot.settings import load_settings
+from coaching.clock import FrozenClock
+from db.models import Base
+from db.session import Database
+
+PG_URL = os.environ.get("COACHBOT_TEST_DATABASE_URL")
+# Monday 2026-03-02 09:00 in Shanghai.
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+_pg_db: Database | None = None
+
+
+def _postgres() -> Database:
+    global _pg_db
+    if _pg_db is None:
+        assert PG_URL
+        url = load_settings(DATABASE_URL=PG_URL).database_url
+        _pg_db = Database(url)
+        with _pg_db.engine.begin() as conn:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        _pg_db.create_all()
+    return _pg_db
+
+
+def _truncate(db: Database) -> None:
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip("PostgreSQL run skipped: COACHBOT_TEST_DATABASE_URL is not set")
+        db = _postgres()
+        _truncate(db)
+        yield db
+        return
+    db = Database(f"sqlite:///{tmp_path / 'test.db'}")
+    db.create_all()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(T0)
+
+
+@pytest.fixture
+def ctx(database: Database, clock: FrozenClock, tmp_path: Path) -> AppContext:
+    settings = load_settings(
+        _env_file=None,
+        DATABASE_URL=database.url,
+        COACHBOT_OUTPUT_DIR=str(tmp_path / "out"),
+        TELEGRAM_BOT_TOKEN=None,
+        OPENAI_API_KEY=None,
+        OPENAI_BASE_URL=None,
+    )
+    return AppContext(settings=settings, db=database, clock=clock)
+
+
+@dataclass
+class Harness:
+    chat: LocalChat
+    api: LocalBotApi
+    errors: list[BaseException]
+
+
+@pytest.fixture
+async def harness(ctx: AppContext) -> AsyncIterator[Harness]:
+    errors: list[BaseException] = []
+    api = LocalBotApi()
+    async with LocalChat(ctx, api, on_error=errors.append) as chat:
+        yield Harness(chat, api, errors)
+    # A handler that raised is a failed test, even if its reply looked fine.
+    assert not errors, f"handlers raised: {errors!r}"
