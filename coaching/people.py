@@ -70,6 +70,12 @@ def identify(s: Session, telegram_user_id: int, now: datetime) -> Caller | None:
     ).scalar_one_or_none()
     if row is None or not has_access(row, now.astimezone(ZoneInfo(row.branch.timezone)).date()):
         return None
+    binding = row.binding
+    # Last interaction feeds the disengagement signal; a minute's precision is plenty.
+    if binding is not None and (
+        binding.last_seen_at is None or now - binding.last_seen_at > timedelta(minutes=1)
+    ):
+        binding.last_seen_at = now
     return caller_from(row)
 
 

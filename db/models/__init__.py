@@ -13,10 +13,12 @@ from db.models.org import (
     Team,
     TelegramBinding,
 )
+from db.models.results import AssessmentResult, ScoreSnapshot
 from db.models.work import Call, Case, Complaint, Leave, PromiseToPay, QaFinding, Repayment
 
 __all__ = [
     "ApiToken",
+    "AssessmentResult",
     "AuditLog",
     "Base",
     "Branch",
@@ -35,6 +37,7 @@ __all__ = [
     "QaFinding",
     "Repayment",
     "Role",
+    "ScoreSnapshot",
     "Team",
     "TelegramBinding",
 ]
