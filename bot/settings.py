@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("zh_CN", "en")
@@ -86,6 +86,14 @@ class Settings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return v
 
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("COACHBOT_WEBHOOK_SECRET must be set when COACHBOT_WEBHOOK_URL is set")
+        if self.webhook_url and not self.webhook_url.startswith("https://"):
+            raise ValueError("COACHBOT_WEBHOOK_URL must be an https:// URL (Telegram requires it)")
+        return self
+
     @property
     def llm_configured(self) -> bool:
         return bool(self.openai_base_url or self.openai_api_key)
@@ -97,7 +105,11 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = str(err["loc"][0]) if err["loc"] else "?"
+        if not err["loc"]:  # a cross-field rule; its message names the variables
+            raise SettingsError(
+                f"Invalid settings: {err['msg'].removeprefix('Value error, ')}"
+            ) from None
+        field = str(err["loc"][0])
         info = Settings.model_fields.get(field)
         alias = info.alias if info and info.alias else field
         raise SettingsError(f"Invalid setting {alias}: {err['msg']}") from None

@@ -1,0 +1,98 @@
+"""A small Bot API server over real HTTP: getMe, getUpdates (long polling), sendMessage,
+setWebhook/deleteWebhook. Tests queue updates and read what the bot sent."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+BOT = {"id": 7000000002, "is_bot": True, "first_name": "CoachBot", "username": "CoachBotTest"}
+
+
+class TelegramDouble:
+    def __init__(self) -> None:
+        self.updates: list[dict[str, Any]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.lock = threading.Lock()
+        self._next_update = 1
+        self._msg = 0
+        self.app = Starlette(
+            routes=[Route("/bot{token}/{method}", self.handle, methods=["GET", "POST"])]
+        )
+
+    def queue_text(self, user_id: int, text: str) -> None:
+        with self.lock:
+            msg = {
+                "message_id": 1000 + self._next_update,
+                "date": int(time.time()),
+                "chat": {"id": user_id, "type": "private", "first_name": "u"},
+                "from": {"id": user_id, "is_bot": False, "first_name": "u"},
+                "text": text,
+            }
+            if text.startswith("/"):
+                msg["entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+                ]
+            self.updates.append({"update_id": self._next_update, "message": msg})
+            self._next_update += 1
+
+    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
+        with self.lock:
+            return [p for m, p in self.calls if m == method]
+
+    async def _params(self, request: Request) -> dict[str, Any]:
+        ctype = request.headers.get("content-type", "")
+        if "json" in ctype:
+            return dict(await request.json())
+        form = await request.form()
+        out: dict[str, Any] = {}
+        for k, v in form.items():
+            try:
+                out[k] = json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v
+            except ValueError:
+                out[k] = v
+        return out
+
+    async def handle(self, request: Request) -> JSONResponse:
+        method = request.path_params["method"]
+        params = await self._params(request)
+        with self.lock:
+            self.calls.append((method, params))
+        if method == "getMe":
+            return JSONResponse({"ok": True, "result": BOT})
+        if method == "getUpdates":
+            offset = int(params.get("offset") or 0)
+            timeout = min(float(params.get("timeout") or 0), 1.0)
+            deadline = time.monotonic() + timeout
+            while True:
+                with self.lock:
+                    ready = [u for u in self.updates if u["update_id"] >= offset]
+                if ready or time.monotonic() >= deadline:
+                    return JSONResponse({"ok": True, "result": ready})
+                await asyncio.sleep(0.05)
+        if method in ("sendMessage", "editMessageText"):
+            with self.lock:
+                self._msg += 1
+                mid = self._msg
+            chat_id = int(params["chat_id"])
+            return JSONResponse(
+                {
+                    "ok": True,
+                    "result": {
+                        "message_id": mid,
+                        "date": int(time.time()),
+                        "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                        "from": BOT,
+                        "text": params.get("text", ""),
+                    },
+                }
+            )
+        return JSONResponse({"ok": True, "result": True})
