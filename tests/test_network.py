@@ -62,7 +62,7 @@ def start(url: str, base: str, tmp_path: Path, **extra: str) -> tuple[subprocess
         **extra,
     )
     proc = subprocess.Popen(
-        coachbot() + ["run"],
+        [*coachbot(), "run"],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -150,7 +150,7 @@ def _up(port: int) -> bool:
 def test_bad_setting_stops_startup_with_one_line(tmp_path):
     env = dict(os.environ, COACHBOT_DEFAULT_TIMEZONE="Mars/Olympus", DATABASE_URL="sqlite://")
     res = subprocess.run(
-        coachbot() + ["jobs", "list"],
+        [*coachbot(), "jobs", "list"],
         env=env,
         cwd=tmp_path,
         capture_output=True,
