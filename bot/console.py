@@ -106,8 +106,10 @@ class Printer:
         print(flush=True)
 
     def _save(self, msg: SentMessage) -> str:
-        # The local API keeps only the size of uploads; handlers also save charts to disk.
-        return f"(chart saved under {self.out_dir}/)"
+        photo = msg.extra.get("photo")
+        if isinstance(photo, dict) and photo.get("file"):
+            return str(photo["file"])
+        return f"(file under {self.out_dir}/)"
 
 
 async def run_console(
@@ -117,7 +119,7 @@ async def run_console(
     purpose: str | None = None,
 ) -> None:
     uid, chat_id, label = _resolve(ctx, employee_no, telegram_id, purpose)
-    api = LocalBotApi()
+    api = LocalBotApi(files_dir=ctx.output_dir / "console")
     printer = Printer({chat_id, uid}, ctx.output_dir)
     api.listeners.append(printer)
     last_poll: SentMessage | None = None

@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from telegram.error import TimedOut
@@ -71,7 +72,10 @@ def _chat(chat_id: int) -> dict[str, Any]:
 
 
 class LocalBotApi(BaseRequest):
-    def __init__(self, latency_s: float = 0.0) -> None:
+    def __init__(self, latency_s: float = 0.0, files_dir: Path | None = None) -> None:
+        # Uploaded files (charts) are written here so a person can open them.
+        self.files_dir = files_dir
+        self._files = itertools.count(1)
         self.calls: list[ApiCall] = []
         self.messages: dict[tuple[int, int], SentMessage] = {}
         self.faults: list[Fault] = []
@@ -110,7 +114,8 @@ class LocalBotApi(BaseRequest):
                 if name not in params or (
                     isinstance(params[name], str) and "attach://" in params[name]
                 ):
-                    params[name] = {"file_bytes": len(value[1]) if isinstance(value, tuple) else 0}
+                    data = value[1] if isinstance(value, tuple) else b""
+                    params[name] = {"file_bytes": len(data), "file": self._keep(value)}
         self.calls.append(ApiCall(api_method, params, time.monotonic()))
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
@@ -130,6 +135,15 @@ class LocalBotApi(BaseRequest):
         handler = getattr(self, f"_m_{api_method}", None)
         result = handler(params) if handler else True
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _keep(self, value: Any) -> str | None:
+        if self.files_dir is None or not isinstance(value, tuple) or len(value) < 2:
+            return None
+        name = Path(str(value[0] or "upload")).name
+        path = self.files_dir / f"{next(self._files):04d}-{name}"
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(value[1])
+        return str(path)
 
     # --- helpers for tests and the console --------------------------------------------------
 

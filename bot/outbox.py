@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -223,11 +224,10 @@ async def _deliver_one(bot: Bot, ctx: AppContext, row: Claimed, pacer: Pacer) ->
     try:
         message_id = await _send(bot, row)
     except RetryAfter as exc:
-        wait = (
-            exc.retry_after
-            if isinstance(exc.retry_after, int | float)
-            else exc.retry_after.total_seconds()
-        )
+        with warnings.catch_warnings():  # PTB 22 warns that the type becomes timedelta later
+            warnings.simplefilter("ignore")
+            raw = exc.retry_after
+        wait = raw.total_seconds() if isinstance(raw, timedelta) else float(raw)
         pacer.pause(float(wait))
         await ctx.run(
             _mark,

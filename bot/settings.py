@@ -5,6 +5,7 @@ Every setting is documented in README.md ("Configuration reference"); keep the t
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -84,6 +85,14 @@ class Settings(BaseSettings):
         v = v.upper()
         if v not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return v
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, v: str | None) -> str | None:
+        # Telegram's rule for secret_token: 1–256 characters of A-Z, a-z, 0-9, _ and -.
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", v):
+            raise ValueError("use 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return v
 
     @model_validator(mode="after")
