@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -93,4 +94,4 @@ async def test_uploaded_photos_are_kept_as_files(ctx, tmp_path) -> None:
     [msg] = api.sent(42)
     assert msg.kind == "photo" and msg.text == "趋势"
     path = msg.extra["photo"]["file"]
-    assert path.endswith("trend.png") and open(path, "rb").read() == png
+    assert path.endswith("trend.png") and Path(path).read_bytes() == png
