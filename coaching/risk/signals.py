@@ -448,7 +448,8 @@ def disengaged(q: Query) -> SignalOutput:
         d += timedelta(days=1)
     for emp, at in seen.items():
         last_local = at.astimezone(q.tz).date()
-        idle = sum(1 for d in workdays if d > last_local)
+        # Full working days without contact; today is still under way.
+        idle = sum(1 for d in workdays if last_local < d < q.as_of)
         if idle >= n:
             out.hits[emp] = Hit(_clip(0.5 + 0.5 * (idle - n) / n), "disengaged", {"days": idle})
     return out
