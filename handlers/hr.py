@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from telegram import InlineKeyboardMarkup
+
 from coaching.risk import alerts, attrition, exits
 from coaching.risk.exits import ExitError
 from coaching.risk.jobs import config
@@ -78,8 +80,8 @@ async def risk_button(req: Request) -> None:
         await req.query.answer(req.t(f"hr.{result.error}")[:190], show_alert=True)
         req._answered = True  # type: ignore[attr-defined]
         return
-    markup = req.query.message.reply_markup if req.query and req.query.message else None
-    await req.edit(result.text, markup)  # type: ignore[arg-type]
+    markup = InlineKeyboardMarkup.de_json(result.markup, req.context.bot) if result.markup else None
+    await req.edit(result.text, markup)
 
 
 # --- exit workflow -------------------------------------------------------------------------

@@ -196,6 +196,7 @@ class ActionResult:
     ok: bool
     error: str = ""  # template key suffix when refused
     text: str = ""
+    markup: dict[str, Any] | None = None
 
 
 def record_action(
@@ -284,7 +285,9 @@ def record_action(
         for h in history
         if h.at >= (st.alerted_at or h.at)
     ]
-    return ActionResult(True, text=t(locale, "hr.alert_done", body=body, done=done))
+    return ActionResult(
+        True, text=t(locale, "hr.alert_done", body=body, done=done), markup=keyboard(locale, emp.id)
+    )
 
 
 def current_views(
