@@ -244,3 +244,12 @@ async def test_no_hr_chat_keeps_people_for_later(ctx, harness: Harness) -> None:
         f.hr_chat(s, SH_CHAT, sh, ctx.clock.now())
     await job(ctx, harness, "hr_risk_weekly", "SH")
     assert any("C0001" in m.text for m in harness.api.sent(SH_CHAT))
+
+
+async def test_english_for_an_english_speaking_hr(ctx, harness: Harness) -> None:
+    ids = seed(ctx)
+    ctx.extras["risk_config"] = only(tenure=30)
+    with ctx.db.session() as s:
+        s.get(Employee, ids["h1"]).locale = "en"
+    [reply] = await harness.chat.send(HR_SH, "/risk")
+    assert "Attrition risk" in reply.text and "new hire, day 7" in reply.text
