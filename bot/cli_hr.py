@@ -165,13 +165,16 @@ def attrition(
 ) -> None:
     """Attrition rate (leavers / average headcount): monthly, quarterly, by team and tenure
     band, and exit reasons by category, with a PNG chart."""
+    from zoneinfo import ZoneInfo
+
     from bot.cli import out
     from coaching.risk.attrition import chart as draw
     from coaching.risk.attrition import report
 
     ctx = _ctx()
     bs = _branches(ctx, branch)
-    today = ctx.clock.now().date()
+    tz = ZoneInfo(bs[0].timezone if branch else ctx.settings.default_timezone)
+    today = ctx.clock.now().astimezone(tz).date()
     ids = {b.id for b in bs} if branch else None
     rep = ctx.call(report, today, ids, n_months=months, scope=branch or "all")
 

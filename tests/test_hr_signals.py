@@ -55,6 +55,20 @@ def test_score_falling_from_snapshots_and_fallback(ctx) -> None:
                 computed_at=at(TODAY),
             )
         )
+        # A vetoed month (score voided by a major violation) is not a fall in performance.
+        vetoed = f.employee(s, "C6", b, hire_date=OLD)
+        for m, total in zip(months, [90, 85, 0], strict=True):
+            s.add(
+                ScoreSnapshot(
+                    employee_id=vetoed.id,
+                    month=m,
+                    profile="A",
+                    total=total,
+                    vetoed=total == 0,
+                    components={},
+                    computed_at=at(TODAY),
+                )
+            )
         # No snapshots for C5: repaid amount per 30 days 1000 → 800 → 500 (falls twice).
         for back, amount in [(100, 1000), (70, 1000), (40, 800), (10, 500)]:
             pay(s, raw, TODAY - timedelta(days=back), amount)

@@ -76,7 +76,10 @@ def population(
         )
     )
     if historical:
-        q = q.where((Employee.left_on.is_(None)) | (Employee.left_on > as_of))
+        q = q.where(
+            ((Employee.left_on.is_(None)) & (Employee.status != EmployeeStatus.LEFT))
+            | (Employee.left_on > as_of)
+        )
     else:
         q = q.where(Employee.status != EmployeeStatus.LEFT)
     return {

@@ -137,6 +137,8 @@ def score_falling(q: Query) -> SignalOutput:
             ScoreSnapshot.month >= starts[0],
             ScoreSnapshot.month < first_incomplete,
             ScoreSnapshot.total.is_not(None),
+            # A vetoed month is a compliance event (complaints_spike sees it), not a trend.
+            ScoreSnapshot.vetoed.is_(False),
         )
     ).all()
     series: dict[int, dict[date, float]] = defaultdict(dict)
