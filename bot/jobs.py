@@ -57,6 +57,18 @@ JOBS: list[JobSpec] = [
         cron=lambda b: {"hour": 7, "minute": 0},
         target="bot.housekeeping:heartbeat",
     ),
+    JobSpec(
+        "hr_risk_daily",
+        "HR: recompute attrition risk; alert critical at once",
+        cron=lambda b: importlib.import_module("coaching.risk.jobs").cron("daily", b),
+        target="coaching.risk.jobs:daily",
+    ),
+    JobSpec(
+        "hr_risk_weekly",
+        "HR: at-risk staff alert (new or escalated) to the HR chat",
+        cron=lambda b: importlib.import_module("coaching.risk.jobs").cron("weekly", b),
+        target="coaching.risk.jobs:weekly",
+    ),
 ]
 
 OUTBOX_INTERVAL_S = 2.0

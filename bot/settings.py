@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     pii_hmac_key: str = Field("coachbot-demo-key-change-me", alias="COACHBOT_PII_KEY", min_length=8)
     output_dir: str = Field("coachbot-out", alias="COACHBOT_OUTPUT_DIR")
     log_level: str = Field("INFO", alias="COACHBOT_LOG_LEVEL")
+    risk_config: str | None = Field(None, alias="COACHBOT_RISK_CONFIG")  # default config/risk.yaml
 
     @field_validator("default_locale")
     @classmethod

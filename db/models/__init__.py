@@ -1,6 +1,7 @@
 """All models, imported here so `Base.metadata` is complete for Alembic and create_all."""
 
 from db.base import Base
+from db.models.hr import ExitRecord, RiskAction, RiskAlertState, RiskScore
 from db.models.ops import ApiToken, AuditLog, JobRun, Outbox
 from db.models.org import (
     Branch,
@@ -27,6 +28,7 @@ __all__ = [
     "Complaint",
     "Employee",
     "EmployeeRole",
+    "ExitRecord",
     "GroupChat",
     "Holiday",
     "InviteCode",
@@ -36,6 +38,9 @@ __all__ = [
     "PromiseToPay",
     "QaFinding",
     "Repayment",
+    "RiskAction",
+    "RiskAlertState",
+    "RiskScore",
     "Role",
     "ScoreSnapshot",
     "Team",

@@ -1,0 +1,1 @@
+"""HR attrition risk: signals, scores, alerts, attrition analytics, exits and backtests."""

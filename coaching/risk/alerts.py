@@ -1,0 +1,310 @@
+"""Alerts to the branch's HR chat: only people new or escalated since the last alert, with
+reasons and suggested actions, and the HR buttons (contacted / snooze / not a risk)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.i18n import t
+from bot.outbox import enqueue
+from coaching.calendar import BranchInfo
+from coaching.people import Caller, audit, group_chats_for
+from coaching.risk.config import LEVELS, RiskConfig, level_rank
+from coaching.risk.score import Assessment, Run, latest
+from coaching.risk.signals import ACTIONS
+from db.models import Employee, RiskAction, RiskAlertState, Team
+
+ACTIONS_BUTTONS = ("contacted", "snooze", "not_risk")
+CODES = {"c": "contacted", "s": "snooze", "n": "not_risk"}
+
+
+def person_view(
+    emp: Employee, score: float, level: str, reasons: list[dict[str, Any]], today: date, n: int
+) -> dict[str, Any]:
+    actions: list[str] = []
+    for r in reasons[:n]:
+        for a in ACTIONS.get(r["signal"], ()):
+            if a == "mentor" and r["key"] == "tenure_window":
+                continue
+            if a not in actions:
+                actions.append(a)
+    team: Team | None = emp.team
+    return {
+        "employee_no": emp.employee_no,
+        "name": emp.name,
+        "team": team.name if team else "-",
+        "months": max(0, (today - emp.hire_date).days) // 30,
+        "score": round(score),
+        "level": level,
+        "reasons": [{"key": r["key"], "p": r["params"]} for r in reasons[:n]],
+        "actions": actions,
+    }
+
+
+def _view(s: Session, a: Assessment, today: date, n: int) -> dict[str, Any]:
+    emp = s.get(Employee, a.person.id)
+    assert emp is not None
+    reasons = [
+        {"signal": r.signal, "key": r.key, "params": r.params, "points": r.points}
+        for r in a.reasons
+    ]
+    return person_view(emp, a.score, a.level or "", reasons, today, n)
+
+
+def keyboard(locale: str, employee_id: int) -> dict[str, Any]:
+    """Bot API inline keyboard as plain JSON (the outbox stores it as is)."""
+    return {
+        "inline_keyboard": [
+            [
+                {"text": t(locale, f"hr.btn_{name}"), "callback_data": f"hrr:{code}:{employee_id}"}
+                for code, name in CODES.items()
+            ]
+        ]
+    }
+
+
+def select_new(
+    s: Session, run: Run, min_level: str, today: date, now: datetime
+) -> list[Assessment]:
+    """People to alert now; updates the alert state (the caller posts them)."""
+    ids = [a.person.id for a in run.assessments]
+    states = {
+        st.employee_id: st
+        for st in s.execute(
+            select(RiskAlertState).where(RiskAlertState.employee_id.in_(ids))
+        ).scalars()
+    }
+    picked = []
+    for a in run.assessments:
+        st = states.get(a.person.id)
+        rank = level_rank(a.level)
+        if st is not None and rank < level_rank(st.alerted_level):
+            # Dropped since the last alert: remember, so a later rise counts as escalation.
+            st.alerted_level = a.level
+            st.updated_at = now
+        if rank == 0 or rank < level_rank(min_level):
+            continue
+        if st is not None:
+            if rank <= level_rank(st.alerted_level):
+                continue
+            if st.snooze_until and today <= st.snooze_until and rank <= level_rank(st.snooze_level):
+                continue
+            if st.dismissed_level and rank <= level_rank(st.dismissed_level):
+                continue
+        picked.append(a)
+    return picked
+
+
+def _mark_alerted(s: Session, picked: list[Assessment], now: datetime) -> None:
+    for a in picked:
+        st = s.execute(
+            select(RiskAlertState).where(RiskAlertState.employee_id == a.person.id)
+        ).scalar_one_or_none()
+        if st is None:
+            st = RiskAlertState(employee_id=a.person.id, updated_at=now)
+            s.add(st)
+        st.alerted_level = a.level
+        st.alerted_at = now
+        st.updated_at = now
+        # The level rose above what HR silenced: the silence no longer applies.
+        if level_rank(a.level) > level_rank(st.snooze_level):
+            st.snooze_until = None
+            st.snooze_level = None
+        if level_rank(a.level) > level_rank(st.dismissed_level):
+            st.dismissed_level = None
+    s.flush()
+
+
+@dataclass
+class Posted:
+    people: int
+    messages: int
+    chats: int
+
+
+def post(
+    s: Session,
+    branch: BranchInfo,
+    run: Run,
+    cfg: RiskConfig,
+    now: datetime,
+    *,
+    min_level: str,
+    kind: str,
+) -> Posted:
+    """Post new/escalated people of `run` to the branch's HR chat(s) via the outbox."""
+    today = branch.local(now).date()
+    chats = group_chats_for(s, "hr_alerts", branch.id)
+    if not chats:
+        return Posted(0, 0, 0)  # state untouched: they are alerted once a chat is registered
+    picked = select_new(s, run, min_level, today, now)
+    if not picked:
+        return Posted(0, 0, len(chats))
+    locale = branch.locale
+    n = cfg.alerts.max_reasons
+    tag = hashlib.sha1(",".join(f"{a.person.id}:{a.level}" for a in picked).encode()).hexdigest()[
+        :10
+    ]
+    messages = 0
+    for chat in chats:
+        head = t(
+            locale,
+            "hr.alert_header",
+            kind=kind,
+            branch=branch.name,
+            count=len(picked),
+            day=today.isoformat(),
+        )
+        messages += enqueue(
+            s,
+            key=f"hr-risk-head:{chat}:{kind}:{today}:{tag}",
+            kind="hr_risk",
+            chat_id=chat,
+            payload={"text": head},
+            now=now,
+            local_date=today,
+        )
+        for a in picked:
+            text = t(locale, "hr.alert_person", v=_view(s, a, today, n))
+            messages += enqueue(
+                s,
+                key=f"hr-risk:{chat}:{a.person.id}:{a.level}:{today}",
+                kind="hr_risk",
+                chat_id=chat,
+                payload={"text": text, "reply_markup": keyboard(locale, a.person.id)},
+                now=now,
+                employee_id=None,  # the person is the subject, never the recipient
+                local_date=today,
+            )
+    _mark_alerted(s, picked, now)
+    audit(s, now, "hr:risk_alert", "allowed", detail=f"{branch.code} {kind}: {len(picked)} people")
+    return Posted(len(picked), messages, len(chats))
+
+
+# --- buttons -------------------------------------------------------------------------------
+
+
+@dataclass
+class ActionResult:
+    ok: bool
+    error: str = ""  # template key suffix when refused
+    text: str = ""
+    markup: dict[str, Any] | None = None
+
+
+def record_action(
+    s: Session,
+    code: str,
+    employee_id: int,
+    by: Caller,
+    chat_id: int,
+    chat_branch: int | None,
+    now: datetime,
+    cfg: RiskConfig,
+) -> ActionResult:
+    action = CODES.get(code)
+    emp = s.get(Employee, employee_id)
+    if action is None or emp is None:
+        return ActionResult(False, "bad_button")
+    if chat_branch is not None and emp.branch_id != chat_branch:
+        audit(
+            s,
+            now,
+            "hr:risk_action",
+            "denied",
+            employee_id=by.employee_id,
+            chat_id=chat_id,
+            detail=f"{emp.employee_no} not in this chat's branch",
+        )
+        return ActionResult(False, "other_branch")
+    today = now.astimezone(ZoneInfo(emp.branch.timezone)).date()
+    st = s.execute(
+        select(RiskAlertState).where(RiskAlertState.employee_id == emp.id)
+    ).scalar_one_or_none()
+    if st is None:
+        st = RiskAlertState(employee_id=emp.id, updated_at=now)
+        s.add(st)
+    row = latest(s, emp.id)
+    level = (row.level if row else "") or st.alerted_level or ""
+    if action == "snooze":
+        st.snooze_until = today + timedelta(days=cfg.alerts.snooze_days)
+        st.snooze_level = level or LEVELS[0]
+    elif action == "not_risk":
+        st.dismissed_level = level or LEVELS[0]
+    st.updated_at = now
+    s.add(
+        RiskAction(
+            employee_id=emp.id,
+            action=action,
+            level=level,
+            by_id=by.employee_id,
+            chat_id=chat_id,
+            at=now,
+        )
+    )
+    audit(
+        s,
+        now,
+        "hr:risk_action",
+        "allowed",
+        employee_id=by.employee_id,
+        chat_id=chat_id,
+        detail=f"{action} {emp.employee_no}",
+    )
+    locale = emp.branch.locale
+    body = ""
+    if row is not None:
+        body = t(
+            locale,
+            "hr.alert_person",
+            v=person_view(emp, row.score, row.level, row.reasons, today, cfg.alerts.max_reasons),
+        )
+    history = (
+        s.execute(
+            select(RiskAction)
+            .where(RiskAction.employee_id == emp.id)
+            .order_by(RiskAction.at, RiskAction.id)
+        )
+        .scalars()
+        .all()
+    )
+    done = [
+        {
+            "action": h.action,
+            "by": (s.get(Employee, h.by_id).name if h.by_id else "?"),
+            "at": h.at.astimezone(ZoneInfo(emp.branch.timezone)).strftime("%m-%d %H:%M"),
+            "until": st.snooze_until.isoformat() if st.snooze_until else "",
+        }
+        for h in history
+        if h.at >= (st.alerted_at or h.at)
+    ]
+    return ActionResult(
+        True, text=t(locale, "hr.alert_done", body=body, done=done), markup=keyboard(locale, emp.id)
+    )
+
+
+def current_views(
+    s: Session, branch_ids: set[int] | None, now: datetime, cfg: RiskConfig, by_id: int | None
+) -> list[dict[str, Any]]:
+    """Who is at risk now, per branch in scope (for /risk); the view is audit-logged."""
+    from coaching.calendar import all_branches
+    from coaching.risk.score import assess
+
+    out = []
+    for b in all_branches(s):
+        if branch_ids is not None and b.id not in branch_ids:
+            continue
+        today = b.local(now).date()
+        run = assess(s, b, today, cfg)
+        rows = [_view(s, a, today, cfg.alerts.max_reasons) for a in run.at_risk()]
+        skipped = sorted(k for k, v in run.status.items() if v.startswith("skipped"))
+        out.append({"branch": b.name, "day": today.isoformat(), "rows": rows, "skipped": skipped})
+        audit(s, now, "hr:risk_view", "allowed", employee_id=by_id, detail=f"{b.code}: {len(rows)}")
+    return out

@@ -1,0 +1,214 @@
+"""HR: /risk, /attrition, /exit and the alert buttons. Risk data only for HR roles, in the
+branch's registered HR chat or in private; every view is audit-logged."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+
+from coaching.risk import alerts, attrition, exits
+from coaching.risk.exits import ExitError
+from coaching.risk.jobs import config
+from handlers.base import ANY_CHAT, GROUP, Access, Request, button, command, keyboard, text
+
+HR_ROLES = frozenset({"hr", "admin"})
+# HR chat of the branch, or an HR person in private.
+HR_ANY = Access(roles=HR_ROLES, chats=ANY_CHAT, group_purpose="hr_alerts", audit_allowed=True)
+# Only inside a registered HR chat (the alert buttons).
+HR_CHAT = Access(roles=HR_ROLES, chats=GROUP, group_purpose="hr_alerts", audit_allowed=True)
+
+
+def scope(req: Request) -> int | None:
+    """The branch whose data this request may see; None means every branch."""
+    if "hr_alerts" in req.group:
+        return req.group["hr_alerts"]
+    return None if req.me.has_role("admin") else req.me.branch_id
+
+
+@command("risk", access=HR_ANY, help_key="hr.help_risk", order=40)
+async def risk(req: Request) -> None:
+    sc = scope(req)
+    cfg = config(req.app)
+    views = await req.app.run(
+        alerts.current_views,
+        None if sc is None else {sc},
+        req.app.clock.now(),
+        cfg,
+        req.me.employee_id,
+    )
+    for v in views:
+        await req.say("hr.risk_list", **v)
+
+
+@command("attrition", access=HR_ANY, help_key="hr.help_attrition", order=41)
+async def attrition_cmd(req: Request) -> None:
+    sc = scope(req)
+    today = req.app.clock.now().date()
+    rep = await req.app.run(attrition.report, today, None if sc is None else {sc})
+
+    def pct(r: Any) -> str:
+        return "-" if r.rate is None else f"{100 * r.rate:.1f}%"
+
+    await req.say("hr.attrition", rep=rep, pct=pct)
+    path = req.app.output_dir / f"attrition-{req.chat_id}-{today}.png"
+    await req.app.run(lambda _s: attrition.chart(rep, path))
+    await req.photo(str(path))
+
+
+# --- alert buttons ---------------------------------------------------------------------------
+
+
+@button("hrr", access=HR_CHAT)
+async def risk_button(req: Request) -> None:
+    if len(req.args) != 2 or not req.args[1].isdigit():
+        await req.say("hr.bad_button")
+        return
+    result = await req.app.run(
+        alerts.record_action,
+        req.args[0],
+        int(req.args[1]),
+        req.me,
+        req.chat_id,
+        req.group.get("hr_alerts"),
+        req.app.clock.now(),
+        config(req.app),
+    )
+    if not result.ok:
+        assert req.query is not None
+        await req.query.answer(req.t(f"hr.{result.error}")[:190], show_alert=True)
+        req._answered = True  # type: ignore[attr-defined]
+        return
+    markup = InlineKeyboardMarkup.de_json(result.markup, req.context.bot) if result.markup else None
+    await req.edit(result.text, markup)
+
+
+# --- exit workflow -------------------------------------------------------------------------
+
+
+def _ask_markup(req: Request, d: dict[str, Any]) -> Any:
+    if d["awaiting"] == "category":
+        return keyboard(
+            [[(req.t(f"hr.cat_{c}"), f"hrx:cat:{d['id']}:{c}") for c in exits.CATEGORIES]]
+        )
+    if d["awaiting"] == "last_day":
+        today = req.app.clock.now().astimezone(_tz(req)).date()
+        return keyboard(
+            [
+                [
+                    (
+                        req.t("hr.days_label", n=n),
+                        f"hrx:day:{d['id']}:{today + timedelta(days=n):%Y%m%d}",
+                    )
+                    for n in (0, 7, 14, 30)
+                ]
+            ]
+        )
+    if d["awaiting"] == "confirm":
+        return keyboard(
+            [
+                [
+                    (req.t("hr.btn_confirm"), f"hrx:ok:{d['id']}"),
+                    (req.t("hr.btn_cancel"), f"hrx:no:{d['id']}"),
+                ]
+            ]
+        )
+    return None
+
+
+def _tz(req: Request) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(req.me.timezone)
+
+
+async def _show(req: Request, d: dict[str, Any], edit: bool) -> None:
+    key = "hr.exit_review" if d["awaiting"] == "confirm" else "hr.exit_ask"
+    body = req.t(key, d=d)
+    markup = _ask_markup(req, d)
+    if edit:
+        await req.edit(body, markup)
+    else:
+        await req.reply(body, markup)
+
+
+async def _error(req: Request, exc: ExitError) -> None:
+    await req.say("hr.exit_error", code=exc.code, p=exc.params)
+
+
+@command("exit", access=HR_ANY, help_key="hr.help_exit", order=42)
+async def exit_cmd(req: Request) -> None:
+    if len(req.args) != 1:
+        await req.say("hr.exit_usage")
+        return
+
+    def work(s: Any) -> dict[str, Any]:
+        rec = exits.start_draft(
+            s, req.args[0], req.me.employee_id, req.chat_id, scope(req), req.app.clock.now()
+        )
+        return exits.summary(s, rec)
+
+    try:
+        d = await req.app.run(work)
+    except ExitError as exc:
+        await _error(req, exc)
+        return
+    await _show(req, d, edit=False)
+
+
+@button("hrx", access=HR_ANY)
+async def exit_button(req: Request) -> None:
+    if len(req.args) < 2 or not req.args[1].isdigit():
+        await req.say("hr.bad_button")
+        return
+    step, draft_id, by = req.args[0], int(req.args[1]), req.me.employee_id
+    now = req.app.clock.now()
+
+    def work(s: Any) -> dict[str, Any] | None:
+        if step == "cat" and len(req.args) == 3:
+            rec = exits.set_category(s, draft_id, by, req.args[2])
+        elif step == "day" and len(req.args) == 3:
+            d = req.args[2]
+            rec = exits.set_last_day(s, draft_id, by, date(int(d[:4]), int(d[4:6]), int(d[6:8])))
+        elif step == "ok":
+            rec = exits.confirm(s, draft_id, by, now)
+        elif step == "no":
+            exits.cancel(s, draft_id, by)
+            return None
+        else:
+            raise ExitError("no_draft")
+        return exits.summary(s, rec)
+
+    try:
+        d = await req.app.run(work)
+    except ExitError as exc:
+        await _error(req, exc)
+        return
+    if d is None:
+        await req.edit(req.t("hr.exit_cancelled"))
+    elif d["status"] == "recorded":
+        await req.edit(req.t("hr.exit_done", d=d))
+    else:
+        await _show(req, d, edit=True)
+
+
+@text("hr_exit_form", access=HR_ANY, priority=40)
+async def exit_text(req: Request) -> bool:
+    msg = req.update.effective_message
+    if msg is None or not msg.text:
+        return False
+
+    def work(s: Any) -> dict[str, Any] | None:
+        rec = exits.take_text(s, req.me.employee_id, req.chat_id, msg.text or "")
+        return None if rec is None else exits.summary(s, rec)
+
+    try:
+        d = await req.app.run(work)
+    except ExitError as exc:
+        await _error(req, exc)
+        return True
+    if d is None:
+        return False
+    await _show(req, d, edit=False)
+    return True
