@@ -64,8 +64,9 @@ def enqueue(
     )
     # ON CONFLICT DO NOTHING: safe against a concurrent enqueue from another process.
     ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(Outbox)
-    res = s.execute(ins.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"]))
-    return bool(res.rowcount)
+    stmt = ins.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    # RETURNING tells reliably whether a row went in (rowcount is not reliable here).
+    return s.execute(stmt.returning(Outbox.id)).scalar_one_or_none() is not None
 
 
 @dataclass

@@ -95,7 +95,7 @@ def test_jobs_list_and_run(demo_dir: Path) -> None:
 def test_employee_csv_import_reports_line_and_column(tmp_path: Path, demo_dir: Path) -> None:
     good = tmp_path / "e.csv"
     good.write_text(
-        "employee_no,name,branch,team,roles,hire_date\nC0100,新人甲,SH,SH-1,collector,2026-11-01\n",
+        "employee_no,name,branch,team,roles,hire_date\nN9100,新人甲,SH,SH-1,collector,2026-11-01\n",
         encoding="utf-8",
     )
     res = run(["employee", "import", str(good)], demo_dir)
@@ -103,13 +103,13 @@ def test_employee_csv_import_reports_line_and_column(tmp_path: Path, demo_dir: P
     bad = tmp_path / "b.csv"
     bad.write_text(
         "employee_no,name,branch,team,roles,hire_date\n"
-        "C0101,新人乙,SH,SH-1,collector,2026-11-01\n"
-        "C0102,新人丙,XX,SH-1,boss,2026/11/01\n",
+        "N9101,新人乙,SH,SH-1,collector,2026-11-01\n"
+        "N9102,新人丙,XX,SH-1,boss,2026/11/01\n",
         encoding="utf-8",
     )
     res = run(["employee", "import", str(bad)], demo_dir)
     assert res.returncode == 2
     assert "b.csv:3: column branch='XX'" in res.stderr
     assert "column roles='boss'" in res.stderr and "column hire_date" in res.stderr
-    res = run(["console", "--as", "C0101"], demo_dir, "/help\n")
+    res = run(["console", "--as", "N9101"], demo_dir, "/help\n")
     assert res.returncode == 2  # nothing from the bad file was stored
