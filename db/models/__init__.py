@@ -14,6 +14,16 @@ from db.models.org import (
     TelegramBinding,
 )
 from db.models.results import AssessmentResult, ScoreSnapshot
+from db.models.training import (
+    QuestionForward,
+    QuizAnswer,
+    QuizAttempt,
+    QuizQuestion,
+    TraineeQuestion,
+    TrainingAssignment,
+    TrainingItem,
+    TrainingPush,
+)
 from db.models.work import Call, Case, Complaint, Leave, PromiseToPay, QaFinding, Repayment
 
 __all__ = [
@@ -35,9 +45,17 @@ __all__ = [
     "Outbox",
     "PromiseToPay",
     "QaFinding",
+    "QuestionForward",
+    "QuizAnswer",
+    "QuizAttempt",
+    "QuizQuestion",
     "Repayment",
     "Role",
     "ScoreSnapshot",
     "Team",
     "TelegramBinding",
+    "TraineeQuestion",
+    "TrainingAssignment",
+    "TrainingItem",
+    "TrainingPush",
 ]
