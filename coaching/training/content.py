@@ -227,9 +227,13 @@ def load_file(path: Path, root: Path | None = None) -> Loaded:
         # Drop the discriminator tag pydantic inserts ("quiz"/"course") after "item".
         if loc and loc[0] in ("quiz", "course"):
             loc = loc[1:]
+        reason = err["msg"].removeprefix("Value error, ")
+        # A model-level check naming its field ("answer: …") points at that field.
+        head, sep, rest = reason.partition(": ")
+        if sep and head.isidentifier() and isinstance(_node_at(node, loc), yaml.MappingNode):
+            loc, reason = (*loc, head), rest
         target = _node_at(node, loc)
         mark = target.start_mark if target is not None else None
-        reason = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             reason = "unknown field"
         elif err["type"] == "missing":
