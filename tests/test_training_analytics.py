@@ -54,7 +54,8 @@ def test_figures(ctx, tmp_path: Path) -> None:
     assert qs["q1"].flagged and qs["q2"].flagged and not qs["q4"].flagged
     assert qs["q5"].correct_pct == 60.0 and qs["q4"].correct_pct == 100.0
     behind = {b.employee_no: b for b in st.behind}
-    # C0003, C0004 (exam) and C0101 (easy) overdue; C0003 also has an open remedial (due in 7 days, not late yet).
+    # C0003, C0004 (exam) and C0101 (easy) are overdue; the remedial quizzes of C0002 and
+    # C0003 are due in 7 days, not late yet.
     assert set(behind) == {"C0003", "C0004", "C0101"} and behind["C0004"].overdue == 1
     # Branch scope: JKT sees only its own people.
     with ctx.db.session() as s:

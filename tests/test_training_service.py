@@ -33,7 +33,11 @@ def content(tmp_path: Path) -> Path:
     for comp in ("compliance", "communication", "resilience", "data_handling", "classification"):
         write(d, f"rem-{comp}.yaml", quiz_yaml(f"rem-{comp}", comp, 3, extra="remedial: true"))
     comps = ["compliance", "communication", "resilience", "data_handling", "classification"] * 2
-    write(d, "placement.yaml", quiz_yaml("placement", None, 10, extra="placement: true", per_q_comp=comps))
+    write(
+        d,
+        "placement.yaml",
+        quiz_yaml("placement", None, 10, extra="placement: true", per_q_comp=comps),
+    )
     write(
         d,
         "course.yaml",
@@ -65,13 +69,17 @@ def take(s, assignment_id: int, eid: int, pattern: list[bool], now: datetime):  
 
 
 def assignment(s, slug: str, no: str) -> TrainingAssignment:  # type: ignore[no-untyped-def]
-    return s.execute(
-        select(TrainingAssignment)
-        .join(TrainingAssignment.item)
-        .where(TrainingAssignment.employee_id == emp_id(s, no))
-        .where(TrainingAssignment.item.has(slug=slug))
-        .order_by(TrainingAssignment.id.desc())
-    ).scalars().first()
+    return (
+        s.execute(
+            select(TrainingAssignment)
+            .join(TrainingAssignment.item)
+            .where(TrainingAssignment.employee_id == emp_id(s, no))
+            .where(TrainingAssignment.item.has(slug=slug))
+            .order_by(TrainingAssignment.id.desc())
+        )
+        .scalars()
+        .first()
+    )
 
 
 def test_targeting_person_team_branch_new_hires(ctx, tmp_path: Path) -> None:
