@@ -140,11 +140,9 @@ async def lesson_button(req: Request) -> None:
         return
     assert req.query is not None and req.query.message is not None
     await req.context.bot.edit_message_reply_markup(req.chat_id, req.query.message.message_id)
-    if res is True:
-        title = req.query.message.text.splitlines()[0] if req.query.message.text else ""
-        await req.say("training.course_done", title=title)
+    if isinstance(res, str):
+        await req.say("training.course_done", title=res)
         return
-    assert isinstance(res, LessonView)
     await _show(req, res)
 
 

@@ -208,7 +208,7 @@ async def test_course_in_chat_and_overdue_reminders_job(ctx, harness: Harness, c
         assert "下一课" in buttons(h.api.last(1001))[0][0]
         await h.chat.tap(1001, h.api.last(1001), "下一课 ▶")
     await h.chat.tap(1001, h.api.last(1001), "✅ 学完了")
-    assert "已完成" in h.api.last(1001).text
+    assert "课程《合规必修课：催收行为红线》已完成" in h.api.last(1001).text
     # C0002 gets the course due tomorrow and ignores it; two days later the job reminds them.
     await h.chat.send(TRAINER, "/push compliance-course person C0002 1")
     clock.advance(timedelta(days=2, hours=1))
@@ -225,3 +225,26 @@ async def test_course_in_chat_and_overdue_reminders_job(ctx, harness: Harness, c
     # Onboarding: the recent hire C0004 got the mandatory items and the placement quiz.
     assert any("新员工入职测评" in m.text for m in h.api.sent(1004))
     assert not any("新员工入职测评" in m.text for m in h.api.sent(1003))
+
+
+async def test_weekly_digest_to_trainers_chat(ctx, harness: Harness, clock) -> None:  # type: ignore[no-untyped-def]
+    seed_org(ctx)
+    import_content(ctx, STARTER)
+    h = harness
+    spec = get_job("training_digest")
+    sh = next(b for b in ctx.call(all_branches) if b.code == "SH")
+    assert run_job(ctx, spec, sh, force=True) == "0 digests queued"  # nothing to report yet
+    await h.chat.send(TRAINER, "/push compliance-exam team SH-1 7")
+    await _take_exam(ctx, h, 1001, 20)
+    for _ in range(2):  # a re-run in the same week never sends twice
+        run_job(ctx, spec, sh, force=True)
+        await outbox.deliver_due(h.chat.app.bot, ctx, pacer=outbox.Pacer(1000.0, 0.0))
+    msgs = h.api.sent(TRAINERS_CHAT)
+    assert [m.kind for m in msgs] == ["text", "photo"]
+    assert "培训统计" in msgs[0].text and "team:SH-1：1/4 = 25%" in msgs[0].text
+    assert "合规必修考试：1/1 人通过 = 100%" in msgs[0].text
+    # Next week: a new digest.
+    clock.advance(timedelta(days=7))
+    run_job(ctx, spec, sh, force=True)
+    await outbox.deliver_due(h.chat.app.bot, ctx, pacer=outbox.Pacer(1000.0, 0.0))
+    assert len(h.api.sent(TRAINERS_CHAT)) == 4

@@ -290,7 +290,7 @@ def test_course_read_through_completes_assignment(ctx, tmp_path: Path) -> None:
         v2 = service.lesson_next(s, v.attempt_id, eid, 0, now)
         assert isinstance(v2, service.LessonView) and v2.text == "second"
         assert service.lesson_next(s, v.attempt_id, eid, 0, now) is service.AnswerError.STALE
-        assert service.lesson_next(s, v.attempt_id, eid, 1, now) is True
+        assert service.lesson_next(s, v.attempt_id, eid, 1, now) == "talk"
         assert a.status == "passed"
         # Courses are not graded: no assessment row.
         assert s.execute(select(AssessmentResult)).first() is None

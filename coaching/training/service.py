@@ -675,8 +675,8 @@ def build_path(
 
 def lesson_next(
     s: Session, attempt_id: int, employee_id: int, index: int, now: datetime
-) -> LessonView | bool | AnswerError:
-    """Move past lesson `index`; returns the next lesson, or True when the course is done."""
+) -> LessonView | str | AnswerError:
+    """Move past lesson `index`; returns the next lesson, or the course title when done."""
     att = s.get(QuizAttempt, attempt_id, with_for_update=True)
     if att is None or att.employee_id != employee_id:
         return AnswerError.NOT_YOURS
@@ -691,7 +691,7 @@ def lesson_next(
     if a is not None:
         a.status, a.completed_at = "passed", now
     s.flush()
-    return True
+    return att.item.title
 
 
 def ensure_onboarding(s: Session, branch_id: int, now: datetime, cfg: Config) -> int:
