@@ -197,17 +197,17 @@ def assign(
     s.flush()
     res = PushResult(push.id, item.title)
     skip_status = ("open", "passed") if skip_passed else ("open",)
-    for emp in employees:
-        have = s.execute(
-            select(func.count())
-            .select_from(TrainingAssignment)
-            .where(
+    have = set(
+        s.execute(
+            select(TrainingAssignment.employee_id).where(
                 TrainingAssignment.item_id == item.id,
-                TrainingAssignment.employee_id == emp.id,
+                TrainingAssignment.employee_id.in_([e.id for e in employees]),
                 TrainingAssignment.status.in_(skip_status),
             )
-        ).scalar_one()
-        if have:
+        ).scalars()
+    )
+    for emp in employees:
+        if emp.id in have:
             res.skipped.append(emp.employee_no)
             continue
         due = due_at(emp.branch.timezone, now, days=days, on=on)
