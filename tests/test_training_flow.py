@@ -248,3 +248,34 @@ async def test_weekly_digest_to_trainers_chat(ctx, harness: Harness, clock) -> N
     run_job(ctx, spec, sh, force=True)
     await outbox.deliver_due(h.chat.app.bot, ctx, pacer=outbox.Pacer(1000.0, 0.0))
     assert len(h.api.sent(TRAINERS_CHAT)) == 4
+
+
+async def test_push_to_one_person_with_pickers(ctx, harness: Harness) -> None:
+    seed_org(ctx)
+    import_content(ctx, STARTER)
+    h = harness
+    [picker] = await h.chat.send(TRAINER, "/push")
+    await h.chat.tap(TRAINER, picker, "新员工入职测评")
+    await h.chat.tap(TRAINER, h.api.last(TRAINER), "👤 个人")
+    await h.chat.tap(TRAINER, h.api.last(TRAINER), "SH-1")
+    assert "选择 SH-1 的成员" in h.api.last(TRAINER).text
+    await h.chat.tap(TRAINER, h.api.last(TRAINER), "C0002 催收员2")
+    await h.chat.tap(TRAINER, h.api.last(TRAINER), "3 天")
+    assert "给 person:C0002：1 人" in h.api.last(TRAINER).text
+    assert "2026-03-05" in h.api.last(1002).text and h.api.sent(1001) == []
+
+
+def test_hourly_job_is_claimed_once_per_local_hour(ctx, clock) -> None:  # type: ignore[no-untyped-def]
+    seed_org(ctx)
+    spec = get_job("training_questions")
+    sh = next(b for b in ctx.call(all_branches) if b.code == "SH")
+    assert run_job(ctx, spec, sh) is not None
+    clock.advance(timedelta(minutes=30))
+    assert run_job(ctx, spec, sh) is None  # same local hour
+    clock.advance(timedelta(minutes=31))
+    assert run_job(ctx, spec, sh) is not None  # next hour
+    # Daily jobs keep their once-a-day claim.
+    daily = get_job("training_reminders")
+    assert run_job(ctx, daily, sh) is not None
+    clock.advance(timedelta(hours=2))
+    assert run_job(ctx, daily, sh) is None
