@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -44,15 +45,15 @@ class Config:
     remind_every_days: int = 1
 
 
-def config_from(settings: object) -> Config:
-    g = settings.__getattribute__
+def config_from(settings: Any) -> Config:
+    """The training settings (bot.settings.Settings) as plain values."""
     return Config(
-        pass_mark=g("training_pass_mark"),
-        max_attempts=g("training_max_attempts"),
-        new_hire_days=g("training_new_hire_days"),
-        due_days=g("training_default_due_days"),
-        question_hours=g("training_question_hours"),
-        remind_every_days=g("training_reminder_every_days"),
+        pass_mark=settings.training_pass_mark,
+        max_attempts=settings.training_max_attempts,
+        new_hire_days=settings.training_new_hire_days,
+        due_days=settings.training_default_due_days,
+        question_hours=settings.training_question_hours,
+        remind_every_days=settings.training_reminder_every_days,
     )
 
 
