@@ -19,7 +19,7 @@ from coaching.calendar import BranchInfo
 from coaching.people import group_chats_for
 from coaching.training import analytics, questions, service
 from coaching.training.questions import REMINDER_KIND
-from db.models import Employee, TrainingAssignment
+from db.models import Employee, TrainingAssignment, TrainingItem
 
 
 def reminders(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
@@ -70,7 +70,7 @@ def reminders(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
         sent, listing = 0, []
         for a, emp in rows:
             due_local = a.due_at.astimezone(ZoneInfo(branch.timezone)).date()
-            listing.append((emp.employee_no, emp.name, a.item.title, due_local.isoformat()))
+            listing.append((emp.employee_no, emp.name, a.item.title, due_local.isoformat(), False))
             days_late = (local_today - due_local).days
             if days_late < 1 or (days_late - 1) % cfg.remind_every_days:
                 continue
@@ -95,6 +95,21 @@ def reminders(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
                 now=now,
                 local_date=local_today,
             )
+        # Mandatory items failed with no retakes left stay on the trainers' list.
+        for a, emp in s.execute(
+            select(TrainingAssignment, Employee)
+            .join(Employee, Employee.id == TrainingAssignment.employee_id)
+            .join(TrainingItem, TrainingItem.id == TrainingAssignment.item_id)
+            .where(
+                Employee.branch_id == branch.id,
+                Employee.status != "left",
+                TrainingAssignment.status == "failed",
+                TrainingItem.mandatory.is_(True),
+            )
+            .order_by(Employee.employee_no)
+        ).all():
+            due_local = a.due_at.astimezone(branch.tz).date()
+            listing.append((emp.employee_no, emp.name, a.item.title, due_local.isoformat(), True))
         if listing:
             for chat in group_chats_for(s, "trainers", branch.id):
                 enqueue(
@@ -113,7 +128,7 @@ def reminders(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
         return onboard, sent, len(listing)
 
     onboard, sent, overdue = ctx.call(work)
-    return f"{onboard} onboarding assignments, {overdue} overdue, {sent} reminders queued"
+    return f"{onboard} onboarding assignments, {overdue} behind, {sent} reminders queued"
 
 
 def question_clock(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:

@@ -19,6 +19,7 @@ from db.models import (
     QuizAttempt,
     QuizQuestion,
     TraineeQuestion,
+    TrainingAssignment,
 )
 from tests.conftest import Harness
 from tests.training_seed import STARTER, TRAINERS_CHAT, import_content, seed_org
@@ -211,6 +212,14 @@ async def test_course_in_chat_and_overdue_reminders_job(ctx, harness: Harness, c
     assert "课程《合规必修课：催收行为红线》已完成" in h.api.last(1001).text
     # C0002 gets the course due tomorrow and ignores it; two days later the job reminds them.
     await h.chat.send(TRAINER, "/push compliance-course person C0002 1")
+    # C0003 failed the mandatory exam with no retakes left: listed to trainers, not reminded.
+    from coaching.training import service
+
+    with ctx.db.session() as s:
+        service.push(s, "compliance-exam", "person", "C0003", clock.now(), days=30)
+        for a in s.execute(select(TrainingAssignment)).scalars():
+            if a.item.slug == "compliance-exam":
+                a.status = "failed"
     clock.advance(timedelta(days=2, hours=1))
     spec = get_job("training_reminders")
     for b in ctx.call(all_branches):
@@ -222,6 +231,8 @@ async def test_course_in_chat_and_overdue_reminders_job(ctx, harness: Harness, c
     assert not [m for m in h.api.sent(1001) if "逾期" in m.text]
     listing = [m.text for m in h.api.sent(TRAINERS_CHAT) if "逾期培训任务" in m.text]
     assert len(listing) == 1 and "C0002" in listing[0]
+    assert "C0003" in listing[0] and "必修未通过" in listing[0]
+    assert not [m for m in h.api.sent(1003) if "逾期" in m.text]
     # Onboarding: the recent hire C0004 got the mandatory items and the placement quiz.
     assert any("新员工入职测评" in m.text for m in h.api.sent(1004))
     assert not any("新员工入职测评" in m.text for m in h.api.sent(1003))
