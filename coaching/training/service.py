@@ -408,17 +408,22 @@ def start(
     s: Session, assignment_id: int, employee_id: int, now: datetime, cfg: Config
 ) -> QuestionView | LessonView | StartError:
     """Start (or resume) the assignment's quiz or course."""
-    a = s.get(TrainingAssignment, assignment_id)
+    # Row lock: a double tap on "start" must not open two attempts (PostgreSQL).
+    a = s.get(TrainingAssignment, assignment_id, with_for_update=True)
     if a is None or a.employee_id != employee_id:
         return StartError.NOT_YOURS
     if a.status != "open":
         return StartError.CLOSED
     item = a.item
-    att = s.execute(
-        select(QuizAttempt).where(
-            QuizAttempt.assignment_id == a.id, QuizAttempt.finished_at.is_(None)
+    att = (
+        s.execute(
+            select(QuizAttempt)
+            .where(QuizAttempt.assignment_id == a.id, QuizAttempt.finished_at.is_(None))
+            .order_by(QuizAttempt.id)
         )
-    ).scalar_one_or_none()
+        .scalars()
+        .first()
+    )
     if att is None:
         if item.kind == "quiz":
             if _finished_attempts(s, a.id) >= max_attempts(item, cfg):
