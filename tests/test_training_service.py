@@ -325,3 +325,21 @@ def test_signals_weakest_uses_assessment_averages(ctx, tmp_path: Path) -> None:
             "communication",
         ]
         assert signals.overdue_assignments(s, [], now) == {}
+
+
+def test_quiz_resumes_where_it_stopped(ctx, tmp_path: Path) -> None:
+    seed_org(ctx)
+    import_content(ctx, content(tmp_path))
+    now = ctx.clock.now()
+    with ctx.db.session() as s:
+        service.push(s, "exam", "person", "C0001", now)
+        eid, aid = emp_id(s, "C0001"), assignment(s, "exam", "C0001").id
+        v = service.start(s, aid, eid, now, CFG)
+        service.answer(s, v.attempt_id, eid, 0, "0", now, CFG)
+        service.answer(s, v.attempt_id, eid, 1, "1", now, CFG)
+    # A later session (the bot restarted meanwhile): the same attempt, at question 3.
+    with ctx.db.session() as s:
+        again = service.start(s, aid, eid, now, CFG)
+        assert isinstance(again, QuestionView)
+        assert (again.attempt_id, again.index, again.text) == (v.attempt_id, 2, "question 3")
+        assert service.start(s, aid, emp_id(s, "C0002"), now, CFG) is StartError.NOT_YOURS
