@@ -131,3 +131,16 @@ def test_starter_imports_into_database(ctx) -> None:
         rep = import_dir(s, STARTER, ctx.clock.now())
         assert rep.ok and len(rep.created) >= 8
         assert count(s, QuizQuestion) >= 20 + 5 * 5 + 10
+
+
+def test_templates_have_the_same_macros_in_both_languages() -> None:
+    import re
+
+    from bot.i18n import TEMPLATES_DIR
+
+    def macros(locale: str) -> set[str]:
+        text = (TEMPLATES_DIR / locale / "training.j2").read_text(encoding="utf-8")
+        return set(re.findall(r"{% macro (\w+)\(", text))
+
+    zh, en = macros("zh_CN"), macros("en")
+    assert zh == en and {"question", "feedback", "result", "stats", "forward"} <= zh
