@@ -274,9 +274,12 @@ def chart(st: Stats, path: Path) -> Path | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     ax = axes[0]
-    labels = [f"#{p.push_id} {p.slug}"[:22] for p in st.pushes[-10:]]
+    labels = [
+        (f"#{p.push_id} {p.slug}" if p.push_id else f"{p.target} {p.slug}")[:28]
+        for p in st.pushes[-10:]
+    ]
     vals = [p.completion_pct for p in st.pushes[-10:]]
     ax.barh(labels, vals, color=["#d9534f" if v < COMPLETION_FLAG else "#5cb85c" for v in vals])
     ax.axvline(COMPLETION_FLAG, color="grey", linestyle="--")
@@ -285,7 +288,7 @@ def chart(st: Stats, path: Path) -> Path | None:
     ax = axes[1]
     worst = sorted(st.questions, key=lambda q: q.correct_pct)[:12]
     ax.barh(
-        [f"{q.slug[:12]}/{q.qkey}" for q in worst],
+        [f"{q.slug}/{q.qkey}"[-24:] for q in worst],
         [q.correct_pct for q in worst],
         color=["#d9534f" if q.flagged else "#5bc0de" for q in worst],
     )
