@@ -40,6 +40,8 @@ class JobSpec:
     target: str
     # How late a missed run may still be made up (on start-up or after a busy loop).
     grace: timedelta = timedelta(hours=2)
+    # Claimed once per local hour instead of once per local day (for clocks checked hourly).
+    hourly: bool = False
 
     def fn(self) -> JobFn:
         mod, func = self.target.split(":")
@@ -69,6 +71,26 @@ JOBS: list[JobSpec] = [
         cron=lambda b: importlib.import_module("coaching.risk.jobs").cron("weekly", b),
         target="coaching.risk.jobs:weekly",
     ),
+    JobSpec(
+        name="training_reminders",
+        description="Training: onboarding assignments, overdue reminders, overdue list to trainers",
+        cron=lambda b: {"hour": 10, "minute": 0},
+        target="bot.training_jobs:reminders",
+    ),
+    JobSpec(
+        name="training_questions",
+        description="Training: trainee questions unanswered for 24 h -> reminder and flag",
+        cron=lambda b: {"minute": 5},
+        target="bot.training_jobs:question_clock",
+        grace=timedelta(minutes=50),
+        hourly=True,
+    ),
+    JobSpec(
+        name="training_digest",
+        description="Training: weekly statistics digest to the trainers' chat (Mondays)",
+        cron=lambda b: {"day_of_week": "mon", "hour": 9, "minute": 30},
+        target="bot.training_jobs:digest",
+    ),
 ]
 
 OUTBOX_INTERVAL_S = 2.0
@@ -90,9 +112,21 @@ def next_runs(ctx: AppContext, now: datetime) -> list[tuple[JobSpec, BranchInfo,
     return out
 
 
-def claim(s: Session, job: str, branch: BranchInfo, fire_local: datetime, now: datetime) -> bool:
-    """Claim one run; False when this (job, branch, local date) already ran."""
-    key = f"{job}:{branch.code}:{fire_local.date().isoformat()}"
+def _run_key(job: str, branch: BranchInfo, fire_local: datetime, hourly: bool) -> str:
+    when = fire_local.strftime("%Y-%m-%dT%H") if hourly else fire_local.date().isoformat()
+    return f"{job}:{branch.code}:{when}"
+
+
+def claim(
+    s: Session,
+    job: str,
+    branch: BranchInfo,
+    fire_local: datetime,
+    now: datetime,
+    hourly: bool = False,
+) -> bool:
+    """Claim one run; False when this (job, branch, local date or hour) already ran."""
+    key = _run_key(job, branch, fire_local, hourly)
     try:
         with s.begin_nested():
             s.add(
@@ -110,9 +144,15 @@ def claim(s: Session, job: str, branch: BranchInfo, fire_local: datetime, now: d
 
 
 def _finish(
-    s: Session, job: str, branch: BranchInfo, fire_local: datetime, now: datetime, result: str
+    s: Session,
+    job: str,
+    branch: BranchInfo,
+    fire_local: datetime,
+    now: datetime,
+    result: str,
+    hourly: bool = False,
 ) -> None:
-    key = f"{job}:{branch.code}:{fire_local.date().isoformat()}"
+    key = _run_key(job, branch, fire_local, hourly)
     row = s.execute(select(JobRun).where(JobRun.run_key == key)).scalar_one_or_none()
     if row is not None:
         row.finished_at = now
@@ -130,12 +170,12 @@ def run_job(
     """Run a job for one branch now. Returns its summary, or None if already run today."""
     now = ctx.clock.now()
     fire_local = branch.local(fire_time or now)
-    if not force and not ctx.call(claim, spec.name, branch, fire_local, now):
+    if not force and not ctx.call(claim, spec.name, branch, fire_local, now, spec.hourly):
         log.info("job %s for %s already ran on %s", spec.name, branch.code, fire_local.date())
         return None
     result = spec.fn()(ctx, branch, now)
     if not force:
-        ctx.call(_finish, spec.name, branch, fire_local, ctx.clock.now(), result)
+        ctx.call(_finish, spec.name, branch, fire_local, ctx.clock.now(), result, spec.hourly)
     log.info("job %s for %s: %s", spec.name, branch.code, result)
     return result
 

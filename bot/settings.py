@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", alias="COACHBOT_LOG_LEVEL")
     risk_config: str | None = Field(None, alias="COACHBOT_RISK_CONFIG")  # default config/risk.yaml
 
+    # Training (docs/training.md)
+    training_content_dir: str = Field("content/training", alias="COACHBOT_TRAINING_CONTENT_DIR")
+    training_pass_mark: int = Field(80, alias="COACHBOT_TRAINING_PASS_MARK", ge=1, le=100)
+    training_max_attempts: int = Field(3, alias="COACHBOT_TRAINING_MAX_ATTEMPTS", ge=1)
+    training_reminder_every_days: int = Field(1, alias="COACHBOT_TRAINING_REMIND_EVERY_DAYS", ge=1)
+    training_new_hire_days: int = Field(30, alias="COACHBOT_TRAINING_NEW_HIRE_DAYS", ge=1)
+    training_default_due_days: int = Field(7, alias="COACHBOT_TRAINING_DUE_DAYS", ge=1)
+    training_question_hours: int = Field(24, alias="COACHBOT_TRAINING_QUESTION_HOURS", ge=1)
+
     @field_validator("default_locale")
     @classmethod
     def _locale(cls, v: str) -> str:

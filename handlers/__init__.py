@@ -8,4 +8,5 @@ HANDLER_MODULES = [
     "handlers.core",
     "handlers.admin",
     "handlers.hr",
+    "handlers.training",
 ]

@@ -15,6 +15,16 @@ from db.models.org import (
     TelegramBinding,
 )
 from db.models.results import AssessmentResult, ScoreSnapshot
+from db.models.training import (
+    QuestionForward,
+    QuizAnswer,
+    QuizAttempt,
+    QuizQuestion,
+    TraineeQuestion,
+    TrainingAssignment,
+    TrainingItem,
+    TrainingPush,
+)
 from db.models.work import Call, Case, Complaint, Leave, PromiseToPay, QaFinding, Repayment
 
 __all__ = [
@@ -37,6 +47,10 @@ __all__ = [
     "Outbox",
     "PromiseToPay",
     "QaFinding",
+    "QuestionForward",
+    "QuizAnswer",
+    "QuizAttempt",
+    "QuizQuestion",
     "Repayment",
     "RiskAction",
     "RiskAlertState",
@@ -45,4 +59,8 @@ __all__ = [
     "ScoreSnapshot",
     "Team",
     "TelegramBinding",
+    "TraineeQuestion",
+    "TrainingAssignment",
+    "TrainingItem",
+    "TrainingPush",
 ]

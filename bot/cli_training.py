@@ -1,0 +1,150 @@
+"""`coachbot content import DIR`, `coachbot training push …`, `coachbot training stats`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+content_app = typer.Typer(
+    help="Training content (courses and quizzes as YAML).", no_args_is_help=True
+)
+training_app = typer.Typer(help="Training pushes and statistics.", no_args_is_help=True)
+
+
+def default_content_dir(configured: str) -> Path:
+    """The configured content dir; a relative one that does not exist is taken from the repo."""
+    p = Path(configured)
+    if not p.is_absolute() and not p.exists():
+        p = Path(__file__).resolve().parent.parent / configured
+    return p
+
+
+@content_app.command("import")
+def content_import(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Default: COACHBOT_TRAINING_CONTENT_DIR")
+    ] = None,
+    check: Annotated[bool, typer.Option("--check", help="Validate only; store nothing")] = False,
+) -> None:
+    """Validate every YAML file under DIRECTORY and upsert them by id (all or nothing)."""
+    from bot.cli import context, ensure_schema, err, fail, out
+    from coaching.training.content import import_dir
+
+    ctx = context()
+    ensure_schema(ctx)
+    d = directory or default_content_dir(ctx.settings.training_content_dir)
+    rep = ctx.call(import_dir, d, ctx.clock.now(), dry_run=check)
+    if rep.errors:
+        for e in rep.errors:
+            err.print(f"[red]refused[/red] {e}", highlight=False)
+        raise fail(f"{len(rep.errors)} bad file(s); nothing imported")
+    if check:
+        out.print(f"{d}: all files valid")
+        return
+    out.print(
+        f"imported from {d}: {len(rep.created)} created, {len(rep.updated)} updated, "
+        f"{len(rep.unchanged)} unchanged"
+    )
+
+
+@training_app.command("push")
+def training_push(
+    item: Annotated[str, typer.Argument(help="Course or quiz id (slug)")],
+    person: Annotated[str | None, typer.Option(help="Employee number")] = None,
+    team: Annotated[str | None, typer.Option(help="Team code")] = None,
+    branch: Annotated[str | None, typer.Option(help="Branch code")] = None,
+    new_hires: Annotated[
+        int | None, typer.Option(help="Hired in the last N days (with --branch: that branch)")
+    ] = None,
+    days: Annotated[int | None, typer.Option(help="Due in N days (trainee-local)")] = None,
+    due: Annotated[str | None, typer.Option(help="Due date YYYY-MM-DD (trainee-local)")] = None,
+) -> None:
+    """Push ITEM to a person, a team, a branch or the recent new hires."""
+    from bot.cli import context, fail, out
+    from coaching.training import service
+
+    if new_hires is not None:
+        ttype, ref = "new_hires", f"{new_hires}:{branch}" if branch else str(new_hires)
+    else:
+        chosen = [(k, v) for k, v in (("person", person), ("team", team), ("branch", branch)) if v]
+        if len(chosen) != 1:
+            raise fail("give exactly one of --person, --team, --branch, --new-hires")
+        ttype, ref = chosen[0]
+    on = None
+    if due:
+        try:
+            on = date.fromisoformat(due)
+        except ValueError:
+            raise fail(f"--due {due!r} is not YYYY-MM-DD") from None
+    ctx = context()
+    cfg = service.config_from(ctx.settings)
+    res = ctx.call(service.push, item, ttype, ref, ctx.clock.now(), days=days, on=on, cfg=cfg)
+    if isinstance(res, service.TargetError):
+        raise fail(f"{res.value}: {item} → {ttype} {ref}")
+    out.print(
+        f"push #{res.push_id} {res.item_title}: {len(res.assigned)} assigned, "
+        f"{len(res.skipped)} skipped (already open); due {sorted(set(res.due_local.values()))}"
+    )
+
+
+@training_app.command("stats")
+def training_stats(
+    fmt: Annotated[str, typer.Option("--format", help="json or table")] = "table",
+    branch: Annotated[str | None, typer.Option(help="Branch code; default every branch")] = None,
+) -> None:
+    """The figures /stats shows: completion, pass rates, per-question rates, who is behind."""
+    from bot.cli import context, fail, out
+    from coaching.calendar import all_branches
+    from coaching.training import analytics
+
+    if fmt not in ("json", "table"):
+        raise fail("--format must be json or table")
+    ctx = context()
+    branch_id = None
+    if branch:
+        match = [b for b in ctx.call(all_branches) if b.code == branch]
+        if not match:
+            raise fail(f"no branch {branch}")
+        branch_id = match[0].id
+    st = ctx.call(analytics.compute, ctx.clock.now(), branch_id, branch or "*")
+    if fmt == "json":
+        typer.echo(json.dumps(st.to_dict(), ensure_ascii=False, indent=2))
+        return
+    t1 = Table("push", "item", "target", "done/assigned", "completion %", "overdue", "flag")
+    for p in st.pushes:
+        t1.add_row(
+            str(p.push_id),
+            p.slug,
+            p.target,
+            f"{p.completed}/{p.assigned}",
+            f"{p.completion_pct:.0f}",
+            str(p.overdue),
+            "<80%" if p.flagged else "",
+        )
+    t2 = Table("quiz", "passed/trainees", "pass %", "attempts")
+    for q in st.quizzes:
+        t2.add_row(q.slug, f"{q.passed}/{q.trainees}", f"{q.pass_pct:.0f}", str(q.attempts))
+    t3 = Table("question", "competency", "correct/answers", "correct %", "flag")
+    for qq in st.questions:
+        t3.add_row(
+            f"{qq.slug}/{qq.qkey}",
+            qq.competency,
+            f"{qq.correct}/{qq.answers}",
+            f"{qq.correct_pct:.0f}",
+            "<70%" if qq.flagged else "",
+        )
+    t4 = Table("employee", "name", "team", "overdue", "failed mandatory")
+    for b in st.behind:
+        t4.add_row(b.employee_no, b.name, b.team, str(b.overdue), str(b.failed_mandatory))
+    for table in (t1, t2, t3, t4):
+        out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(content_app, name="content")
+    app.add_typer(training_app, name="training")

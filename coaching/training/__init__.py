@@ -1,0 +1,1 @@
+"""Training: content, pushes, quizzes, learning paths, analytics, trainee questions."""
