@@ -327,7 +327,7 @@ def training_lag(q: Query) -> SignalOutput:
     out = SignalOutput()
     min_n = int(q.p("min_overdue", 1))
     full = float(q.p("full_at", 3))
-    for emp, n in fn(q.s, q.ids, q.as_of).items():
+    for emp, n in fn(q.s, q.ids, q.end).items():
         if n >= min_n and emp in q.people:
             out.hits[emp] = Hit(_clip(n / full), "training_lag", {"count": n})
     return out
@@ -340,7 +340,7 @@ def unanswered_questions(q: Query) -> SignalOutput:
         return SignalOutput(unavailable="source not built yet (coaching.training.signals)")
     out = SignalOutput()
     hours = int(q.p("hours", 24))
-    for emp, n in fn(q.s, q.ids, q.as_of, hours=hours).items():
+    for emp, n in fn(q.s, q.ids, q.end, hours=hours).items():
         if n >= int(q.p("min_count", 1)) and emp in q.people:
             out.hits[emp] = Hit(1.0, "unanswered", {"count": n, "hours": hours})
     return out
