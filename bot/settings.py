@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     pii_hmac_key: str = Field("coachbot-demo-key-change-me", alias="COACHBOT_PII_KEY", min_length=8)
     output_dir: str = Field("coachbot-out", alias="COACHBOT_OUTPUT_DIR")
     log_level: str = Field("INFO", alias="COACHBOT_LOG_LEVEL")
+    # Scoring model (YAML); None = the shipped config/scoring.yaml.
+    scoring_config: str | None = Field(None, alias="COACHBOT_SCORING_CONFIG")
 
     @field_validator("default_locale")
     @classmethod
