@@ -58,18 +58,17 @@ def register(app: typer.Typer) -> None:
         names: list[str] = []
         for c in cards:
             names += [n for n in c.components if n not in names]
-        table = Table(
-            "employee",
-            "name",
-            "team",
-            "profile",
-            "total",
-            "rank team",
-            "rank branch",
-            *names,
-            "veto",
-            title=f"Scorecards {m:%Y-%m}",
-        )
+        table = Table(title=f"Scorecards {m:%Y-%m}")
+        table.add_column("employee", no_wrap=True)
+        table.add_column("name", max_width=8)
+        table.add_column("team", no_wrap=True)
+        table.add_column("prof")
+        table.add_column("total", no_wrap=True, justify="right")
+        table.add_column("#team", justify="right")
+        table.add_column("#branch", justify="right")
+        for n in names:
+            table.add_column(n[:6], justify="right", no_wrap=True)
+        table.add_column("veto", max_width=24)
         for c in cards:
             comps = []
             for n in names:

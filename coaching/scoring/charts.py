@@ -103,8 +103,7 @@ def _heatmap(cards, title, path, comps, rows, data):  # type: ignore[no-untyped-
     width = max(5.0, 1.0 + 0.55 * len(cards))
     fig, ax = plt.subplots(figsize=(width, 1.2 + 0.55 * len(rows)), dpi=110)
     try:
-        cmap = matplotlib.colormaps["RdYlGn"].copy()
-        cmap.set_bad("#d0d7de")
+        cmap = matplotlib.colormaps["RdYlGn"].with_extremes(bad="#d0d7de")
         im = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=0, vmax=100, aspect="auto")
         ax.set_xticks(range(len(cards)), [c.employee_no for c in cards], rotation=60, fontsize=8)
         ax.set_yticks(range(len(rows)), rows, fontsize=9)
