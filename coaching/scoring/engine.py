@@ -2,8 +2,10 @@
 
 One aggregate query per source table (cases, repayments, calls, complaints, QA findings,
 assessment results), each grouped by collector and LEFT JOINed onto the branch's collectors in
-ONE statement; Python then only walks the per-collector rows (normalising, ranking), never the
-calls or repayments themselves. See docs/scoring.md for the model.
+ONE statement (the aggregates are bounded by the month only: a semi-join on the branch's
+collectors cost more than aggregating the other branches' rows, which the join then drops).
+Python then only walks the per-collector rows (normalising, ranking), never the calls or
+repayments themselves. See docs/scoring.md for the model.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, and_, case, func, literal, or_, select
+from sqlalchemy import Float, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from coaching.calendar import BranchInfo
@@ -71,7 +73,7 @@ def month_bounds(m: date, tz: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-@dataclass
+@dataclass(slots=True)
 class Component:
     name: str
     weight: float  # as configured in the profile
@@ -89,7 +91,7 @@ class Component:
         return self.score is not None
 
 
-@dataclass
+@dataclass(slots=True)
 class Scorecard:
     employee_id: int
     employee_no: str
@@ -152,7 +154,6 @@ def raw_rows(
     first, last = month, month_end(month)
     start, end = month_bounds(month, branch.timezone)
     emp = _collectors(branch.id, first, last)
-    ids = select(emp.c.eid)
     f = Float()
 
     case_w = _bucket_weight(cfg, Case.bucket)
@@ -163,7 +164,6 @@ def raw_rows(
             func.count().label("cases"),
         )
         .where(
-            Case.collector_id.in_(ids),
             Case.assigned_on <= last,
             or_(Case.closed_on.is_(None), Case.closed_on >= first),
         )
@@ -177,7 +177,6 @@ def raw_rows(
         )
         .join(Case, Case.id == Repayment.case_id)
         .where(
-            Repayment.collector_id.in_(ids),
             Repayment.paid_at >= start,
             Repayment.paid_at < end,
         )
@@ -190,14 +189,13 @@ def raw_rows(
             func.count().label("calls"),
             func.sum(case((Call.outcome != "no_answer", 1), else_=0)).label("connected"),
         )
-        .where(Call.collector_id.in_(ids), Call.started_at >= start, Call.started_at < end)
+        .where(Call.started_at >= start, Call.started_at < end)
         .group_by(Call.collector_id)
         .subquery("cl")
     )
     cmp = (
         select(Complaint.collector_id.label("eid"), func.count().label("complaints"))
         .where(
-            Complaint.collector_id.in_(ids),
             Complaint.received_at >= start,
             Complaint.received_at < end,
         )
@@ -211,7 +209,6 @@ def raw_rows(
             func.sum(case((QaFinding.severity == "major", 1), else_=0)).label("majors"),
         )
         .where(
-            QaFinding.collector_id.in_(ids),
             QaFinding.found_at >= start,
             QaFinding.found_at < end,
         )
@@ -225,7 +222,6 @@ def raw_rows(
             func.count().label("skills_n"),
         )
         .where(
-            AssessmentResult.employee_id.in_(ids),
             AssessmentResult.at >= start,
             AssessmentResult.at < end,
         )
@@ -257,10 +253,11 @@ def raw_rows(
         .outerjoin(qa, qa.c.eid == emp.c.eid)
         .outerjoin(sk, sk.c.eid == emp.c.eid)
     )
-    rows = [dict(r._mapping) for r in s.execute(stmt)]
+    rows: list[dict[str, object]] = s.execute(stmt).mappings().all()  # type: ignore[assignment]
     # Majors are rare: fetch their reasons only for the collectors that have one.
     vetoed = [r["eid"] for r in rows if r["majors"]]
     if vetoed:
+        rows = [dict(r) for r in rows]
         reasons: dict[int, str] = {}
         for eid, rule, note in s.execute(
             select(QaFinding.collector_id, QaFinding.rule, QaFinding.note)
@@ -303,26 +300,26 @@ def raw_values(row: dict[str, object]) -> dict[str, tuple[float | None, dict[str
     """Each component's raw value (None = n/a) and the counts behind it."""
     assigned = float(row["assigned_w"] or 0)  # type: ignore[arg-type]
     repaid = float(row["repaid_w"] or 0)  # type: ignore[arg-type]
-    calls = int(row["calls"] or 0)  # type: ignore[call-overload]
+    calls = row["calls"] or 0
     connected = int(row["connected"] or 0)  # type: ignore[call-overload]
     complaints = int(row["complaints"] or 0)  # type: ignore[call-overload]
     minors = int(row["minors"] or 0)  # type: ignore[call-overload]
     majors = int(row["majors"] or 0)  # type: ignore[call-overload]
     skills_n = int(row["skills_n"] or 0)  # type: ignore[call-overload]
-    cases = int(row["cases"] or 0)  # type: ignore[call-overload]
     rate = complaints / connected if connected else None
-    active = assigned > 0 or calls > 0 or minors > 0 or majors > 0 or skills_n > 0
+    active = assigned > 0 or calls or minors or majors or skills_n
+    cdetail = {"complaints": complaints, "connected_calls": connected}
     return {
         "recovery": (
             repaid / assigned if assigned > 0 else None,
             {
                 "repaid_weighted": round(repaid, 2),
                 "assigned_weighted": round(assigned, 2),
-                "cases": cases,
+                "cases": int(row["cases"] or 0),  # type: ignore[call-overload]
             },
         ),
-        "complaints": (rate, {"complaints": complaints, "connected_calls": connected}),
-        "satisfaction": (rate, {"complaints": complaints, "connected_calls": connected}),
+        "complaints": (rate, cdetail),
+        "satisfaction": (rate, cdetail),
         "compliance": (float(minors) if active else None, {"minor": minors, "major": majors}),
         "skills": (
             float(row["skills_avg"]) if skills_n else None,  # type: ignore[arg-type]
@@ -331,8 +328,60 @@ def raw_values(row: dict[str, object]) -> dict[str, tuple[float | None, dict[str
     }
 
 
-def _r(x: float | None, nd: int) -> float | None:
-    return None if x is None else round(x, nd)
+class _Scorer:
+    """The profile's components with their normalisers resolved once per computation."""
+
+    def __init__(self, cfg: ScoringConfig, branch: BranchInfo, month: date) -> None:
+        self.cfg, self.branch, self.month = cfg, branch, month
+        self.weights = list(cfg.profile(branch.score_profile).weights.items())
+        self.veto = cfg.compliance.major_veto
+
+    def card(self, row: dict[str, object], teams: dict[int, tuple[str, str]]) -> Scorecard:
+        cfg = self.cfg
+        raws = raw_values(row)
+        comps: dict[str, Component] = {}
+        wsum = acc = 0.0
+        for name, weight in self.weights:
+            raw, detail = raws[name]
+            exact = normalise(cfg, name, raw)
+            comps[name] = Component(
+                name,
+                weight,
+                None if raw is None else round(raw, 4),
+                None if exact is None else round(exact, 1),
+                detail=detail,
+            )
+            if exact is not None:
+                wsum += weight
+                acc += weight * exact  # the total uses unrounded scores, rounded once
+        total: float | None = None
+        if wsum > 0:
+            total = round(acc / wsum, 1)
+            for c in comps.values():
+                if c.score is not None:
+                    c.effective_weight = round(100.0 * c.weight / wsum, 1)
+        team_id = row["team_id"]
+        tcode, tname = teams.get(team_id, (None, None)) if team_id else (None, None)  # type: ignore[arg-type]
+        b = self.branch
+        card = Scorecard(
+            row["eid"],
+            row["employee_no"],
+            row["name"],
+            b.id,
+            b.code,  # type: ignore[arg-type]
+            team_id,
+            tcode,
+            tname,
+            b.score_profile,
+            self.month,
+            comps,
+            total,  # type: ignore[arg-type]
+        )
+        if row["majors"] and self.veto:
+            card.vetoed = True
+            card.total = 0.0
+            card.veto_reason = str(row.get("veto_reason") or "major violation")
+        return card
 
 
 def score_row(
@@ -342,48 +391,7 @@ def score_row(
     row: dict[str, object],
     teams: dict[int, tuple[str, str]],
 ) -> Scorecard:
-    profile = cfg.profile(branch.score_profile)
-    raws = raw_values(row)
-    comps: dict[str, Component] = {}
-    for name, weight in profile.weights.items():
-        raw, detail = raws[name]
-        comps[name] = Component(
-            name=name,
-            weight=weight,
-            raw=_r(raw, 4),
-            score=_r(normalise(cfg, name, raw), 1),
-            detail=detail,
-        )
-    avail = [c for c in comps.values() if c.score is not None]
-    wsum = sum(c.weight for c in avail)
-    total: float | None = None
-    if wsum > 0:
-        for c in avail:
-            c.effective_weight = round(100.0 * c.weight / wsum, 1)
-        # Use the unrounded scores for the total; round once at the end.
-        exact = {n: normalise(cfg, n, raws[n][0]) for n, c in comps.items() if c.score is not None}
-        total = round(sum(comps[n].weight * v for n, v in exact.items() if v is not None) / wsum, 1)
-    team_id = row["team_id"]
-    tcode, tname = teams.get(team_id, (None, None)) if team_id else (None, None)  # type: ignore[arg-type]
-    card = Scorecard(
-        employee_id=row["eid"],  # type: ignore[arg-type]
-        employee_no=row["employee_no"],  # type: ignore[arg-type]
-        name=row["name"],  # type: ignore[arg-type]
-        branch_id=branch.id,
-        branch_code=branch.code,
-        team_id=team_id,  # type: ignore[arg-type]
-        team_code=tcode,
-        team_name=tname,
-        profile=branch.score_profile,
-        month=month,
-        components=comps,
-        total=total,
-    )
-    if row["majors"] and cfg.compliance.major_veto:
-        card.vetoed = True
-        card.total = 0.0
-        card.veto_reason = str(row.get("veto_reason") or "major violation")
-    return card
+    return _Scorer(cfg, branch, month).card(row, teams)
 
 
 def competition_ranks(cards: Iterable[Scorecard]) -> dict[int, int]:
@@ -435,7 +443,8 @@ def compute_branch(
         t.id: (t.code, t.name)
         for t in s.execute(select(Team).where(Team.branch_id == branch.id)).scalars()
     }
-    cards = [score_row(cfg, branch, month, r, teams) for r in raw_rows(s, cfg, branch, month)]
+    scorer = _Scorer(cfg, branch, month)
+    cards = [scorer.card(r, teams) for r in raw_rows(s, cfg, branch, month)]
     by_team: dict[int | None, list[Scorecard]] = defaultdict(list)
     for c in cards:
         by_team[c.team_id].append(c)
@@ -464,7 +473,7 @@ def compute_branch(
                 if team_id is not None:
                     comp.team_average, comp.team_average_raw = comp_avgs[name]
             m.improve = _improve(m)
-    prev = previous_snapshots(s, [c.employee_id for c in cards], add_months(month, -1))
+    prev = previous_snapshots(s, branch.id, add_months(month, -1))
     for c in cards:
         snap = prev.get(c.employee_id)
         if snap is None:
@@ -479,16 +488,14 @@ def compute_branch(
     return cards
 
 
-def previous_snapshots(
-    s: Session, employee_ids: list[int], month: date
-) -> dict[int, ScoreSnapshot]:
-    if not employee_ids:
-        return {}
+def previous_snapshots(s: Session, branch_id: int, month: date) -> dict[int, ScoreSnapshot]:
+    """The month's frozen snapshots of the branch's employees, by employee id."""
     rows = s.execute(
         select(ScoreSnapshot).where(
             ScoreSnapshot.month == month,
-            ScoreSnapshot.employee_id.in_(employee_ids) if len(employee_ids) < 1000 else and_(),
+            ScoreSnapshot.employee_id.in_(
+                select(Employee.id).where(Employee.branch_id == branch_id)
+            ),
         )
     ).scalars()
-    wanted = set(employee_ids)
-    return {r.employee_id: r for r in rows if r.employee_id in wanted}
+    return {r.employee_id: r for r in rows}
