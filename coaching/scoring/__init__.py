@@ -1,6 +1,12 @@
 """Live KPI scorecards: weighted components, compliance veto, ranks, trends, promotions."""
 
-from coaching.scoring.config import ScoringConfig, ScoringConfigError, get_config, load_config
+from coaching.scoring.config import (
+    ScoringConfig,
+    ScoringConfigError,
+    _cached,
+    get_config,
+    load_config,
+)
 
 __all__ = ["ScoringConfig", "ScoringConfigError", "config_for", "get_config", "load_config"]
 
@@ -8,4 +14,4 @@ __all__ = ["ScoringConfig", "ScoringConfigError", "config_for", "get_config", "l
 def config_for(settings: object) -> ScoringConfig:
     """The config named by the settings (COACHBOT_SCORING_CONFIG) or the shipped one."""
     path = getattr(settings, "scoring_config", None)
-    return load_config(path) if path else get_config()
+    return _cached(str(path)) if path else get_config()
