@@ -128,6 +128,11 @@ async def test_hr_picks_a_team_and_gets_branch_comparison(ctx, harness: Harness,
     await harness.chat.tap(2001, picker, "SH-2 team SH-2")
     table = harness.api.last(HR_CHAT)
     assert "1. C0006 孙八：100.0" in plain(table.text)
+    # HR in private chat: their own branch, straight to a team by code.
+    [direct] = await harness.chat.send(2001, "/team SH-1")
+    assert "3. C0001 张三：66.1" in plain(direct.text)
+    [unknown] = await harness.chat.send(2001, "/team XX-9")
+    assert "XX-9" in unknown.text
     # A team lead in the HR chat gets nothing.
     [r] = await harness.chat.send(3001, "/team", chat_id=HR_CHAT)
     assert "🔒" in r.text
