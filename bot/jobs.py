@@ -91,6 +91,20 @@ JOBS: list[JobSpec] = [
         cron=lambda b: {"day_of_week": "mon", "hour": 9, "minute": 30},
         target="bot.training_jobs:digest",
     ),
+    JobSpec(
+        name="score_snapshot",
+        description="1st of the month: freeze last month's scorecards (idempotent)",
+        cron=lambda b: {"day": 1, "hour": 0, "minute": 30},
+        target="coaching.scoring.jobs:score_snapshot",
+        grace=timedelta(days=3),
+    ),
+    JobSpec(
+        name="promotions",
+        description="1st of the month: promotion candidates to the branch's HR chat",
+        cron=lambda b: {"day": 1, "hour": 9, "minute": 0},
+        target="coaching.scoring.jobs:promotions",
+        grace=timedelta(days=3),
+    ),
 ]
 
 OUTBOX_INTERVAL_S = 2.0

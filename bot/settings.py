@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     training_new_hire_days: int = Field(30, alias="COACHBOT_TRAINING_NEW_HIRE_DAYS", ge=1)
     training_default_due_days: int = Field(7, alias="COACHBOT_TRAINING_DUE_DAYS", ge=1)
     training_question_hours: int = Field(24, alias="COACHBOT_TRAINING_QUESTION_HOURS", ge=1)
+    # Scoring model (YAML); None = the shipped config/scoring.yaml.
+    scoring_config: str | None = Field(None, alias="COACHBOT_SCORING_CONFIG")
 
     @field_validator("default_locale")
     @classmethod

@@ -40,7 +40,12 @@ from db.models import (
 from db.models.work import bucket_for
 
 # Modules exposing `extend_demo(ctx: AppContext, world: DemoWorld) -> str`.
-DEMO_EXTENSIONS: list[str] = ["coaching.training.demo", "coaching.risk.demo"]
+# Order matters: training writes assessment results that scoring reads; risk reads both.
+DEMO_EXTENSIONS: list[str] = [
+    "coaching.training.demo",
+    "coaching.scoring.demo",
+    "coaching.risk.demo",
+]
 
 HR_CHAT_SH = -1001000000001
 HR_CHAT_JKT = -1001000000002

@@ -9,4 +9,5 @@ HANDLER_MODULES = [
     "handlers.admin",
     "handlers.hr",
     "handlers.training",
+    "handlers.score",
 ]

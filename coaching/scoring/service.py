@@ -1,0 +1,200 @@
+"""What handlers, the CLI and jobs ask of scoring; every function takes a Session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coaching.calendar import BranchInfo, all_branches, branch_info
+from coaching.scoring.config import ScoringConfig
+from coaching.scoring.engine import Scorecard, add_months, compute_branch, local_month
+from coaching.scoring.snapshots import TrendPoint, history
+from db.models import Branch, Employee, Team
+
+
+class ScopeError(LookupError):
+    """An unknown employee, team or branch; the message names it."""
+
+
+def _branch(s: Session, branch_id: int) -> BranchInfo:
+    b = s.get(Branch, branch_id)
+    assert b is not None
+    return branch_info(b)
+
+
+def my_card(s: Session, cfg: ScoringConfig, employee_id: int, now: datetime) -> Scorecard | None:
+    """The employee's live month-to-date scorecard (ranks need the whole branch)."""
+    emp = s.get(Employee, employee_id)
+    if emp is None:
+        return None
+    b = _branch(s, emp.branch_id)
+    cards = compute_branch(s, cfg, b, local_month(now, b.timezone))
+    return next((c for c in cards if c.employee_id == employee_id), None)
+
+
+def trend_points(
+    s: Session, cfg: ScoringConfig, employee_id: int, now: datetime, months: int = 6
+) -> tuple[str, list[TrendPoint]]:
+    """Frozen past months plus this month live, oldest first."""
+    emp = s.get(Employee, employee_id)
+    assert emp is not None
+    b = _branch(s, emp.branch_id)
+    this = local_month(now, b.timezone)
+    points = history(s, emp.id, emp.team_id, add_months(this, -1), months - 1)
+    cards = compute_branch(s, cfg, b, this)
+    mine = next((c for c in cards if c.employee_id == emp.id), None)
+    points.append(
+        TrendPoint(
+            month=this,
+            total=mine.total if mine else None,
+            team_average=mine.team_average_total if mine else None,
+            vetoed=bool(mine and mine.vetoed),
+        )
+    )
+    return emp.employee_no, points
+
+
+@dataclass(frozen=True)
+class TeamRef:
+    id: int
+    code: str
+    name: str
+    branch_id: int
+    branch_code: str
+
+
+def _team_ref(t: Team) -> TeamRef:
+    return TeamRef(t.id, t.code, t.name, t.branch_id, t.branch.code)
+
+
+def team_by_code(s: Session, code: str) -> TeamRef | None:
+    t = s.execute(select(Team).where(Team.code == code)).scalar_one_or_none()
+    return _team_ref(t) if t else None
+
+
+def team_by_id(s: Session, team_id: int) -> TeamRef | None:
+    t = s.get(Team, team_id)
+    return _team_ref(t) if t else None
+
+
+def teams_in(s: Session, branch_id: int | None) -> list[TeamRef]:
+    q = select(Team).order_by(Team.code)
+    if branch_id is not None:
+        q = q.where(Team.branch_id == branch_id)
+    return [_team_ref(t) for t in s.execute(q).scalars()]
+
+
+@dataclass
+class TeamView:
+    team: TeamRef
+    month: date
+    cards: list[Scorecard]  # sorted by total, best first; n/a last
+
+
+def team_view(
+    s: Session, cfg: ScoringConfig, team_id: int, now: datetime, month: date | None = None
+) -> TeamView | None:
+    ref = team_by_id(s, team_id)
+    if ref is None:
+        return None
+    b = _branch(s, ref.branch_id)
+    m = month or local_month(now, b.timezone)
+    cards = [c for c in compute_branch(s, cfg, b, m) if c.team_id == team_id]
+    cards.sort(key=lambda c: (c.total is None, -(c.total or 0), c.employee_no))
+    return TeamView(ref, m, cards)
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    code: str
+    name: str
+    members: int
+    average: float | None
+    vetoes: int
+    best: float | None
+    worst: float | None
+
+
+def branch_comparison(
+    s: Session, cfg: ScoringConfig, branch_id: int, now: datetime
+) -> tuple[str, list[TeamSummary]]:
+    b = _branch(s, branch_id)
+    cards = compute_branch(s, cfg, b, local_month(now, b.timezone))
+    out = []
+    for t in teams_in(s, branch_id):
+        members = [c for c in cards if c.team_id == t.id]
+        totals = [c.total for c in members if c.total is not None]
+        out.append(
+            TeamSummary(
+                code=t.code,
+                name=t.name,
+                members=len(members),
+                average=round(sum(totals) / len(totals), 1) if totals else None,
+                vetoes=sum(1 for c in members if c.vetoed),
+                best=max(totals) if totals else None,
+                worst=min(totals) if totals else None,
+            )
+        )
+    out.sort(key=lambda x: (x.average is None, -(x.average or 0)))
+    return b.code, out
+
+
+def cards_for(
+    s: Session,
+    cfg: ScoringConfig,
+    month: date,
+    *,
+    employee_no: str | None = None,
+    team: str | None = None,
+    branch: str | None = None,
+) -> list[Scorecard]:
+    """Scorecards for the CLI's selection; ranks are always computed over the whole branch."""
+    branches = all_branches(s)
+    emp_id = team_id = None
+    if employee_no:
+        emp = s.execute(
+            select(Employee).where(Employee.employee_no == employee_no)
+        ).scalar_one_or_none()
+        if emp is None:
+            raise ScopeError(f"no employee {employee_no}")
+        emp_id = emp.id
+        branches = [b for b in branches if b.id == emp.branch_id]
+    elif team:
+        ref = team_by_code(s, team)
+        if ref is None:
+            raise ScopeError(f"no team {team}")
+        team_id = ref.id
+        branches = [b for b in branches if b.id == ref.branch_id]
+    elif branch:
+        branches = [b for b in branches if b.code == branch]
+        if not branches:
+            raise ScopeError(f"no branch {branch}")
+    out: list[Scorecard] = []
+    for b in branches:
+        for c in compute_branch(s, cfg, b, month):
+            if emp_id is not None and c.employee_id != emp_id:
+                continue
+            if team_id is not None and c.team_id != team_id:
+                continue
+            out.append(c)
+    if emp_id is not None and not out:
+        raise ScopeError(f"{employee_no} is not a collector employed in {month:%Y-%m}")
+    return out
+
+
+def chart_dir(base: Path) -> Path:
+    p = base / "charts"
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def led_team_ids(s: Session, employee_id: int, team_id: int | None) -> set[int]:
+    """Teams an employee leads: Team.lead_id, or their own team if they hold no lead_id."""
+    ids = set(s.execute(select(Team.id).where(Team.lead_id == employee_id)).scalars())
+    if not ids and team_id is not None:
+        ids = {team_id}
+    return ids

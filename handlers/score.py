@@ -1,0 +1,156 @@
+"""/score (a collector's own live scorecard + trend chart) and /team (leads and HR)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from coaching import people
+from coaching.scoring import config_for
+from coaching.scoring import service as svc
+from coaching.scoring.charts import heatmap_chart, trend_chart
+from handlers.base import ANY_CHAT, GROUP, PRIVATE, Access, Request, button, command
+from handlers.base import keyboard as kb
+
+COLLECTOR = Access(roles=frozenset({"collector"}), chats=PRIVATE)
+MANAGERS = Access(
+    roles=frozenset({"team_lead", "hr", "admin"}),
+    chats=ANY_CHAT,
+    group_purpose="hr_alerts",
+    audit_allowed=True,
+)
+
+
+def _cfg(req: Request):  # type: ignore[no-untyped-def]
+    return config_for(req.app.settings)
+
+
+@command("score", access=COLLECTOR, help_key="score.help_score", order=20)
+async def score(req: Request) -> None:
+    now = req.app.clock.now()
+    card = await req.app.run(svc.my_card, _cfg(req), req.me.employee_id, now)
+    if card is None:
+        await req.say("score.no_card")
+        return
+    markup = kb([[(req.t("score.trend_button"), "score:trend")]])
+    await req.say("score.card", markup, c=card, month=card.month.strftime("%Y-%m"))
+
+
+@button("score", access=COLLECTOR)
+async def score_trend(req: Request) -> None:
+    # The chart is always the caller's own: no employee id travels in the button.
+    now = req.app.clock.now()
+    emp_no, points = await req.app.run(svc.trend_points, _cfg(req), req.me.employee_id, now)
+    path = svc.chart_dir(req.app.output_dir) / f"trend-{emp_no}-{points[-1].month:%Y-%m}.png"
+    await asyncio.to_thread(trend_chart, points, emp_no, path)
+    await req.photo(str(path), req.t("score.trend_caption", employee_no=emp_no))
+
+
+def _in_group(req: Request) -> bool:
+    chat = req.update.effective_chat
+    return chat is not None and chat.type in GROUP
+
+
+def _hr_branch_scope(req: Request) -> tuple[bool, int | None]:
+    """(is HR-like, branch id or None for all) for the caller in this chat."""
+    if not req.me.has_role("hr", "admin"):
+        return False, None
+    if _in_group(req):
+        return True, req.group.get("hr_alerts")
+    return True, None if req.me.has_role("admin") else req.me.branch_id
+
+
+async def _refuse(req: Request, detail: str) -> None:
+    await req.app.run(
+        people.audit,
+        req.app.clock.now(),
+        "/team",
+        "denied",
+        employee_id=req.me.employee_id,
+        telegram_user_id=req.user_id,
+        chat_id=req.chat_id,
+        detail=detail,
+    )
+    await req.say("core.no_role")
+
+
+async def _may_see(req: Request, team: svc.TeamRef) -> bool:
+    hr, scope = _hr_branch_scope(req)
+    if hr:
+        return scope is None or scope == team.branch_id
+    if _in_group(req):
+        return False
+    led = await req.app.run(svc.led_team_ids, req.me.employee_id, req.me.team_id)
+    return team.id in led
+
+
+async def _show_team(req: Request, team: svc.TeamRef) -> None:
+    view = await req.app.run(svc.team_view, _cfg(req), team.id, req.app.clock.now())
+    assert view is not None
+    markup = kb([[(req.t("score.heatmap_button"), f"teamhm:{team.id}")]])
+    await req.say("score.team_table", markup, v=view, month=view.month.strftime("%Y-%m"))
+
+
+@command("team", access=MANAGERS, help_key="score.help_team", order=21)
+async def team(req: Request) -> None:
+    hr, scope = _hr_branch_scope(req)
+    if not hr:
+        if _in_group(req):
+            await _refuse(req, "team lead in HR chat")
+            return
+        led = await req.app.run(svc.led_team_ids, req.me.employee_id, req.me.team_id)
+        if not led:
+            await req.say("score.no_team")
+            return
+        for tid in sorted(led):
+            ref = await req.app.run(svc.team_by_id, tid)
+            if ref is not None:
+                await _show_team(req, ref)
+        return
+    if req.args:
+        ref = await req.app.run(svc.team_by_code, req.args[0])
+        if ref is None or not await _may_see(req, ref):
+            await req.say("score.unknown_team", code=req.args[0])
+            return
+        await _show_team(req, ref)
+        return
+    teams = await req.app.run(svc.teams_in, scope)
+    now = req.app.clock.now()
+    for bid in sorted({t.branch_id for t in teams}):
+        code, summary = await req.app.run(svc.branch_comparison, _cfg(req), bid, now)
+        await req.say("score.comparison", branch=code, teams=summary)
+    rows = [[(f"{t.code} {t.name}", f"team:{t.id}")] for t in teams]
+    await req.say("score.pick_team", kb(rows))
+
+
+async def _team_from_payload(req: Request) -> svc.TeamRef | None:
+    try:
+        tid = int(req.payload)
+    except ValueError:
+        return None
+    ref = await req.app.run(svc.team_by_id, tid)
+    if ref is None:
+        return None
+    if not await _may_see(req, ref):
+        await _refuse(req, f"team {ref.code} out of scope")
+        return None
+    return ref
+
+
+@button("team", access=MANAGERS)
+async def team_pick(req: Request) -> None:
+    ref = await _team_from_payload(req)
+    if ref is not None:
+        await _show_team(req, ref)
+
+
+@button("teamhm", access=MANAGERS)
+async def team_heatmap(req: Request) -> None:
+    ref = await _team_from_payload(req)
+    if ref is None:
+        return
+    view = await req.app.run(svc.team_view, _cfg(req), ref.id, req.app.clock.now())
+    assert view is not None
+    month = view.month.strftime("%Y-%m")
+    path = svc.chart_dir(req.app.output_dir) / f"heatmap-{ref.code}-{month}.png"
+    await asyncio.to_thread(heatmap_chart, view.cards, f"{ref.code} {month}", path)
+    await req.photo(str(path), req.t("score.heatmap_caption", team=ref.code, month=month))

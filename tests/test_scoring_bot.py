@@ -1,0 +1,138 @@
+"""/score and /team through the real Application and the local Bot API."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from coaching.calendar import all_branches
+from coaching.scoring import config_for
+from coaching.scoring.snapshots import freeze
+from db.models import AuditLog
+from tests import scoring_fixtures as sf
+from tests.conftest import Harness
+
+HR_CHAT = -100500
+
+
+def setup(ctx, tmp_path: Path) -> sf.World:  # type: ignore[no-untyped-def]
+    ctx.settings = ctx.settings.model_copy(
+        update={"scoring_config": str(sf.write_config(tmp_path))}
+    )
+    return sf.seed(ctx)
+
+
+def freeze_february(ctx) -> None:  # type: ignore[no-untyped-def]
+    cfg = config_for(ctx.settings)
+    with ctx.db.session() as s:
+        [b] = all_branches(s)
+        freeze(s, cfg, b, date(2026, 2, 1), ctx.clock.now())
+
+
+def plain(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", text)
+
+
+def photos(harness: Harness, chat: int) -> list:  # type: ignore[type-arg]
+    return [m for m in harness.api.sent(chat) if m.kind == "photo"]
+
+
+async def test_score_card_and_trend_chart(ctx, harness: Harness, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    setup(ctx, tmp_path)
+    # February: 5,000 / 24,000 weighted = 0.2083 → 41.7; complaints n/a; compliance 100
+    # → (40 × 41.67 + 35 × 100) / 75 = 68.9, so March's 66.1 is an arrow down.
+    freeze_february(ctx)
+    [card] = await harness.chat.send(1001, "/score")
+    text = plain(card.text)
+    assert "张三" in text and "2026-03" in text
+    assert "总分 66.1 ↓（上月 68.9）" in text
+    assert "团队排名 3/4" in text and "分公司排名 4/5" in text
+    assert "团队平均 66.5" in text
+    assert "回款率：24.2% → 48.3 分" in text
+    assert "投诉 1 / 接通 50（2.00%） → 75.0 分" in text
+    assert "轻微违规 2 次 → 80.0 分" in text
+    assert "💡 最该提升：回款率" in text
+    await harness.chat.tap(1001, card, "📈 趋势图")
+    [photo] = photos(harness, 1001)
+    assert harness.api.calls_to("sendPhoto")
+    assert "C0001" in photo.text
+    png = Path(ctx.settings.output_dir) / "charts" / "trend-C0001-2026-03.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def test_veto_and_na_on_the_card(ctx, harness: Harness, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    setup(ctx, tmp_path)
+    [card] = await harness.chat.send(1002, "/score")
+    assert "⛔" in card.text and "一票否决" in card.text
+    assert "private_collection: 私下收款" in card.text
+    assert "重大违规" in card.text  # the "what to improve" line names the veto
+    [cn] = await harness.chat.send(1006, "/score")  # C0006: a perfect month, no n/a
+    assert "总分 100.0" in plain(cn.text) and "n/a" not in cn.text
+    await harness.chat.send(1002, "/lang en")
+    [en] = await harness.chat.send(1002, "/score")
+    assert "Total 0: compliance veto" in plain(en.text)
+    assert "Reason: private_collection: 私下收款" in plain(en.text)
+
+
+async def test_collector_sees_only_own_scores(ctx, harness: Harness, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    w = setup(ctx, tmp_path)
+    [card] = await harness.chat.send(1001, "/score C0002")  # arguments are ignored
+    assert "张三" in card.text and "李四" not in card.text
+    [refused] = await harness.chat.send(1001, "/team")
+    assert "🔒" in refused.text
+    # A forged heatmap button from a collector is refused too, and no picture leaves.
+    msg = harness.api.last(1001)
+    await harness.chat.feed(
+        harness.chat.updates.callback(1001, msg, f"teamhm:{w.team_ids['SH-1']}")
+    )
+    assert photos(harness, 1001) == []
+    with ctx.db.session() as s:
+        denied = list(
+            s.execute(select(AuditLog.action).where(AuditLog.outcome == "denied")).scalars()
+        )
+    assert "/team" in denied and "btn:teamhm" in denied
+
+
+async def test_team_lead_sees_own_team_and_heatmap(ctx, harness: Harness, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    w = setup(ctx, tmp_path)
+    [table] = await harness.chat.send(3001, "/team")
+    lines = plain(table.text).splitlines()
+    assert "SH-1" in lines[0]
+    # Sorted by score; ties share rank 1; the veto is marked; the other team is absent.
+    assert lines[1].startswith("1. C0003") and lines[2].startswith("1. C0004")
+    assert lines[3].startswith("3. C0001") and "66.1" in lines[3]
+    assert lines[4].startswith("4. C0002") and "⛔" in lines[4] and "否决" in lines[4]
+    assert "C0006" not in table.text
+    await harness.chat.tap(3001, table, "🔥 热力图")
+    [pic] = photos(harness, 3001)
+    assert "SH-1" in pic.text
+    # The other team's heatmap, by a forged button: refused, no picture.
+    await harness.chat.feed(
+        harness.chat.updates.callback(3001, table, f"teamhm:{w.team_ids['SH-2']}")
+    )
+    assert len(photos(harness, 3001)) == 1
+    assert "🔒" in harness.api.last(3001).text
+
+
+async def test_hr_picks_a_team_and_gets_branch_comparison(ctx, harness: Harness, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    setup(ctx, tmp_path)
+    comparison, picker = await harness.chat.send(2001, "/team", chat_id=HR_CHAT)
+    # SH-2: C0006 alone at 100; SH-1: (66.1 + 0 + 100 + 100) / 4 = 66.5 with one veto.
+    text = plain(comparison.text)
+    assert "SH-2" in text and "均分 100.0" in text
+    assert "均分 66.5" in text and "否决 1" in text
+    assert comparison.text.index("SH-2") < comparison.text.index("SH-1")
+    await harness.chat.tap(2001, picker, "SH-2 team SH-2")
+    table = harness.api.last(HR_CHAT)
+    assert "1. C0006 孙八：100.0" in plain(table.text)
+    # HR in private chat: their own branch, straight to a team by code.
+    [direct] = await harness.chat.send(2001, "/team SH-1")
+    assert "3. C0001 张三：66.1" in plain(direct.text)
+    [unknown] = await harness.chat.send(2001, "/team XX-9")
+    assert "XX-9" in unknown.text
+    # A team lead in the HR chat gets nothing.
+    [r] = await harness.chat.send(3001, "/team", chat_id=HR_CHAT)
+    assert "🔒" in r.text
