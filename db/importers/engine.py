@@ -21,10 +21,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from sqlalchemy import Column, Integer, MetaData, select, text
 from sqlalchemy import Table as SaTable
-from sqlalchemy import func, or_, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from db.importers.fields import mask
@@ -144,36 +142,70 @@ def _update_columns(kind: Kind, present: set[str]) -> list[str]:
 
 
 class SqliteWriter(Writer):
+    """executemany into a temporary staging table, then one INSERT … SELECT … ON CONFLICT."""
+
+    STAGE = "_ingest_stage"
+
     def __init__(self, s: Session, kind: Kind, present: set[str]) -> None:
         self.s = s
         self.kind = kind
+        self.present = present
         table: SaTable = kind.table  # type: ignore[assignment]
         self.table = table
-        ins = sqlite_insert(table)
-        cols = _update_columns(kind, present)
-        if cols:
-            self.stmt = ins.on_conflict_do_update(
-                index_elements=list(kind.natural_key),
-                set_={c: ins.excluded[c] for c in cols},
-                where=or_(*(table.c[c].is_distinct_from(ins.excluded[c]) for c in cols)),
-            )
-        else:
-            self.stmt = ins.on_conflict_do_nothing(index_elements=list(kind.natural_key))
-        self.raw = s.connection().connection.driver_connection
-        self.before = self._count()
-        self.changes0 = self.raw.total_changes  # type: ignore[union-attr]
-
-    def _count(self) -> int:
-        return int(self.s.execute(select(func.count()).select_from(self.table)).scalar_one())
+        conn = s.connection()
+        conn.execute(text(f"DROP TABLE IF EXISTS temp.{self.STAGE}"))
+        self.stage = SaTable(
+            self.STAGE,
+            MetaData(),
+            *(Column(c, table.c[c].type) for c in kind.db_columns),
+            Column("_line", Integer),
+            prefixes=["TEMPORARY"],
+        )
+        self.stage.create(conn)
+        self.insert = self.stage.insert()
+        self.raw = conn.connection.driver_connection
+        self.rows = 0
 
     def write(self, rows: list[tuple[Any, ...]], lines: list[int]) -> None:
-        names = self.kind.db_columns
-        self.s.connection().execute(self.stmt, [dict(zip(names, r, strict=True)) for r in rows])
+        names = (*self.kind.db_columns, "_line")
+        self.s.connection().execute(
+            self.insert,
+            [dict(zip(names, (*r, ln), strict=True)) for r, ln in zip(rows, lines, strict=True)],
+        )
+        self.rows += len(rows)
 
     def finish(self, duplicates: bool) -> None:
-        self.inserted = self._count() - self.before
-        changed = self.raw.total_changes - self.changes0  # type: ignore[union-attr]
-        self.updated = changed - self.inserted
+        conn = self.s.connection()
+        if self.rows:
+            k = self.kind
+            t = self.table.name
+            cols = ", ".join(f'"{c}"' for c in k.db_columns)
+            key = ", ".join(f'"{c}"' for c in k.natural_key)
+            where = (
+                f"WHERE rowid IN (SELECT max(rowid) FROM {self.STAGE} GROUP BY {key})"
+                if duplicates
+                else "WHERE true"  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
+            )
+            upd = _update_columns(k, self.present)
+            if upd:
+                sets = ", ".join(f'"{c}" = excluded."{c}"' for c in upd)
+                differs = " OR ".join(f'"{t}"."{c}" IS NOT excluded."{c}"' for c in upd)
+                conflict = f"ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE {differs}"
+            else:
+                conflict = f"ON CONFLICT ({key}) DO NOTHING"
+            count_sql = text(f'SELECT count(*) FROM "{t}"')
+            before = conn.execute(count_sql).scalar_one()
+            changes0 = self.raw.total_changes  # type: ignore[union-attr]
+            conn.execute(
+                text(
+                    f'INSERT INTO "{t}" ({cols}) SELECT {cols} FROM {self.STAGE} '
+                    f"{where} ORDER BY rowid {conflict}"
+                )
+            )
+            changed = self.raw.total_changes - changes0  # type: ignore[union-attr]
+            self.inserted = conn.execute(count_sql).scalar_one() - before
+            self.updated = changed - self.inserted
+        conn.execute(text(f"DROP TABLE IF EXISTS temp.{self.STAGE}"))
 
 
 class PostgresWriter(Writer):
