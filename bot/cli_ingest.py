@@ -73,7 +73,12 @@ def import_cmd(
     for e in report.errors[:100]:
         where = f"{file}:{e.line}"
         col = e.column if e.column == e.field else f"{e.column} ({e.field})"
-        err.print(f"{where}: column {col} = {e.value!r}: {e.reason}", highlight=False, markup=False)
+        err.print(
+            f"{where}: column {col} = {e.value!r}: {e.reason}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     if len(report.errors) > 100:
         err.print(f"… and {len(report.errors) - 100} more problems")
     if report.fatal:
