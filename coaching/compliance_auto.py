@@ -83,13 +83,30 @@ def _sqlite_local(value: str | None, tzname: str) -> str | None:
     return dt.astimezone(_zone(tzname)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _sql(dialect: str, rule: str, profile: RuleProfile) -> str:
+def _fixed_offset(tz: ZoneInfo, lo: datetime, hi: datetime) -> int | None:
+    """The zone's UTC offset in seconds if it is the same all through [lo, hi], else None."""
+    offsets = set()
+    t = lo
+    while t <= hi + timedelta(days=1):
+        off = t.astimezone(tz).utcoffset()
+        offsets.add(off.total_seconds() if off is not None else 0)
+        t += timedelta(hours=12)
+    return int(offsets.pop()) if len(offsets) == 1 else None
+
+
+def _sql(dialect: str, rule: str, profile: RuleProfile, offset: int | None = None) -> str:
     if dialect == "postgresql":
         local = "timezone(b.timezone, timezone('UTC', c.started_at))"
         day, tod = f"({local})::date", f"({local})::time"
         day_txt = "x.d::text"
     else:
-        local = "coach_local(c.started_at, b.timezone)"
+        # SQLite has no time zones: a fixed offset (no DST in range, e.g. Shanghai, Jakarta)
+        # is plain date arithmetic; otherwise a zoneinfo-backed function does it.
+        local = (
+            f"datetime(c.started_at, '{offset:+d} seconds')"
+            if offset is not None
+            else "coach_local(c.started_at, b.timezone)"
+        )
         day, tod = f"substr({local}, 1, 10)", f"substr({local}, 12, 8)"
         day_txt = "x.d"
     where = ["x.d IN :days"]
@@ -160,6 +177,7 @@ def check_days(
         fmt = "%Y-%m-%d %H:%M:%S"
         pg = dialect == "postgresql"
         day_values = sorted(dset) if pg else [d.isoformat() for d in sorted(dset)]
+        offset = None if pg else _fixed_offset(tz, lo, hi)
         for rule in ("too_many_calls", "outside_hours"):
             if rule == "too_many_calls":
                 note_a = ""
@@ -183,7 +201,9 @@ def check_days(
                 "hi": hi_n if pg else hi_n.strftime(fmt),
                 "days": day_values,
             }
-            stmt = text(_sql(dialect, rule, profile)).bindparams(bindparam("days", expanding=True))
+            stmt = text(_sql(dialect, rule, profile, offset)).bindparams(
+                bindparam("days", expanding=True)
+            )
             if rule == "too_many_calls":
                 params["max_calls"] = profile.max_calls
                 if profile.count_outcomes:

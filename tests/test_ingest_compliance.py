@@ -133,3 +133,35 @@ def test_default_profile_is_configurable(ctx: AppContext, tmp_path: Path) -> Non
         ("too_many_calls", "C0001", "2026-03-02"),
         ("outside_hours", "C0001", "2026-03-02"),
     }
+
+
+def test_daylight_saving_zone(ctx: AppContext, tmp_path: Path) -> None:
+    """A branch whose offset changes inside the imported range (New York, 2026-03-08)."""
+    from tests import factories
+
+    def build(s):
+        ny = factories.branch(s, "NY", tz="America/New_York", locale="en")
+        factories.employee(s, "N0001", ny)
+
+    ctx.call(build)
+    cases = "case_ref,collector,debtor_id,amount_owed,days_overdue,assigned_on\n"
+    cases += "N1,N0001,D-1,10,3,2026-03-01\n"
+    assert run(ctx, "cases", write(tmp_path / "n.csv", cases)).ok
+    rows = [
+        ("D1", "N1", "2026-03-07 07:30", "no_answer"),  # EST: 12:30Z, outside hours
+        ("D2", "N1", "2026-03-08 07:30", "no_answer"),  # EDT: 11:30Z, outside hours
+        ("D3", "N1", "2026-03-08T12:30:00Z", "no_answer"),  # 08:30 EDT: allowed
+        ("D4", "N1", "2026-03-09T00:30:00Z", "no_answer"),  # 20:30 EDT on 03-08: allowed
+        ("D5", "N1", "2026-03-09T01:30:00Z", "no_answer"),  # 21:30 EDT on 03-08: outside
+    ]
+    rep = run(ctx, "calls", calls_csv(tmp_path, "ny.csv", rows))
+    assert rep.ok
+    notes = ctx.call(
+        lambda s: {f.finding_key[-10:]: f.note for f in s.execute(select(QaFinding)).scalars()}
+    )
+    assert findings(ctx) == {
+        ("outside_hours", "N0001", "2026-03-07"),
+        ("outside_hours", "N0001", "2026-03-08"),
+        ("too_many_calls", "N0001", "2026-03-08"),
+    }
+    assert notes["2026-03-07"].startswith("1 call(s)")

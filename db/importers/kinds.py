@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import Table
 
 from coaching.privacy import debtor_key
@@ -120,22 +120,11 @@ Bucket = Annotated[str, BeforeValidator(enum_parser(BUCKET_LABELS))]
 
 
 class Row(BaseModel):
-    """Blank cells count as missing; numbers in text columns (Excel!) become text."""
+    """Numbers in text columns (Excel!) become text. Blank cells never reach the model: the
+    engine leaves them out, so a blank required cell is "missing" and an optional one takes
+    its default."""
 
-    model_config = ConfigDict(
-        coerce_numbers_to_str=True, str_strip_whitespace=True, extra="ignore", frozen=True
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_missing(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {
-                k: v
-                for k, v in data.items()
-                if v is not None and not (isinstance(v, str) and not v.strip())
-            }
-        return data
+    model_config = ConfigDict(coerce_numbers_to_str=True, str_strip_whitespace=True, extra="ignore")
 
 
 # --- column documentation ---------------------------------------------------------------------
@@ -183,6 +172,16 @@ class Refs:
     teams: dict[str, tuple[int, int]] = field(default_factory=dict)
     # (branch_id, local date) of every imported call, for the automatic compliance checks.
     call_days: set[tuple[int, date]] = field(default_factory=set)
+    # raw identifier -> key, for this import only (a debtor is called many times).
+    _keys: dict[str, str] = field(default_factory=dict)
+
+    def debtor(self, raw: str) -> str:
+        key = self._keys.get(raw)
+        if key is None:
+            if len(self._keys) > 500_000:
+                self._keys.clear()
+            key = self._keys[raw] = debtor_key(self.secret, raw)
+        return key
 
     def employee(self, column: str, no: str) -> EmpRef:
         e = self.employees.get(no)
@@ -277,16 +276,16 @@ class CaseRow(Row):
     closed_on: Day | None = None
 
 
-def _debtor(secret: str, *values: str | None) -> str | None:
+def _debtor(refs: Refs, *values: str | None) -> str | None:
     for v in values:
         if v:
-            return debtor_key(secret, v)
+            return refs.debtor(v)
     return None
 
 
 def resolve_case(r: CaseRow, refs: Refs) -> tuple[Any, ...]:
     collector_id = refs.employee("collector", r.collector).id if r.collector else None
-    key = _debtor(refs.secret, r.debtor_id, r.debtor_phone, r.debtor_name)
+    key = _debtor(refs, r.debtor_id, r.debtor_phone, r.debtor_name)
     if key is None:
         raise Problem("debtor_id", "give at least one of debtor_id, debtor_phone, debtor_name")
     if r.closed_on is not None and r.closed_on < r.assigned_on:
@@ -431,9 +430,15 @@ def resolve_call(r: CallRow, refs: Refs) -> tuple[Any, ...]:
         emp = refs.employees_by_id[case.collector_id]
     else:
         raise Problem("collector", "required: the case has no collector")
-    key = debtor_key(refs.secret, r.debtor) if r.debtor else case.debtor_key
-    started = to_utc(r.started_at, emp.tz)
-    refs.call_days.add((emp.branch_id, started.astimezone(emp.tz).date()))
+    key = refs.debtor(r.debtor) if r.debtor else case.debtor_key
+    local = r.started_at
+    if local.tzinfo is None:  # branch-local wall time, the usual case
+        local = local.replace(tzinfo=emp.tz)
+        started = local.astimezone(UTC)
+    else:
+        started = local.astimezone(UTC)
+        local = started.astimezone(emp.tz)
+    refs.call_days.add((emp.branch_id, local.date()))
     return (r.call_ref, case.id, emp.id, key, started, r.duration_s, r.outcome)
 
 
