@@ -287,3 +287,10 @@ def test_other_kinds(ctx: AppContext, tmp_path: Path) -> None:
     rep = run(ctx, "leave", write(tmp_path / "l2.csv", lv.rsplit("C0001", 1)[0]))
     assert rep.inserted == 1
     assert rows(ctx, Leave)[0][2:] == (date(2026, 3, 5), date(2026, 3, 6), "sick")
+
+
+def test_docs_list_every_column() -> None:
+    from db.importers.docs import columns_markdown
+
+    docs = (Path(__file__).parents[1] / "docs" / "data-formats.md").read_text(encoding="utf-8")
+    assert columns_markdown() in docs, "run: python -m db.importers.docs (docs are stale)"
