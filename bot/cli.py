@@ -35,7 +35,12 @@ out = Console()
 err = Console(stderr=True)
 
 # Feature modules exposing `register(app: typer.Typer) -> None`.
-CLI_MODULES: list[str] = ["bot.cli_hr", "bot.cli_training", "bot.cli_score"]
+CLI_MODULES: list[str] = [
+    "bot.cli_ingest",
+    "bot.cli_score",
+    "bot.cli_training",
+    "bot.cli_hr",
+]
 
 
 def settings() -> Settings:

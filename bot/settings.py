@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     training_question_hours: int = Field(24, alias="COACHBOT_TRAINING_QUESTION_HOURS", ge=1)
     # Scoring model (YAML); None = the shipped config/scoring.yaml.
     scoring_config: str | None = Field(None, alias="COACHBOT_SCORING_CONFIG")
+    # Ingest (docs/data-formats.md): automatic compliance checks of the "default" rule profile
+    # and the largest HTTP ingest body accepted.
+    auto_max_calls: int = Field(3, alias="COACHBOT_AUTO_MAX_CALLS", ge=1)
+    auto_call_hours: str = Field("08:00-21:00", alias="COACHBOT_AUTO_CALL_HOURS")
+    ingest_max_body_bytes: int = Field(20_000_000, alias="COACHBOT_INGEST_MAX_BYTES", gt=0)
 
     @field_validator("default_locale")
     @classmethod
@@ -89,6 +94,14 @@ class Settings(BaseSettings):
         if v.startswith("postgresql://") or v.startswith("postgres://"):
             # psycopg 3 is the driver we ship; plain URLs would ask for psycopg2.
             v = "postgresql+psycopg://" + v.split("://", 1)[1]
+        return v
+
+    @field_validator("auto_call_hours")
+    @classmethod
+    def _hours(cls, v: str) -> str:
+        from coaching.compliance_auto import parse_hours
+
+        parse_hours(v)
         return v
 
     @field_validator("log_level")

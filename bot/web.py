@@ -22,7 +22,7 @@ from bot.context import AppContext
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
-WEB_MODULES: list[str] = []
+WEB_MODULES: list[str] = ["bot.ingest_api"]
 
 
 def build_web_app(ctx: AppContext, application: Application | None = None) -> Starlette:
