@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     pii_hmac_key: str = Field("coachbot-demo-key-change-me", alias="COACHBOT_PII_KEY", min_length=8)
     output_dir: str = Field("coachbot-out", alias="COACHBOT_OUTPUT_DIR")
     log_level: str = Field("INFO", alias="COACHBOT_LOG_LEVEL")
+    # Outbox pace per bot process (msg/s); Telegram allows ~30/s per bot in total.
+    outbox_rate: float = Field(25.0, alias="COACHBOT_OUTBOX_RATE", gt=0, le=30)
 
     @field_validator("default_locale")
     @classmethod

@@ -13,6 +13,7 @@ from db.models.org import (
     Team,
     TelegramBinding,
 )
+from db.models.plans import NotificationPref
 from db.models.results import AssessmentResult, ScoreSnapshot
 from db.models.work import Call, Case, Complaint, Leave, PromiseToPay, QaFinding, Repayment
 
@@ -32,6 +33,7 @@ __all__ = [
     "InviteCode",
     "JobRun",
     "Leave",
+    "NotificationPref",
     "Outbox",
     "PromiseToPay",
     "QaFinding",
