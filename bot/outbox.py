@@ -98,8 +98,12 @@ def enqueue_many(s: Session, rows: list[dict[str, Any]], *, now: datetime) -> in
         for r in rows
     ]
     ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(Outbox)
-    stmt = ins.values(values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return max(int(s.execute(stmt).rowcount or 0), 0)
+    stmt = (
+        ins.values(values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Outbox.id)
+    )
+    return len(s.execute(stmt).all())
 
 
 @dataclass
