@@ -238,6 +238,8 @@ class Pacer:
         self._chat_next: dict[int, float] = {}
         self._lock = asyncio.Lock()
         self.paused_until = 0.0
+        # Private chats that answered 403 in this run: their other claimed rows are skipped.
+        self.blocked: set[int] = set()
 
     async def wait(self, chat_id: int) -> None:
         while True:
@@ -307,7 +309,17 @@ async def deliver_due(
 
         async def one(row: Claimed) -> bool:
             async with sem:
+                if row.chat_id in pacer.blocked:
+                    await ctx.run(
+                        _mark, row.id, status="skipped", lease_until=None, last_error="403 earlier"
+                    )
+                    return False
                 await pacer.wait(row.chat_id)
+                if row.chat_id in pacer.blocked:
+                    await ctx.run(
+                        _mark, row.id, status="skipped", lease_until=None, last_error="403 earlier"
+                    )
+                    return False
                 if time.monotonic() - row.claimed_at > LEASE.total_seconds() / 3 and not (
                     await ctx.run(renew_lease, row, ctx.clock.now())
                 ):
@@ -358,6 +370,8 @@ async def _deliver_one(bot: Bot, ctx: AppContext, row: Claimed, pacer: Pacer) ->
         return False
     except Forbidden as exc:
         error = f"403 {exc.message}"
+        if row.chat_id > 0:
+            pacer.blocked.add(row.chat_id)
 
         def fail(s: Session) -> None:
             _mark(s, row.id, status="failed", lease_until=None, last_error=error)
