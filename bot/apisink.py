@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 from typing import Any
+from urllib.parse import parse_qs
 
 import uvicorn
 from starlette.applications import Starlette
@@ -55,8 +56,9 @@ class ApiSink:
         ctype = request.headers.get("content-type", "")
         if "json" in ctype:
             params: dict[str, Any] = await request.json()
-        else:
-            params = dict(await request.form())
+        else:  # PTB posts application/x-www-form-urlencoded
+            body = (await request.body()).decode()
+            params = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
         chat_id = int(params["chat_id"])
         with self._lock:
             hold = self.hold_after is not None and self.accepted >= self.hold_after
