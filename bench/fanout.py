@@ -20,18 +20,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, select  # noqa: E402
-from telegram import Bot  # noqa: E402
+import contextlib
 
-from bot import outbox  # noqa: E402
-from bot.apisink import ApiSink  # noqa: E402
-from bot.context import AppContext  # noqa: E402
-from bot.jobs import get_job, run_job  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
-from coaching.calendar import all_branches  # noqa: E402
-from coaching.clock import FrozenClock  # noqa: E402
-from db.models import Branch, Call, Case, Employee, EmployeeRole, Outbox, TelegramBinding  # noqa: E402
-from db.session import Database  # noqa: E402
+from sqlalchemy import insert, select
+from telegram import Bot
+
+from bot import outbox
+from bot.apisink import ApiSink
+from bot.context import AppContext
+from bot.jobs import get_job, run_job
+from bot.settings import load_settings
+from coaching.calendar import all_branches
+from coaching.clock import FrozenClock
+from db.models import Branch, Call, Case, Employee, EmployeeRole, Outbox, TelegramBinding
+from db.session import Database
 
 NOW = datetime(2026, 3, 2, 0, 40, tzinfo=UTC)  # Monday 08:40 Shanghai
 
@@ -160,12 +162,10 @@ def main() -> None:
     with ApiSink() as sink:
 
         async def bounded() -> None:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
                     deliver(ctx, sink.base_url, outbox.Pacer(30, 1.0), 32), a.rate_seconds
                 )
-            except TimeoutError:
-                pass
 
         asyncio.run(bounded())
         span = (sink.last_at or 0) - (sink.first_at or 0)
