@@ -139,6 +139,8 @@ async def test_pacer_keeps_global_and_per_chat_rate() -> None:
 
     await asyncio.gather(*(one(c) for c in [1, 1, 1, 2, 3, 4, 5, 6]))
     times = sorted(t for _, t in stamps)
-    assert all(b - a >= 0.018 for a, b in itertools.pairwise(times))
+    # Never faster than 50/s overall (allowing for sleep jitter on a busy machine).
+    assert all(b - a >= 0.01 for a, b in itertools.pairwise(times))
+    assert times[-1] - times[0] >= 7 * 0.02 - 0.005
     ones = sorted(t for c, t in stamps if c == 1)
     assert ones[1] - ones[0] >= 0.19 and ones[2] - ones[1] >= 0.19
