@@ -98,12 +98,9 @@ def enqueue_many(s: Session, rows: list[dict[str, Any]], *, now: datetime) -> in
         for r in rows
     ]
     ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(Outbox)
-    stmt = (
-        ins.values(values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Outbox.id)
-    )
-    return len(s.execute(stmt).all())
+    # executemany with RETURNING: compiled once, sent as batched multi-row INSERTs.
+    stmt = ins.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Outbox.id)
+    return len(s.execute(stmt, values).all())
 
 
 @dataclass

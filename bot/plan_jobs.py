@@ -9,15 +9,17 @@ process killed half-way keeps what it queued and the re-run queues only the rest
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from jinja2 import TemplateNotFound
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.context import AppContext
-from bot.i18n import t
+from bot.i18n import FALLBACK_LOCALE, environment, t
 from coaching.calendar import BranchInfo, is_workday
 from coaching.plans.build import CHUNK, Plan, Recipient, build_plans, day_stats, recipients
 from coaching.plans.config import SELECTORS, DayPlan, get_config
@@ -33,12 +35,24 @@ def config_for(branch: BranchInfo) -> DayPlan:
 # --- rendering (shared by the job, /plan and the CLI) ----------------------------------------
 
 
+@lru_cache(maxsize=8)
+def _macros(locale: str) -> Any:
+    """The plan.j2 macros of a locale, loaded once: the fan-out renders thousands of plans and
+    `bot.i18n.t` would re-instantiate the template module for every message."""
+    env = environment()
+    try:
+        return env.get_template(f"{locale}/plan.j2").module
+    except TemplateNotFound:
+        return env.get_template(f"{FALLBACK_LOCALE}/plan.j2").module
+
+
 def more_rows(plan: Plan, cfg: DayPlan) -> list[list[tuple[str, str]]]:
     """One "more" button per block longer than `top`, two per row."""
     day = plan.day.strftime("%Y%m%d")
+    m = _macros(plan.locale)
     btns = [
         (
-            t(plan.locale, "plan.more_label", sel=b.selector, n=b.count - cfg.top),
+            str(m.more_label(b.selector, b.count - cfg.top)).strip(),
             f"plan:more:{b.id}:{day}",
         )
         for b in plan.blocks
@@ -48,7 +62,7 @@ def more_rows(plan: Plan, cfg: DayPlan) -> list[list[tuple[str, str]]]:
 
 
 def render_plan(plan: Plan, cfg: DayPlan, *, tomorrow: bool = False) -> tuple[str, list]:
-    text = t(plan.locale, "plan.plan", p=plan.to_dict(cfg.top), top=cfg.top, tomorrow=tomorrow)
+    text = str(_macros(plan.locale).plan(plan.to_dict(cfg.top), cfg.top, tomorrow)).strip()
     return text, more_rows(plan, cfg)
 
 

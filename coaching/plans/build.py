@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -63,6 +63,18 @@ class CaseLine:
     last_call: str | None
     promise_amount: float | None
     promise_due: str | None  # ISO date
+
+    def as_dict(self) -> dict[str, Any]:  # dataclasses.asdict is slow in the fan-out
+        return {
+            "case_ref": self.case_ref,
+            "amount": self.amount,
+            "days_overdue": self.days_overdue,
+            "bucket": self.bucket,
+            "last_contact": self.last_contact,
+            "last_call": self.last_call,
+            "promise_amount": self.promise_amount,
+            "promise_due": self.promise_due,
+        }
 
 
 @dataclass
@@ -103,7 +115,7 @@ class Plan:
                     "start": b.start,
                     "end": b.end,
                     "count": b.count,
-                    "cases": [asdict(c) for c in (b.cases if top is None else b.cases[:top])],
+                    "cases": [c.as_dict() for c in (b.cases if top is None else b.cases[:top])],
                 }
                 for b in self.blocks
             ],
