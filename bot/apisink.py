@@ -49,6 +49,11 @@ class ApiSink:
 
     async def _handle(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]
+        if method == "reset":
+            self.reset()
+            return JSONResponse({"ok": True})
+        if method == "stats":  # for a sink running in its own process
+            return JSONResponse(self.stats())
         if method == "getMe":
             return JSONResponse({"ok": True, "result": BOT_USER})
         if method != "sendMessage":
@@ -120,7 +125,40 @@ class ApiSink:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "accepted": self.accepted,
+                "chats": len(self.per_chat),
+                "duplicates": self.duplicates,
+                "max_per_chat": max(self.per_chat.values(), default=0),
+                "span_s": (self.last_at or 0) - (self.first_at or 0),
+                "per_chat": {str(k): v for k, v in self.per_chat.items()},
+            }
+
+    def reset(self) -> None:
+        with self._lock:
+            self.per_chat.clear()
+            self.accepted = 0
+            self.first_at = self.last_at = None
+
     def summary(self) -> str:
         return json.dumps(
             {"accepted": self.accepted, "chats": len(self.per_chat), "duplicates": self.duplicates}
         )
+
+
+def main() -> None:
+    """`python -m bot.apisink`: run a sink in its own process; prints its port, then serves
+    until killed. GET /bot<any>/stats for the counts, /bot<any>/reset to zero them."""
+    sink = ApiSink().start()
+    print(sink.port, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        sink.stop()
+
+
+if __name__ == "__main__":
+    main()

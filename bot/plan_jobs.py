@@ -9,8 +9,8 @@ process killed half-way keeps what it queued and the re-run queues only the rest
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import TemplateNotFound
