@@ -1,3 +1,4 @@
+# ruff: noqa: E402 (the repository root goes on sys.path before the project imports)
 """Fan-out benchmark: build and send the morning plan of 10,000 collectors.
 
     .venv/bin/python bench/fanout.py [--collectors 10000] [--rate-seconds 60] [--db URL]
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import subprocess
 import sys
 import tempfile
@@ -19,10 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-import contextlib
 
 import httpx
 from sqlalchemy import insert, select

@@ -242,14 +242,22 @@ class Pacer:
         while True:
             async with self._lock:
                 now = time.monotonic()
-                start = max(
-                    now, self._next_slot, self.paused_until, self._chat_next.get(chat_id, 0.0)
-                )
-                self._next_slot = start + self.interval
-                self._chat_next[chat_id] = start + self.per_chat
+                chat_ready = self._chat_next.get(chat_id, 0.0)
+                if chat_ready > max(now, self._next_slot, self.paused_until):
+                    # This chat is not ready before the next global slot: wait for the chat
+                    # without holding a global slot, so other chats are not held up.
+                    start, reserved = chat_ready, False
+                else:
+                    start = max(now, self._next_slot, self.paused_until)
+                    self._next_slot = start + self.interval
+                    self._chat_next[chat_id] = start + self.per_chat
+                    reserved = True
                 if len(self._chat_next) > 10_000:  # forget chats whose slot has passed
                     self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
             delay = start - time.monotonic()
+            if not reserved:
+                await asyncio.sleep(max(delay, 0.0))
+                continue
             if delay > 0:
                 await asyncio.sleep(delay)
             # A 429 that arrived while we slept pauses us too: take a new slot after it.
