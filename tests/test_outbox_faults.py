@@ -147,3 +147,16 @@ async def test_pacer_keeps_global_and_per_chat_rate() -> None:
     # Chat 1 waiting for its own slot does not hold up the other chats.
     others = sorted(t for c, t in stamps if c != 1)
     assert others[-1] < 0.19
+
+
+def test_lease_lost_to_another_worker_is_detected(ctx) -> None:  # type: ignore[no-untyped-def]
+    _queue(ctx, [9])
+    mine = ctx.call(outbox.claim_due, ctx.clock.now(), 10)
+    assert [r.chat_id for r in mine] == [9]
+    assert ctx.call(outbox.claim_due, ctx.clock.now(), 10) == []  # leased to us
+    ctx.clock.advance(timedelta(minutes=1))
+    assert ctx.call(outbox.renew_lease, mine[0], ctx.clock.now())  # still ours: extended
+    ctx.clock.advance(outbox.LEASE + timedelta(seconds=1))  # we stalled past the lease
+    theirs = ctx.call(outbox.claim_due, ctx.clock.now(), 10)
+    assert [r.id for r in theirs] == [mine[0].id]
+    assert not ctx.call(outbox.renew_lease, mine[0], ctx.clock.now())  # so we must not send
