@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -50,8 +51,6 @@ def register(app: typer.Typer) -> None:
         except ValueError:
             raise fail(f"--date {day!r} is not YYYY-MM-DD") from None
         if when is None:
-            from zoneinfo import ZoneInfo
-
             when = now.astimezone(ZoneInfo(emp[1])).date()
         try:
             workday, p, cfg = ctx.call(plan_view, emp[0], when, now, config_for)
@@ -64,7 +63,9 @@ def register(app: typer.Typer) -> None:
             return
         if not workday:
             out.print(f"({when} is not a working day for {p.branch_code}: no plan is sent)")
-        text, rows = render_plan(p, cfg)
+        today = now.astimezone(ZoneInfo(emp[1])).date()
+        rel = {today: "today", today + timedelta(days=1): "tomorrow"}.get(when, "other")
+        text, rows = render_plan(p, cfg, when=rel)
         typer.echo(plain(text))
         for row in rows:
             typer.echo("  ".join(f"[{label}]" for label, _ in row))

@@ -61,8 +61,9 @@ def more_rows(plan: Plan, cfg: DayPlan) -> list[list[tuple[str, str]]]:
     return [btns[i : i + 2] for i in range(0, len(btns), 2)]
 
 
-def render_plan(plan: Plan, cfg: DayPlan, *, tomorrow: bool = False) -> tuple[str, list]:
-    text = str(_macros(plan.locale).plan(plan.to_dict(cfg.top), cfg.top, tomorrow)).strip()
+def render_plan(plan: Plan, cfg: DayPlan, *, when: str = "today") -> tuple[str, list]:
+    """The plan message and its "more" buttons; `when` is today, tomorrow or other."""
+    text = str(_macros(plan.locale).plan(plan.to_dict(cfg.top), cfg.top, when)).strip()
     return text, more_rows(plan, cfg)
 
 

@@ -37,7 +37,7 @@ async def plan(req: Request) -> None:
     if not workday or p is None:
         await req.say("plan.not_workday", day=day.isoformat())
         return
-    text, rows = render_plan(p, cfg, tomorrow=tomorrow)
+    text, rows = render_plan(p, cfg, when="tomorrow" if tomorrow else "today")
     await req.reply(text, kb(rows) if rows else None)
 
 
