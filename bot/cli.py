@@ -37,6 +37,7 @@ err = Console(stderr=True)
 # Feature modules exposing `register(app: typer.Typer) -> None`.
 CLI_MODULES: list[str] = [
     "bot.cli_ingest",
+    "bot.cli_plans",
     "bot.cli_score",
     "bot.cli_training",
     "bot.cli_hr",

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -105,9 +105,12 @@ JOBS: list[JobSpec] = [
         target="coaching.scoring.jobs:promotions",
         grace=timedelta(days=3),
     ),
+    *importlib.import_module("bot.plan_jobs").plan_job_specs(),
 ]
 
 OUTBOX_INTERVAL_S = 2.0
+# An unfinished run older than this is taken over by the next attempt (catch-up after a crash).
+STALE_CLAIM = timedelta(minutes=2)
 
 
 def get_job(name: str) -> JobSpec:
@@ -153,7 +156,18 @@ def claim(
                 )
             )
     except IntegrityError:
-        return False
+        # Claimed before but never finished (the process died mid-run): jobs are idempotent,
+        # so take it over once the first attempt has had STALE_CLAIM to finish.
+        res = s.execute(
+            update(JobRun)
+            .where(
+                JobRun.run_key == key,
+                JobRun.finished_at.is_(None),
+                JobRun.started_at < now - STALE_CLAIM,
+            )
+            .values(started_at=now)
+        )
+        return res.rowcount == 1
     return True
 
 
@@ -208,7 +222,28 @@ def missed_runs(ctx: AppContext, now: datetime) -> list[tuple[JobSpec, BranchInf
                 fire = trig.get_next_fire_time(last, last + timedelta(seconds=1))
             if last is not None:
                 out.append((spec, b, last))
+            _log_skipped(ctx, spec, b, trig, start)
     return out
+
+
+def _log_skipped(ctx: AppContext, spec: JobSpec, b: BranchInfo, trig: Any, start: datetime) -> None:
+    """Log runs of the last day that fell before the grace window and never ran."""
+    fire = trig.get_next_fire_time(None, start - timedelta(days=1))
+    while fire is not None and fire < start:
+        local = b.local(fire)
+        key = f"{spec.name}:{b.code}:{local.date().isoformat()}"
+        ran = ctx.call(
+            lambda s, key=key: s.execute(select(JobRun.id).where(JobRun.run_key == key)).first()
+        )
+        if ran is None:
+            log.warning(
+                "job %s for %s at %s skipped: missed by more than its grace window (%s)",
+                spec.name,
+                b.code,
+                f"{local:%Y-%m-%d %H:%M}",
+                spec.grace,
+            )
+        fire = trig.get_next_fire_time(fire, fire + timedelta(seconds=1))
 
 
 def schedule_all(application: Any, ctx: AppContext) -> None:

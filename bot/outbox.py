@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 import warnings
 from dataclasses import dataclass
@@ -21,12 +22,19 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot.context import AppContext
 from db.models import Outbox, TelegramBinding
@@ -69,6 +77,34 @@ def enqueue(
     return s.execute(stmt.returning(Outbox.id)).scalar_one_or_none() is not None
 
 
+def enqueue_many(s: Session, rows: list[dict[str, Any]], *, now: datetime) -> int:
+    """Queue many messages in one statement (the fan-out); rows already queued are skipped.
+
+    Each row: key, kind, chat_id, payload, and optionally employee_id, local_date.
+    Returns how many were new."""
+    if not rows:
+        return 0
+    values = [
+        dict(
+            dedupe_key=r["key"],
+            kind=r["kind"],
+            chat_id=r["chat_id"],
+            employee_id=r.get("employee_id"),
+            local_date=r.get("local_date"),
+            payload=r["payload"],
+            status="pending",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for r in rows
+    ]
+    ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(Outbox)
+    # executemany with RETURNING: compiled once, sent as batched multi-row INSERTs.
+    stmt = ins.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Outbox.id)
+    return len(s.execute(stmt, values).all())
+
+
 @dataclass
 class Claimed:
     id: int
@@ -77,9 +113,13 @@ class Claimed:
     kind: str
     payload: dict[str, Any]
     attempts: int
+    # The lease this worker holds: a fencing token (another worker's claim changes it).
+    lease_until: datetime | None = None
+    claimed_at: float = 0.0
 
 
 def claim_due(s: Session, now: datetime, limit: int) -> list[Claimed]:
+    """Claim up to `limit` due rows for this worker (status `sending`, lease LEASE)."""
     due = or_(
         and_(Outbox.status == "pending", Outbox.next_attempt_at <= now),
         and_(Outbox.status == "sending", Outbox.lease_until < now),
@@ -92,10 +132,11 @@ def claim_due(s: Session, now: datetime, limit: int) -> list[Claimed]:
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
+    lease = now + LEASE
     rows = s.execute(
         update(Outbox)
         .where(Outbox.id.in_(ids), due)
-        .values(status="sending", lease_until=now + LEASE, attempts=Outbox.attempts + 1)
+        .values(status="sending", lease_until=lease, attempts=Outbox.attempts + 1)
         .returning(
             Outbox.id,
             Outbox.chat_id,
@@ -106,7 +147,31 @@ def claim_due(s: Session, now: datetime, limit: int) -> list[Claimed]:
         )
         .execution_options(synchronize_session=False)
     ).all()
-    return sorted((Claimed(*r) for r in rows), key=lambda c: c.id)
+    mono = time.monotonic()
+    return sorted(
+        (Claimed(*r, lease_until=lease, claimed_at=mono) for r in rows), key=lambda c: c.id
+    )
+
+
+def renew_lease(s: Session, row: Claimed, now: datetime) -> bool:
+    """Extend our lease on a row; False when it is no longer ours (lease ran out and another
+    worker claimed it, or it was finished), in which case we must not send it."""
+    new = now + LEASE
+    res = s.execute(
+        update(Outbox)
+        .where(
+            Outbox.id == row.id,
+            Outbox.status == "sending",
+            Outbox.lease_until == row.lease_until,
+        )
+        .values(lease_until=new)
+        .execution_options(synchronize_session=False)
+    )
+    if res.rowcount != 1:
+        return False
+    row.lease_until = new
+    row.claimed_at = time.monotonic()
+    return True
 
 
 def _mark(s: Session, row_id: int, **values: Any) -> None:
@@ -116,6 +181,17 @@ def _mark(s: Session, row_id: int, **values: Any) -> None:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+def _skip_chat(s: Session, chat_id: int, reason: str) -> int:
+    """Stop queued messages to a chat that blocked the bot (they could only fail again)."""
+    res = s.execute(
+        update(Outbox)
+        .where(Outbox.chat_id == chat_id, Outbox.status == "pending")
+        .values(status="skipped", last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(res.rowcount or 0)
 
 
 def _blocked(s: Session, row: Claimed, now: datetime) -> None:
@@ -161,19 +237,41 @@ class Pacer:
         self._chat_next: dict[int, float] = {}
         self._lock = asyncio.Lock()
         self.paused_until = 0.0
+        # Private chats that answered 403 in this run: their other claimed rows are skipped.
+        self.blocked: set[int] = set()
 
     async def wait(self, chat_id: int) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next_slot, self.paused_until, self._chat_next.get(chat_id, 0.0))
-            self._next_slot = start + self.interval
-            self._chat_next[chat_id] = start + self.per_chat
-        delay = start - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+        while True:
+            async with self._lock:
+                now = time.monotonic()
+                chat_ready = self._chat_next.get(chat_id, 0.0)
+                if chat_ready > max(now, self._next_slot, self.paused_until):
+                    # This chat is not ready before the next global slot: wait for the chat
+                    # without holding a global slot, so other chats are not held up.
+                    start, reserved = chat_ready, False
+                else:
+                    start = max(now, self._next_slot, self.paused_until)
+                    self._next_slot = start + self.interval
+                    self._chat_next[chat_id] = start + self.per_chat
+                    reserved = True
+                if len(self._chat_next) > 10_000:  # forget chats whose slot has passed
+                    self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+            delay = start - time.monotonic()
+            if not reserved:
+                await asyncio.sleep(max(delay, 0.0))
+                continue
+            if delay > 0:
+                await asyncio.sleep(delay)
+            # A 429 that arrived while we slept pauses us too: take a new slot after it.
+            if self.paused_until <= time.monotonic():
+                return
 
     def pause(self, seconds: float) -> None:
-        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
+        until = time.monotonic() + seconds
+        if until > self.paused_until:
+            self.paused_until = until
+            # Every slot handed out restarts after the pause, at the same spacing.
+            self._next_slot = max(self._next_slot, until)
 
 
 async def _send(bot: Bot, row: Claimed) -> int:
@@ -200,8 +298,26 @@ async def deliver_due(
     concurrency: int = 16,
     pacer: Pacer | None = None,
 ) -> int:
-    """Deliver everything due now, in batches. Returns the number of messages sent."""
-    pacer = pacer or Pacer(rate or ctx.extras.get("outbox_rate", DEFAULT_RATE))
+    """Deliver everything due now, in batches. Returns the number of messages sent.
+
+    A batch is sized to take about a quarter of the lease at the paced rate, and a row whose
+    lease is getting old is renewed (compare-and-set) right before it is sent, so a slow batch
+    never lets a second worker take and send the same row."""
+    rate = rate or ctx.extras.get("outbox_rate") or _settings_rate(ctx)
+    pacer = pacer or Pacer(rate)
+    if pacer.interval > 0:
+        limit = max(1, min(limit, int(LEASE.total_seconds() / 4 / pacer.interval)))
+    sent_log = _SentLog(ctx)
+    sent_log.start()
+    try:
+        return await _deliver_batches(bot, ctx, limit, concurrency, pacer, sent_log)
+    finally:
+        await sent_log.stop()
+
+
+async def _deliver_batches(
+    bot: Bot, ctx: AppContext, limit: int, concurrency: int, pacer: Pacer, sent_log: _SentLog
+) -> int:
     total = 0
     sem = asyncio.Semaphore(concurrency)
     while True:
@@ -211,17 +327,49 @@ async def deliver_due(
 
         async def one(row: Claimed) -> bool:
             async with sem:
+                if row.chat_id in pacer.blocked:
+                    await ctx.run(
+                        _mark, row.id, status="skipped", lease_until=None, last_error="403 earlier"
+                    )
+                    return False
                 await pacer.wait(row.chat_id)
-                return await _deliver_one(bot, ctx, row, pacer)
+                if row.chat_id in pacer.blocked:
+                    await ctx.run(
+                        _mark, row.id, status="skipped", lease_until=None, last_error="403 earlier"
+                    )
+                    return False
+                if time.monotonic() - row.claimed_at > LEASE.total_seconds() / 3 and not (
+                    await ctx.run(renew_lease, row, ctx.clock.now())
+                ):
+                    log.warning("outbox row %s: lease lost, another worker has it", row.id)
+                    return False
+                return await _deliver_one(bot, ctx, row, pacer, sent_log)
 
-        results = await asyncio.gather(*(one(r) for r in batch))
-        total += sum(results)
+        results = await asyncio.gather(*(one(r) for r in batch), return_exceptions=True)
+        await sent_log.flush()
+        for r in results:
+            if isinstance(r, BaseException):
+                # A database error while recording: the row's lease runs out and it is retried.
+                log.error("outbox delivery failed: %r", r, exc_info=r)
+        total += sum(1 for r in results if r is True)
         if pacer.paused_until > time.monotonic() or len(batch) < limit:
             # Rows put back for later (429/backoff) are not due yet: stop this round.
             return total
 
 
-async def _deliver_one(bot: Bot, ctx: AppContext, row: Claimed, pacer: Pacer) -> bool:
+def _settings_rate(ctx: AppContext) -> float:
+    return float(getattr(ctx.settings, "outbox_rate", DEFAULT_RATE) or DEFAULT_RATE)
+
+
+def _backoff(attempts: int) -> float:
+    """5 s, 10 s, 20 s … capped at an hour, with ±20 % jitter so retries don't stampede."""
+    base = min(5 * 2 ** max(attempts - 1, 0), 3600)
+    return base * random.uniform(0.8, 1.2)
+
+
+async def _deliver_one(
+    bot: Bot, ctx: AppContext, row: Claimed, pacer: Pacer, sent_log: _SentLog | None = None
+) -> bool:
     try:
         message_id = await _send(bot, row)
     except RetryAfter as exc:
@@ -242,10 +390,14 @@ async def _deliver_one(bot: Bot, ctx: AppContext, row: Claimed, pacer: Pacer) ->
         return False
     except Forbidden as exc:
         error = f"403 {exc.message}"
+        if row.chat_id > 0:
+            pacer.blocked.add(row.chat_id)
 
         def fail(s: Session) -> None:
             _mark(s, row.id, status="failed", lease_until=None, last_error=error)
             _blocked(s, row, ctx.clock.now())
+            if row.chat_id > 0:  # a private chat: the person blocked the bot
+                _skip_chat(s, row.chat_id, error)
 
         await ctx.run(fail)
         return False
@@ -255,14 +407,16 @@ async def _deliver_one(bot: Bot, ctx: AppContext, row: Claimed, pacer: Pacer) ->
         )
         log.warning("outbox row %s refused by Telegram: %s", row.id, exc.message)
         return False
-    except (TimedOut, NetworkError) as exc:
+    except (TimedOut, NetworkError, TelegramError) as exc:
+        # Network errors, timeouts and 5xx (PTB raises NetworkError for them); anything else
+        # Telegram answers is retried the same way rather than left stuck in `sending`.
         if row.attempts >= MAX_ATTEMPTS:
             await ctx.run(
                 _mark, row.id, status="failed", lease_until=None, last_error=f"gave up: {exc}"
             )
             log.error("outbox row %s failed after %d attempts: %s", row.id, row.attempts, exc)
         else:
-            backoff = min(5 * 2 ** (row.attempts - 1), 3600)
+            backoff = _backoff(row.attempts)
             await ctx.run(
                 _mark,
                 row.id,
@@ -272,13 +426,67 @@ async def _deliver_one(bot: Bot, ctx: AppContext, row: Claimed, pacer: Pacer) ->
                 last_error=str(exc)[:500],
             )
         return False
-    await ctx.run(
-        _mark,
-        row.id,
-        status="sent",
-        lease_until=None,
-        sent_at=ctx.clock.now(),
-        message_id=message_id,
-        last_error=None,
-    )
+    except Exception as exc:  # a broken payload (missing text, photo file gone): not retryable
+        await ctx.run(
+            _mark, row.id, status="failed", lease_until=None, last_error=f"payload: {exc!r}"[:500]
+        )
+        log.error("outbox row %s cannot be sent: %r", row.id, exc)
+        return False
+    if sent_log is not None:
+        sent_log.add(row.id, message_id, ctx.clock.now())
+    else:
+        await ctx.run(_mark_sent, [(row.id, message_id, ctx.clock.now())])
     return True
+
+
+def _mark_sent(s: Session, rows: list[tuple[int, int, datetime]]) -> None:
+    t = Outbox.__table__
+    s.connection().execute(
+        t.update()
+        .where(t.c.id == bindparam("b_id"))
+        .values(
+            status="sent",
+            lease_until=None,
+            sent_at=bindparam("b_at"),
+            message_id=bindparam("b_mid"),
+            last_error=None,
+        ),
+        [{"b_id": rid, "b_mid": mid, "b_at": at} for rid, mid, at in rows],
+    )
+
+
+class _SentLog:
+    """Records `sent` marks in one statement every FLUSH_S instead of one transaction per
+    message (the database was the fan-out's bottleneck). A process killed between Telegram's
+    answer and the flush re-sends those few messages after the lease — the same window a
+    per-message commit has, a few milliseconds wider."""
+
+    FLUSH_S = 0.02
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.rows: list[tuple[int, int, datetime]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._stop = False
+
+    def add(self, row_id: int, message_id: int, at: datetime) -> None:
+        self.rows.append((row_id, message_id, at))
+
+    async def flush(self) -> None:
+        rows, self.rows = self.rows, []
+        if rows:
+            await self.ctx.run(_mark_sent, rows)
+
+    async def _loop(self) -> None:
+        while not self._stop:
+            await asyncio.sleep(self.FLUSH_S)
+            await self.flush()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        self._stop = True
+        if self._task is not None:
+            await self._task
+        await self.flush()

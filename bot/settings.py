@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     auto_max_calls: int = Field(3, alias="COACHBOT_AUTO_MAX_CALLS", ge=1)
     auto_call_hours: str = Field("08:00-21:00", alias="COACHBOT_AUTO_CALL_HOURS")
     ingest_max_body_bytes: int = Field(20_000_000, alias="COACHBOT_INGEST_MAX_BYTES", gt=0)
+    # Outbox pace per bot process (msg/s); Telegram allows ~30/s per bot in total.
+    outbox_rate: float = Field(25.0, alias="COACHBOT_OUTBOX_RATE", gt=0, le=30)
 
     @field_validator("default_locale")
     @classmethod

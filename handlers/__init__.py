@@ -10,4 +10,5 @@ HANDLER_MODULES = [
     "handlers.hr",
     "handlers.training",
     "handlers.score",
+    "handlers.plan",
 ]

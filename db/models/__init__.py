@@ -14,6 +14,7 @@ from db.models.org import (
     Team,
     TelegramBinding,
 )
+from db.models.plans import NotificationPref
 from db.models.results import AssessmentResult, ScoreSnapshot
 from db.models.training import (
     QuestionForward,
@@ -44,6 +45,7 @@ __all__ = [
     "InviteCode",
     "JobRun",
     "Leave",
+    "NotificationPref",
     "Outbox",
     "PromiseToPay",
     "QaFinding",

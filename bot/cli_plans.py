@@ -1,0 +1,84 @@
+"""`coachbot plan` (print the plan that would be sent) and `coachbot holidays import`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    holidays_app = typer.Typer(
+        help="Branch holidays and make-up working days.", no_args_is_help=True
+    )
+    app.add_typer(holidays_app, name="holidays")
+
+    @app.command("plan")
+    def plan_cmd(
+        employee: Annotated[str, typer.Option("--employee", help="Employee number, e.g. C0001")],
+        day: Annotated[
+            str | None, typer.Option("--date", help="YYYY-MM-DD (branch-local); default today")
+        ] = None,
+        fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    ) -> None:
+        """Print the daily plan EMPLOYEE would get (the same content as the message)."""
+        from bot.cli import context, fail, out
+        from bot.console import plain
+        from bot.plan_jobs import config_for, render_plan
+        from coaching import people
+        from coaching.plans.build import plan_view
+        from coaching.plans.config import PlanConfigError
+
+        if fmt not in ("text", "json"):
+            raise fail("--format must be text or json")
+        ctx = context()
+        now = ctx.clock.now()
+        emp = ctx.call(
+            lambda s: (
+                (e.id, e.branch.timezone)
+                if (e := people.employee_by_no(s, employee)) is not None
+                else None
+            )
+        )
+        if emp is None:
+            raise fail(f"no employee {employee}")
+        try:
+            when = date.fromisoformat(day) if day else None
+        except ValueError:
+            raise fail(f"--date {day!r} is not YYYY-MM-DD") from None
+        if when is None:
+            when = now.astimezone(ZoneInfo(emp[1])).date()
+        try:
+            workday, p, cfg = ctx.call(plan_view, emp[0], when, now, config_for)
+        except PlanConfigError as exc:
+            raise fail(str(exc)) from None
+        assert p is not None
+        if fmt == "json":
+            data = {"workday": workday, **p.to_dict(cfg.top)}
+            typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        if not workday:
+            out.print(f"({when} is not a working day for {p.branch_code}: no plan is sent)")
+        today = now.astimezone(ZoneInfo(emp[1])).date()
+        rel = {today: "today", today + timedelta(days=1): "tomorrow"}.get(when, "other")
+        text, rows = render_plan(p, cfg, when=rel)
+        typer.echo(plain(text))
+        for row in rows:
+            typer.echo("  ".join(f"[{label}]" for label, _ in row))
+
+    @holidays_app.command("import")
+    def holidays_import(file: Path) -> None:
+        """Load holidays from a CSV: branch,date,name,is_workday (true marks a make-up workday)."""
+        from bot.cli import context, fail, out
+        from coaching.plans.holidays import HolidayCsvError, import_holidays
+
+        ctx = context()
+        try:
+            added, updated = ctx.call(import_holidays, file)
+        except HolidayCsvError as exc:
+            raise fail(str(exc)) from None
+        out.print(f"{added} holidays added, {updated} updated from {file}")

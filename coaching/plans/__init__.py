@@ -1,0 +1,1 @@
+"""Daily time-block plans: configuration, selectors, recipients, recap figures, holidays."""

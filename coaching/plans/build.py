@@ -1,0 +1,455 @@
+"""Build daily time-block plans from each collector's own open cases.
+
+Everything is set-based: one query for the cases of a whole chunk of collectors, one for
+their call history (aggregated per case in SQL), one for open promises, then the cases are
+dealt into blocks in Python. Building the plans of 500 collectors costs the same handful of
+queries as building one.
+
+Selectors (a case lands in the first block, by `priority`, whose selector takes it):
+
+- promises     an open promise to pay due on the plan day or earlier;
+- target       the case is flagged as a target case (`Case.is_target`);
+- evening      no answered call before `evening_after` (18:00) in the history window, and
+               either an answered call after it or at least `evening_min_attempts` unanswered
+               work-hour attempts;
+- contactable  an answered call (contacted / RPC / promise) within `contactable_days`, and the
+               latest attempt was answered;
+- second_pass  an answered call within `contactable_days`, but the latest attempt went
+               unanswered (at 08:40 that is yesterday's miss; rebuilt at the 13:30 nudge it is
+               this morning's);
+- small        instalment cases and cases owing less than `small_amount`;
+- rotation     everything else, least recently called first.
+
+No debtor data is read or returned: a case is its reference, amount, days overdue and bucket.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from coaching.calendar import BranchInfo
+from coaching.plans.config import DayPlan
+from db.models import (
+    Call,
+    Case,
+    Employee,
+    EmployeeRole,
+    Leave,
+    PromiseToPay,
+    TelegramBinding,
+)
+from db.models.org import EmployeeStatus
+
+ANSWERED = ("contacted", "rpc", "promise")
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    case_ref: str
+    amount: float
+    days_overdue: int
+    bucket: str
+    last_contact: str | None  # branch-local "MM-DD HH:MM" of the last answered call
+    last_call: str | None
+    promise_amount: float | None
+    promise_due: str | None  # ISO date
+
+    def as_dict(self) -> dict[str, Any]:  # dataclasses.asdict is slow in the fan-out
+        return {
+            "case_ref": self.case_ref,
+            "amount": self.amount,
+            "days_overdue": self.days_overdue,
+            "bucket": self.bucket,
+            "last_contact": self.last_contact,
+            "last_call": self.last_call,
+            "promise_amount": self.promise_amount,
+            "promise_due": self.promise_due,
+        }
+
+
+@dataclass
+class BlockPlan:
+    id: str
+    selector: str
+    start: str
+    end: str
+    count: int = 0
+    cases: list[CaseLine] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    employee_id: int
+    employee_no: str
+    name: str
+    locale: str
+    branch_code: str
+    day: date
+    blocks: list[BlockPlan]
+
+    @property
+    def total(self) -> int:
+        return sum(b.count for b in self.blocks)
+
+    def to_dict(self, top: int | None = None) -> dict[str, Any]:
+        """The plan as sent: every block's count and its first `top` cases."""
+        return {
+            "employee_no": self.employee_no,
+            "branch": self.branch_code,
+            "date": self.day.isoformat(),
+            "total": self.total,
+            "blocks": [
+                {
+                    "id": b.id,
+                    "selector": b.selector,
+                    "start": b.start,
+                    "end": b.end,
+                    "count": b.count,
+                    "cases": [c.as_dict() for c in (b.cases if top is None else b.cases[:top])],
+                }
+                for b in self.blocks
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Recipient:
+    employee_id: int
+    employee_no: str
+    name: str
+    locale: str
+    chat_id: int
+
+
+# --- who gets a plan -------------------------------------------------------------------------
+
+
+def recipients(
+    s: Session, branch: BranchInfo, day: date, employee_ids: Sequence[int] | None = None
+) -> list[Recipient]:
+    """Collectors of the branch with an active binding who work that day: not left (their last
+    day counts), not on leave, not marked on leave."""
+    on_leave = exists().where(
+        Leave.employee_id == Employee.id, Leave.start_date <= day, Leave.end_date >= day
+    )
+    is_collector = exists().where(
+        EmployeeRole.employee_id == Employee.id, EmployeeRole.role == "collector"
+    )
+    q = (
+        select(
+            Employee.id,
+            Employee.employee_no,
+            Employee.name,
+            func.coalesce(Employee.locale, literal(branch.locale)),
+            TelegramBinding.chat_id,
+        )
+        .join(TelegramBinding, TelegramBinding.employee_id == Employee.id)
+        .where(
+            Employee.branch_id == branch.id,
+            TelegramBinding.active.is_(True),
+            is_collector,
+            ~on_leave,
+            or_(
+                Employee.status == EmployeeStatus.ACTIVE,
+                and_(
+                    Employee.status == EmployeeStatus.LEFT,
+                    Employee.left_on.is_not(None),
+                    Employee.left_on >= day,
+                ),
+            ),
+        )
+        .order_by(Employee.id)
+    )
+    if employee_ids is not None:
+        q = q.where(Employee.id.in_(list(employee_ids)))
+    return [Recipient(*r) for r in s.execute(q).all()]
+
+
+# --- building --------------------------------------------------------------------------------
+
+
+def _local_hhmm(s: Session, col: Any, tz: str, day: date) -> ColumnElement[str]:
+    """Branch-local 'HH:MM' of a UTC timestamp column, on either database."""
+    if s.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone(tz, func.timezone("UTC", col)), "HH24:MI")
+    # SQLite: the zone's offset on the plan day (Asia zones have no DST; good enough elsewhere).
+    off = ZoneInfo(tz).utcoffset(datetime.combine(day, time(12)))
+    minutes = int(off.total_seconds() // 60) if off else 0
+    return func.strftime("%H:%M", col, f"{minutes:+d} minutes")
+
+
+@dataclass
+class _Facts:
+    id: int
+    collector_id: int
+    case_ref: str
+    amount: Decimal
+    days_overdue: int
+    bucket: str
+    is_instalment: bool
+    is_target: bool
+    last_call: datetime | None = None
+    last_answered: datetime | None = None
+    answered_work: int = 0
+    answered_evening: int = 0
+    unanswered_work: int = 0
+    promise_amount: Decimal | None = None
+    promise_due: date | None = None
+
+
+def _facts(
+    s: Session,
+    collector_ids: Sequence[int],
+    branch: BranchInfo,
+    day: date,
+    now: datetime,
+    cfg: DayPlan,
+) -> list[_Facts]:
+    rows = s.execute(
+        select(
+            Case.id,
+            Case.collector_id,
+            Case.case_ref,
+            Case.amount_owed,
+            Case.days_overdue,
+            Case.bucket,
+            Case.is_instalment,
+            Case.is_target,
+        ).where(Case.collector_id.in_(list(collector_ids)), Case.closed_on.is_(None))
+    ).all()
+    facts = {r[0]: _Facts(*r) for r in rows}
+    if not facts:
+        return []
+    open_cases = (
+        select(Case.id)
+        .where(Case.collector_id.in_(list(collector_ids)), Case.closed_on.is_(None))
+        .scalar_subquery()
+    )
+    answered = Call.outcome.in_(ANSWERED)
+    hhmm = _local_hhmm(s, Call.started_at, branch.timezone, day)
+    evening = hhmm >= cfg.evening_after.strftime("%H:%M")
+    since = now - timedelta(days=cfg.history_days)
+    agg = s.execute(
+        select(
+            Call.case_id,
+            func.max(Call.started_at),
+            func.max(case((answered, Call.started_at), else_=None)),
+            func.sum(case((and_(answered, ~evening), 1), else_=0)),
+            func.sum(case((and_(answered, evening), 1), else_=0)),
+            func.sum(case((and_(~answered, ~evening), 1), else_=0)),
+        )
+        .where(Call.case_id.in_(open_cases), Call.started_at >= since, Call.started_at <= now)
+        .group_by(Call.case_id)
+    ).all()
+    col = Call.__table__.c.started_at
+    for case_id, last, last_ans, a_work, a_eve, u_work in agg:
+        f = facts.get(case_id)
+        if f is None:
+            continue
+        f.last_call = col.type.process_result_value(last, None) if last is not None else None
+        f.last_answered = (
+            col.type.process_result_value(last_ans, None) if last_ans is not None else None
+        )
+        f.answered_work, f.answered_evening, f.unanswered_work = (
+            int(a_work or 0),
+            int(a_eve or 0),
+            int(u_work or 0),
+        )
+    proms = s.execute(
+        select(PromiseToPay.case_id, PromiseToPay.amount, PromiseToPay.due_date)
+        .where(PromiseToPay.case_id.in_(open_cases), PromiseToPay.status == "open")
+        .order_by(PromiseToPay.case_id, PromiseToPay.due_date, PromiseToPay.id)
+    ).all()
+    for case_id, amount, due in proms:
+        f = facts.get(case_id)
+        if f is not None and f.promise_due is None:  # the earliest-due open promise
+            f.promise_amount, f.promise_due = amount, due
+    return list(facts.values())
+
+
+def _selects(
+    sel: str, f: _Facts, day: date, recent: datetime, small: Decimal, cfg: DayPlan
+) -> bool:
+    if sel == "promises":
+        return f.promise_due is not None and f.promise_due <= day
+    if sel == "target":
+        return f.is_target
+    if sel == "evening":
+        return f.answered_work == 0 and (
+            f.answered_evening > 0 or f.unanswered_work >= cfg.evening_min_attempts
+        )
+    contacted = f.last_answered is not None and f.last_answered >= recent
+    missed_last = contacted and f.last_call is not None and f.last_call > f.last_answered  # type: ignore[operator]
+    if sel == "contactable":
+        return contacted and not missed_last
+    if sel == "second_pass":
+        return missed_last
+    if sel == "small":
+        return f.is_instalment or f.amount < small
+    return sel == "rotation"
+
+
+_FAR = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _sort_key(sel: str, f: _Facts) -> tuple[Any, ...]:
+    if sel == "promises":
+        return (f.promise_due, -f.amount, f.case_ref)
+    if sel == "rotation":
+        return (f.last_call or _FAR, -f.amount, f.case_ref)
+    if sel == "second_pass":
+        return (f.last_call or _FAR, -f.amount, f.case_ref)
+    return (-f.amount, f.case_ref)
+
+
+def _line(f: _Facts, tz: ZoneInfo) -> CaseLine:
+    def loc(at: datetime | None) -> str | None:
+        return at.astimezone(tz).strftime("%m-%d %H:%M") if at else None
+
+    return CaseLine(
+        case_ref=f.case_ref,
+        amount=float(f.amount),
+        days_overdue=f.days_overdue,
+        bucket=f.bucket,
+        last_contact=loc(f.last_answered),
+        last_call=loc(f.last_call),
+        promise_amount=float(f.promise_amount) if f.promise_amount is not None else None,
+        promise_due=f.promise_due.isoformat() if f.promise_due else None,
+    )
+
+
+def build_plans(
+    s: Session,
+    people: Iterable[Recipient],
+    branch: BranchInfo,
+    day: date,
+    now: datetime,
+    cfg: DayPlan,
+    *,
+    keep: int | None = None,
+) -> list[Plan]:
+    """Plans for many collectors of one branch, a few queries per chunk of 500.
+
+    `keep` limits the case lines kept per block (counts stay exact); None keeps all."""
+    people = list(people)
+    tz = branch.tz
+    recent = now - timedelta(days=cfg.contactable_days)
+    small = Decimal(str(cfg.small_amount))
+    order = cfg.by_priority
+    out: list[Plan] = []
+    for i in range(0, len(people), CHUNK):
+        chunk = people[i : i + CHUNK]
+        per: dict[int, dict[str, list[_Facts]]] = defaultdict(lambda: defaultdict(list))
+        for f in _facts(s, [p.employee_id for p in chunk], branch, day, now, cfg):
+            for blk in order:
+                if _selects(blk.selector, f, day, recent, small, cfg):
+                    per[f.collector_id][blk.id].append(f)
+                    break
+        for p in chunk:
+            mine = per.get(p.employee_id, {})
+            blocks = []
+            for blk in cfg.by_time:
+                fs = sorted(mine.get(blk.id, []), key=lambda f, sel=blk.selector: _sort_key(sel, f))
+                kept = fs if keep is None else fs[:keep]
+                blocks.append(
+                    BlockPlan(
+                        id=blk.id,
+                        selector=blk.selector,
+                        start=blk.start.strftime("%H:%M"),
+                        end=blk.end.strftime("%H:%M"),
+                        count=len(fs),
+                        cases=[_line(f, tz) for f in kept],
+                    )
+                )
+            out.append(
+                Plan(p.employee_id, p.employee_no, p.name, p.locale, branch.code, day, blocks)
+            )
+    return out
+
+
+def plan_for(
+    s: Session, employee_id: int, branch: BranchInfo, day: date, now: datetime, cfg: DayPlan
+) -> Plan | None:
+    """One collector's plan, whatever their binding or leave (for /plan and the CLI)."""
+    emp = s.get(Employee, employee_id)
+    if emp is None:
+        return None
+    binding = emp.binding
+    who = Recipient(
+        emp.id, emp.employee_no, emp.name, emp.effective_locale, binding.chat_id if binding else 0
+    )
+    return build_plans(s, [who], branch, day, now, cfg)[0]
+
+
+# --- the evening recap -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayStats:
+    calls: int = 0
+    contacts: int = 0
+    promises: int = 0
+    repaid: float = 0.0
+
+
+def day_stats(
+    s: Session, employee_ids: Sequence[int], branch: BranchInfo, day: date
+) -> dict[int, DayStats]:
+    """Calls, answered calls, promises made and money repaid on one branch-local day."""
+    from db.models import Repayment
+
+    tz = branch.tz
+    lo = datetime.combine(day, time(0), tz).astimezone(UTC)
+    hi = datetime.combine(day + timedelta(days=1), time(0), tz).astimezone(UTC)
+    out: dict[int, dict[str, Any]] = defaultdict(dict)
+    for i in range(0, len(employee_ids), CHUNK):
+        ids = list(employee_ids[i : i + CHUNK])
+        for cid, n, n_ans in s.execute(
+            select(
+                Call.collector_id,
+                func.count(),
+                func.sum(case((Call.outcome.in_(ANSWERED), 1), else_=0)),
+            )
+            .where(Call.collector_id.in_(ids), Call.started_at >= lo, Call.started_at < hi)
+            .group_by(Call.collector_id)
+        ).all():
+            out[cid].update(calls=int(n), contacts=int(n_ans or 0))
+        for cid, n in s.execute(
+            select(PromiseToPay.collector_id, func.count())
+            .where(PromiseToPay.collector_id.in_(ids), PromiseToPay.promised_on == day)
+            .group_by(PromiseToPay.collector_id)
+        ).all():
+            out[cid]["promises"] = int(n)
+        for cid, amt in s.execute(
+            select(Repayment.collector_id, func.sum(Repayment.amount))
+            .where(Repayment.collector_id.in_(ids), Repayment.paid_at >= lo, Repayment.paid_at < hi)
+            .group_by(Repayment.collector_id)
+        ).all():
+            out[cid]["repaid"] = float(amt or 0)
+    return {cid: DayStats(**out.get(cid, {})) for cid in employee_ids}
+
+
+def plan_view(
+    s: Session, employee_id: int, day: date, now: datetime, cfg_for: Any
+) -> tuple[bool, Plan | None, DayPlan]:
+    """(is the day a working day for the branch, the plan, its config) for one collector.
+
+    `cfg_for(branch_info) -> DayPlan` picks the branch's configuration."""
+    from coaching.calendar import branch_info, is_workday
+
+    emp = s.get(Employee, employee_id)
+    if emp is None:
+        raise LookupError(employee_id)
+    branch = branch_info(emp.branch)
+    cfg = cfg_for(branch)
+    return is_workday(s, branch, day), plan_for(s, employee_id, branch, day, now, cfg), cfg

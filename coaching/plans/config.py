@@ -1,0 +1,189 @@
+"""Plan templates from `config/plans.yaml`: the default day plus per-branch overrides.
+
+Validated with pydantic; a bad file raises `PlanConfigError` naming the file and the key
+(e.g. ``config/plans.yaml: branches.JKT.blocks.2.start: time must be HH:MM``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "plans.yaml"
+ENV_VAR = "COACHBOT_PLANS_CONFIG"
+
+Selector = Literal[
+    "promises", "target", "contactable", "second_pass", "small", "rotation", "evening"
+]
+SELECTORS: tuple[str, ...] = (
+    "promises",
+    "target",
+    "contactable",
+    "second_pass",
+    "small",
+    "rotation",
+    "evening",
+)
+
+
+class PlanConfigError(ValueError):
+    """A bad plan configuration; the message names the file and the key."""
+
+
+def _parse_time(v: Any) -> time:
+    if isinstance(v, time):
+        return v
+    if isinstance(v, int) and not isinstance(v, bool):
+        # YAML 1.1 reads an unquoted 08:40 as a sexagesimal int (520): accept it.
+        v = f"{v // 60:02d}:{v % 60:02d}"
+    if not isinstance(v, str):
+        raise ValueError("time must be HH:MM")
+    try:
+        hh, mm = v.strip().split(":")
+        return time(int(hh), int(mm))
+    except ValueError:
+        raise ValueError(f"time must be HH:MM, got {v!r}") from None
+
+
+class Block(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=20, pattern=r"^[a-z0-9_]+$")
+    start: time
+    end: time
+    selector: Selector
+    priority: int = Field(ge=0)
+
+    _t = field_validator("start", "end", mode="before")(classmethod(lambda cls, v: _parse_time(v)))
+
+    @model_validator(mode="after")
+    def _order(self) -> Block:
+        if self.end <= self.start:
+            raise ValueError(f"block {self.id}: end must be after start")
+        return self
+
+
+class DayPlan(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    send_at: time = time(8, 40)
+    recap_at: time = time(19, 5)
+    top: int = Field(5, ge=1, le=20)
+    more_limit: int = Field(30, ge=1, le=100)
+    history_days: int = Field(30, ge=1, le=365)
+    contactable_days: int = Field(14, ge=1, le=365)
+    small_amount: float = Field(10000, gt=0)
+    evening_after: time = time(18, 0)
+    evening_min_attempts: int = Field(3, ge=1)
+    blocks: tuple[Block, ...]
+
+    _t = field_validator("send_at", "recap_at", "evening_after", mode="before")(
+        classmethod(lambda cls, v: _parse_time(v))
+    )
+
+    @model_validator(mode="after")
+    def _blocks(self) -> DayPlan:
+        if not self.blocks:
+            raise ValueError("blocks: at least one block is needed")
+        ids = [b.id for b in self.blocks]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"blocks: duplicate block id in {ids}")
+        sels = [b.selector for b in self.blocks]
+        if len(set(sels)) != len(sels):
+            raise ValueError(f"blocks: each selector may be used once, got {sels}")
+        ordered = sorted(self.blocks, key=lambda b: b.start)
+        for a, b in itertools.pairwise(ordered):
+            if b.start < a.end:
+                raise ValueError(f"blocks: {a.id} and {b.id} overlap")
+        return self
+
+    @property
+    def by_priority(self) -> list[Block]:
+        return sorted(self.blocks, key=lambda b: (b.priority, b.start))
+
+    @property
+    def by_time(self) -> list[Block]:
+        return sorted(self.blocks, key=lambda b: b.start)
+
+    def block(self, block_id: str) -> Block | None:
+        return next((b for b in self.blocks if b.id == block_id), None)
+
+
+class PlansFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    default: dict[str, Any]
+    branches: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class PlanConfig:
+    """The validated file: `for_branch(code)` gives that branch's day."""
+
+    def __init__(self, default: DayPlan, branches: dict[str, DayPlan], source: str) -> None:
+        self.default = default
+        self.branches = branches
+        self.source = source
+
+    def for_branch(self, code: str) -> DayPlan:
+        return self.branches.get(code, self.default)
+
+
+def _where(source: str, prefix: str, exc: ValidationError) -> PlanConfigError:
+    err = exc.errors()[0]
+    loc = ".".join(str(x) for x in (prefix, *err["loc"]) if x != "")
+    msg = err["msg"].removeprefix("Value error, ")
+    return PlanConfigError(f"{source}: {loc}: {msg}")
+
+
+def parse(data: Any, source: str = "plans config") -> PlanConfig:
+    if not isinstance(data, dict):
+        raise PlanConfigError(f"{source}: the file must be a mapping with `default:`")
+    try:
+        top = PlansFile.model_validate(data)
+    except ValidationError as exc:
+        raise _where(source, "", exc) from None
+    try:
+        default = DayPlan.model_validate(top.default)
+    except ValidationError as exc:
+        raise _where(source, "default", exc) from None
+    branches: dict[str, DayPlan] = {}
+    for code, over in top.branches.items():
+        if not isinstance(over, dict):
+            raise PlanConfigError(f"{source}: branches.{code}: must be a mapping")
+        try:
+            branches[str(code)] = DayPlan.model_validate({**top.default, **over})
+        except ValidationError as exc:
+            raise _where(source, f"branches.{code}", exc) from None
+    return PlanConfig(default, branches, source)
+
+
+def load(path: str | Path | None = None) -> PlanConfig:
+    p = Path(path or os.environ.get(ENV_VAR) or DEFAULT_PATH)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlanConfigError(f"{p}: cannot read plan config: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise PlanConfigError(f"{p}:{where} invalid YAML: {exc}") from None
+    return parse(data, str(p))
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str) -> PlanConfig:
+    return load(path)
+
+
+def get_config(path: str | Path | None = None) -> PlanConfig:
+    """The cached configuration (the file named by COACHBOT_PLANS_CONFIG, else the default)."""
+    return _cached(str(path or os.environ.get(ENV_VAR) or DEFAULT_PATH))
