@@ -7,4 +7,5 @@ below is the one place that decides which modules are wired in.
 HANDLER_MODULES = [
     "handlers.core",
     "handlers.admin",
+    "handlers.roleplay",
 ]

@@ -1,6 +1,7 @@
 """All models, imported here so `Base.metadata` is complete for Alembic and create_all."""
 
 from db.base import Base
+from db.models.coaching import CoachTip, Drill, DrillTurn
 from db.models.ops import ApiToken, AuditLog, JobRun, Outbox
 from db.models.org import (
     Branch,
@@ -23,8 +24,11 @@ __all__ = [
     "Base",
     "Branch",
     "Call",
+    "CoachTip",
     "Case",
     "Complaint",
+    "Drill",
+    "DrillTurn",
     "Employee",
     "EmployeeRole",
     "GroupChat",

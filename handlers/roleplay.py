@@ -1,0 +1,286 @@
+"""/roleplay (simulated-debtor drills with a live compliance guard), /end, /coach."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from coaching import tips as coach
+from coaching.llm import LLMUnavailable, MalformedOutput
+from coaching.roleplay import store
+from coaching.roleplay.engine import Engine, get_engine, render_prompt, scenarios
+from coaching.roleplay.guard import Violation
+from coaching.roleplay.scenarios import Scenario
+from db.models.coaching import DrillStatus
+from handlers.base import Access, Request, button, command, text
+from handlers.base import keyboard as kb
+
+TRAINEES = Access(roles=frozenset({"collector", "team_lead", "trainer"}))
+COLLECTORS = Access(roles=frozenset({"collector"}))
+EDIT_INTERVAL_S = 1.0  # at most about one edit a second while streaming
+TG_LIMIT = 4000
+
+
+def _title(req: Request, sc: Scenario) -> str:
+    return sc.title if req.locale == "zh_CN" else sc.title_en
+
+
+@command("roleplay", access=TRAINEES, help_key="roleplay.help_roleplay", order=30)
+async def roleplay(req: Request) -> None:
+    eng = get_engine(req.app)
+    lib = scenarios(req.app)
+    if req.args and req.args[0] in lib:
+        await _start(req, eng, lib[req.args[0]])
+        return
+    suggested = await req.app.run(store.suggest, req.me.employee_id, lib)
+    rows = [[("⭐ " + _title(req, suggested), f"rp:{suggested.id}")]]
+    rows += [
+        [(_title(req, sc), f"rp:{sc.id}")]
+        for sc in sorted(lib.values(), key=lambda x: (x.difficulty, x.id))
+        if sc.id != suggested.id
+    ]
+    await req.say(
+        "roleplay.pick",
+        kb(rows),
+        suggested=_title(req, suggested),
+        competency=suggested.competency,
+        offline=eng.offline,
+    )
+
+
+@button("rp", access=TRAINEES)
+async def pick(req: Request) -> None:
+    lib = scenarios(req.app)
+    sc = lib.get(req.payload)
+    if sc is None:
+        await req.say("roleplay.unknown_scenario")
+        return
+    await _start(req, get_engine(req.app), sc)
+
+
+async def _start(req: Request, eng: Engine, sc: Scenario) -> None:
+    drill = await eng.start(req.me.employee_id, sc.id)
+    p = sc.persona
+    await req.say(
+        "roleplay.started",
+        title=_title(req, sc),
+        summary=sc.summary,
+        name=p.pseudonym,
+        age=p.age,
+        job=p.job,
+        amount=p.amount_owed,
+        days=p.days_overdue,
+        bucket=p.bucket,
+        local_time=sc.local_time,
+        objectives=sc.objectives,
+        turn_limit=drill.turn_limit,
+        offline=eng.offline,
+    )
+    await req.say("roleplay.debtor", name=p.pseudonym, text=sc.script.opening, offline=eng.offline)
+
+
+def _flags(req: Request, found: list[Violation]) -> str:
+    return req.t("roleplay.flag", violations=[v.to_dict() for v in found])
+
+
+@text("roleplay", access=TRAINEES, priority=10)
+async def on_text(req: Request) -> bool:
+    msg = req.update.effective_message
+    if msg is None or not msg.text:
+        return False
+    drill = await req.app.run(store.current, req.me.employee_id)
+    if drill is None:
+        return False
+    if drill.status == DrillStatus.GRADING:
+        await req.say("roleplay.grading_pending", markup=_regrade_kb(req, drill.id))
+        return True
+    eng = get_engine(req.app)
+    lock = eng.lock(drill.id)
+    if lock.locked():
+        await req.say("roleplay.busy")
+        return True
+    async with lock:
+        seq, found = await eng.guard(drill, msg.text)
+        if found:  # flagged at once, before any LLM call
+            await req.reply(_flags(req, found))
+        extra = await eng.llm_check(drill, seq, msg.text, found)
+        if extra:
+            await req.reply(_flags(req, extra))
+        await _debtor_turn(req, eng, drill.id)
+    return True
+
+
+class _Stream:
+    """Shows the debtor's reply as it streams: one message, edited at most once a second."""
+
+    def __init__(self, req: Request, name: str, offline: bool) -> None:
+        self.req, self.name, self.offline = req, name, offline
+        self.msg: Message | None = None
+        self.shown = ""
+        self.last = 0.0
+
+    def _render(self, body: str) -> str:
+        return self.req.t(
+            "roleplay.debtor", name=self.name, text=body[:TG_LIMIT], offline=self.offline
+        )
+
+    async def push(self, body: str) -> None:
+        if not body.strip():
+            return
+        if self.msg is None:
+            self.msg = await self.req.reply(self._render(body + " …"))
+            self.shown, self.last = body, time.monotonic()
+        elif time.monotonic() - self.last >= EDIT_INTERVAL_S and body != self.shown:
+            await self._edit(body + " …")
+            self.shown, self.last = body, time.monotonic()
+
+    async def finish(self, body: str) -> None:
+        if self.msg is None:
+            self.msg = await self.req.reply(self._render(body))
+        else:
+            await self._edit(body)
+
+    async def _edit(self, body: str) -> None:
+        assert self.msg is not None
+        try:
+            await self.req.context.bot.edit_message_text(
+                self._render(body),
+                chat_id=self.msg.chat_id,
+                message_id=self.msg.message_id,
+                parse_mode=ParseMode.HTML,
+            )
+        except BadRequest:  # "message is not modified" and the like
+            pass
+
+
+async def _debtor_turn(req: Request, eng: Engine, drill_id: int) -> None:
+    drill = await req.app.run(store.get, drill_id, req.me.employee_id)
+    assert drill is not None
+    sc = eng.scenario(drill.scenario_id)
+    stream = _Stream(req, sc.persona.pseudonym, eng.offline)
+    out = await eng.reply(drill_id, req.me.employee_id, stream.push)
+    if out.error:
+        await req.say(
+            "roleplay.llm_error",
+            kb([[(req.t("roleplay.retry_label"), f"rpr:{drill_id}")]]),
+            kind=out.error,
+        )
+        return
+    await stream.finish(out.reply)
+    if out.ended:
+        await req.say("roleplay.ended", outcome=out.ended)
+        await _grade(req, eng, drill_id)
+
+
+def _regrade_kb(req: Request, drill_id: int) -> Any:
+    return kb([[(req.t("roleplay.retry_label"), f"rpg:{drill_id}")]])
+
+
+async def _grade(req: Request, eng: Engine, drill_id: int) -> None:
+    try:
+        report = await eng.grade(drill_id, req.me.employee_id, req.locale)
+    except LLMUnavailable as exc:
+        await req.say("roleplay.grade_error", _regrade_kb(req, drill_id), kind=exc.kind)
+        return
+    drill = await req.app.run(store.get, drill_id, req.me.employee_id)
+    assert drill is not None
+    sc = eng.scenario(drill.scenario_id)
+    await req.say(
+        "roleplay.report",
+        title=_title(req, sc),
+        criteria=report.criteria,
+        total=report.total,
+        passed=report.passed,
+        failed_reason=report.failed_reason.split(",") if report.failed_reason else [],
+        summary=report.summary,
+        graded_by=report.graded_by,
+        offline=eng.offline,
+    )
+
+
+async def _own_drill(req: Request) -> store.DrillView | None:
+    try:
+        drill_id = int(req.payload)
+    except ValueError:
+        return None
+    drill = await req.app.run(store.get, drill_id, req.me.employee_id)
+    if drill is None:
+        await req.say("roleplay.not_yours")
+    return drill
+
+
+@button("rpr", access=TRAINEES)
+async def retry_reply(req: Request) -> None:
+    drill = await _own_drill(req)
+    if drill is None:
+        return
+    if drill.status != DrillStatus.ACTIVE or not drill.awaiting_reply:
+        await req.say("roleplay.nothing_to_retry")
+        return
+    eng = get_engine(req.app)
+    lock = eng.lock(drill.id)
+    if lock.locked():
+        await req.say("roleplay.busy")
+        return
+    async with lock:
+        await _debtor_turn(req, eng, drill.id)
+
+
+@button("rpg", access=TRAINEES)
+async def retry_grade(req: Request) -> None:
+    drill = await _own_drill(req)
+    if drill is None:
+        return
+    if drill.status != DrillStatus.GRADING:
+        await req.say("roleplay.nothing_to_retry")
+        return
+    await _grade(req, get_engine(req.app), drill.id)
+
+
+@command("end", access=TRAINEES, help_key="roleplay.help_end", order=31)
+async def end(req: Request) -> None:
+    drill = await req.app.run(store.current, req.me.employee_id)
+    if drill is None:
+        await req.say("roleplay.no_active")
+        return
+    eng = get_engine(req.app)
+    if drill.status == DrillStatus.ACTIVE:
+        await eng.end(drill.id, req.me.employee_id, "ended")
+        await req.say("roleplay.ended", outcome="ended")
+    await _grade(req, eng, drill.id)
+
+
+@command("coach", access=COLLECTORS, help_key="roleplay.help_coach", order=32)
+async def coach_cmd(req: Request) -> None:
+    now = req.app.clock.now()
+    day = now.astimezone(ZoneInfo(req.me.timezone)).date()
+    row = await req.app.run(coach.cached, req.me.employee_id, day, req.locale)
+    if row is not None:
+        await req.say("roleplay.coach", tips=row.tips, offline=row.source != "llm")
+        return
+    agg = await req.app.run(coach.aggregates, req.me.employee_id, req.me.timezone, now)
+    ruled = [req.t(f"roleplay.{k}", **kw) for k, kw in coach.rule_tips(agg)][:3]
+    eng = get_engine(req.app)
+    tips, source = ruled, "rules"
+    if eng.llm is not None:
+        import json
+
+        msgs = [
+            {"role": "system", "content": render_prompt("coach_tips", locale=req.locale)},
+            {"role": "user", "content": json.dumps(agg.as_prompt(), ensure_ascii=False)},
+        ]
+        try:
+            got = await eng.llm.structured("coach", msgs, coach.Tips, max_tokens=400)
+            cleaned = [t.strip()[:200] for t in got.tips if t.strip()]
+            tips = (cleaned + ruled)[:3]
+            source = "llm"
+        except (LLMUnavailable, MalformedOutput):
+            pass  # the rule-based tips are still useful; not cached so a retry can do better
+    if source == "llm" or eng.llm is None:
+        await req.app.run(coach.save, req.me.employee_id, day, req.locale, tips, source, now)
+    await req.say("roleplay.coach", tips=tips, offline=source != "llm")
