@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-EMAIL = re.compile(r"[^\s@<>()\[\]{},;:\"'，。；：！？、]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
+EMAIL = re.compile(r"[^\s@<>()\[\],;:\"，。；：！？、]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 # A digit run with separators; the optional X ends an ID number.
 _RUN = re.compile(r"\+?\d(?:[\s\-().]{0,2}\d)*(?:[Xx](?![A-Za-z]))?")
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -147,15 +148,13 @@ class _Stream:
 
     async def _edit(self, body: str) -> None:
         assert self.msg is not None
-        try:
+        with contextlib.suppress(BadRequest):  # "message is not modified" and the like
             await self.req.context.bot.edit_message_text(
                 self._render(body),
                 chat_id=self.msg.chat_id,
                 message_id=self.msg.message_id,
                 parse_mode=ParseMode.HTML,
             )
-        except BadRequest:  # "message is not modified" and the like
-            pass
 
 
 async def _debtor_turn(req: Request, eng: Engine, drill_id: int) -> None:
