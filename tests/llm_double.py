@@ -219,14 +219,14 @@ class LLMDouble:
         self.stop()
 
 
-@pytest.fixture
-def llm_double() -> Iterator[LLMDouble]:
+@pytest.fixture(name="llm_double")
+def llm_double_fixture() -> Iterator[LLMDouble]:
     with LLMDouble() as d:
         yield d
 
 
-@pytest.fixture
-async def online(ctx: Any, llm_double: LLMDouble) -> AsyncIterator[LLMDouble]:
+@pytest.fixture(name="online")
+async def online_fixture(ctx: Any, llm_double: LLMDouble) -> AsyncIterator[LLMDouble]:
     """Point the test's AppContext at the double (short timeout, no SDK retries)."""
     ctx.settings = ctx.settings.model_copy(
         update={

@@ -37,3 +37,9 @@ def results(ctx: Any) -> list[AssessmentResult]:
         rows = list(s.execute(select(AssessmentResult).order_by(AssessmentResult.id)).scalars())
         s.expunge_all()
         return rows
+
+
+def employee_id(s: Any, no: str) -> int:
+    from db.models import Employee
+
+    return s.execute(select(Employee.id).where(Employee.employee_no == no)).scalar_one()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from coaching.roleplay import store
 from db.models.coaching import DrillStatus
 from tests.conftest import Harness
-from tests.roleplay_helpers import COLLECTOR, OTHER, STRANGER, drills, results, seed
+from tests.roleplay_helpers import COLLECTOR, OTHER, STRANGER, drills, employee_id, results, seed
 
 
 async def _start(harness: Harness, scenario: str = "王先生") -> None:
@@ -100,3 +100,32 @@ async def test_access_control(ctx, harness: Harness) -> None:
     assert "不是你的练习" in harness.api.sent(OTHER)[-1].text
     [u] = await harness.chat.send(STRANGER, "随便说点什么")
     assert "邀请码" in u.text
+
+
+async def test_suggestion_follows_the_weakest_competency(ctx, harness: Harness) -> None:
+    from datetime import timedelta
+
+    from db.models import AssessmentResult
+
+    seed(ctx)
+    now = ctx.clock.now()
+    with ctx.db.session() as s:
+        me = employee_id(s, "C0001")
+        for i, (comp, score) in enumerate(
+            [("compliance", 95), ("data_handling", 40), ("data_handling", 50), ("resilience", 70)]
+        ):
+            s.add(
+                AssessmentResult(
+                    employee_id=me,
+                    source="quiz",
+                    ref=f"attempt:{i}",
+                    competency=comp,
+                    score=score,
+                    passed=score >= 60,
+                    at=now - timedelta(days=1),
+                )
+            )
+    [picker] = await harness.chat.send(COLLECTOR, "/roleplay")
+    first = picker.reply_markup["inline_keyboard"][0][0]
+    assert first["text"].startswith("⭐") and "金额有异议" in first["text"]
+    assert first["callback_data"] == "rp:disputed_amount" and "数据处理" in picker.text

@@ -7,7 +7,13 @@ import json
 from coaching.llm import prompt_tokens
 from db.models.coaching import DrillStatus
 from tests.conftest import Harness
-from tests.llm_double import LLMDouble, Reply, default_reply, llm_double, online  # noqa: F401
+from tests.llm_double import (  # noqa: F401  (fixtures)
+    LLMDouble,
+    Reply,
+    default_reply,
+    llm_double_fixture,
+    online_fixture,
+)
 from tests.roleplay_helpers import COLLECTOR, drills, results, seed
 
 CRITERIA = ("compliance", "empathy", "negotiation", "problem_solving", "outcome")
@@ -194,7 +200,10 @@ async def test_prompt_tokens_stay_under_budget_at_turn_20(
         return Reply(long_reply) if purpose == "debtor" else default_reply(purpose, body)
 
     online.responder = responder
-    line = "吴女士您好，我理解您一个人扛着很辛苦，我们看看每个月能拿出多少，首付和期数都可以按政策来商量，好吗"
+    line = (
+        "吴女士您好，我理解您一个人扛着很辛苦，"
+        "我们看看每个月能拿出多少，首付和期数都可以按政策来商量，好吗"
+    )
     for _ in range(20):
         await harness.chat.send(COLLECTOR, line)
     debtor = online.of("debtor")

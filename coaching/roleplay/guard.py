@@ -61,7 +61,7 @@ RULES: dict[str, tuple[str, list[re.Pattern[str]]]] = {
             re.compile(
                 r"(冻结|查封).{0,6}(全家|家人|所有|你父母)|(子女|孩子).{0,8}(上不了学|不能上学|考公|当兵)"
             ),
-            re.compile(r"\b(arrest|jail|prison|criminal charges?|warrant)\b", _I),
+            re.compile(r"\b(arrest(ed)?|jail|prison|criminal charges?|warrant)\b", _I),
             re.compile(r"\b(seize|garnish)\b.{0,20}\b(house|home|car|family)", _I),
         ],
     ),
@@ -96,6 +96,8 @@ _CRISIS_PRESSURE = [
     re.compile(r"别(装|演|吓唬)|装可怜|吓唬谁|死.{0,6}(也|都).{0,4}(要|得)还|征信.{0,6}(更|就)"),
     re.compile(r"\b(still (have|need) to pay|stop (pretending|faking)|pay (now|today))\b", _I),
 ]
+
+_NEGATION = re.compile(r"不|别|暂|放一放|\b(not|don't|no need)\b", _I)
 
 RULE_IDS = (*RULES.keys(), "disclosure", "crisis_pressure", "off_hours")
 SEVERITY = {
@@ -140,7 +142,8 @@ def check_rules(text: str, scenario: Scenario, *, first_turn: bool = False) -> l
     if scenario.crisis:
         for p in _CRISIS_PRESSURE:
             m = p.search(text)
-            if m:
+            # "今天我们不谈还款" is the protocol, not pressure.
+            if m and not _NEGATION.search(m.group(0)):
                 found.append(Violation("crisis_pressure", "major", "rules", _excerpt(text, m)))
                 break
     lo, hi = ALLOWED_HOURS

@@ -225,11 +225,10 @@ def competency_averages(s: Session, employee_id: int) -> dict[str, float]:
 
 
 def weakest_competencies(s: Session, employee_id: int) -> list[str]:
-    """Competencies by average assessment score, lowest first; untested ones count as 0."""
+    """Assessed competencies by average score (quizzes and drills), lowest first."""
     avgs = competency_averages(s, employee_id)
-    if not avgs:
-        return []
-    return sorted(COMPETENCIES, key=lambda c: (avgs.get(c, 0.0), COMPETENCIES.index(c)))
+    known = [c for c in COMPETENCIES if c in avgs]
+    return sorted(known, key=lambda c: (avgs[c], COMPETENCIES.index(c)))
 
 
 def suggest(s: Session, employee_id: int, scenarios: dict[str, Scenario]) -> Scenario:
