@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -76,6 +77,8 @@ class LLMClient:
     settings: Settings
     # Observers of every prepared prompt (bench and tests use it; never logs content).
     on_prompt: list[Callable[[SentPrompt], None]] = field(default_factory=list)
+    # Seconds spent waiting for the server (the bench subtracts it from a turn's wall time).
+    busy_s: float = 0.0
     _mode: str | None = None
     _client: AsyncOpenAI | None = None
 
@@ -123,6 +126,7 @@ class LLMClient:
     ) -> AsyncIterator[str]:
         """Yield the reply's text as it arrives."""
         clean = self._prepare(purpose, messages)
+        t0 = time.perf_counter()
         try:
             resp = await self.client.chat.completions.create(
                 model=self.settings.llm_model,
@@ -133,9 +137,13 @@ class LLMClient:
             )
             async for chunk in resp:
                 if chunk.choices and chunk.choices[0].delta.content:
+                    self.busy_s += time.perf_counter() - t0
                     yield chunk.choices[0].delta.content
+                    t0 = time.perf_counter()  # the consumer's time is not the server's
         except openai.APIError as exc:
             raise _unavailable(exc) from exc
+        finally:
+            self.busy_s += time.perf_counter() - t0
 
     async def complete(
         self,
@@ -146,6 +154,7 @@ class LLMClient:
         temperature: float | None = None,
     ) -> str:
         clean = self._prepare(purpose, messages)
+        t0 = time.perf_counter()
         try:
             resp = await self.client.chat.completions.create(
                 model=self.settings.llm_model,
@@ -155,6 +164,8 @@ class LLMClient:
             )
         except openai.APIError as exc:
             raise _unavailable(exc) from exc
+        finally:
+            self.busy_s += time.perf_counter() - t0
         return (resp.choices[0].message.content or "") if resp.choices else ""
 
     async def structured(
@@ -216,6 +227,20 @@ class LLMClient:
         raise MalformedOutput(last_error or "malformed output")
 
     async def _structured_once(
+        self,
+        clean: list[Message],
+        model: type[M],
+        mode: str,
+        temperature: float,
+        max_tokens: int | None,
+    ) -> M:
+        t0 = time.perf_counter()
+        try:
+            return await self._structured_call(clean, model, mode, temperature, max_tokens)
+        finally:
+            self.busy_s += time.perf_counter() - t0
+
+    async def _structured_call(
         self,
         clean: list[Message],
         model: type[M],

@@ -14,7 +14,7 @@ from telegram.error import BadRequest
 from coaching import tips as coach
 from coaching.llm import LLMUnavailable, MalformedOutput
 from coaching.roleplay import store
-from coaching.roleplay.engine import Engine, get_engine, render_prompt, scenarios
+from coaching.roleplay.engine import Engine, Snap, get_engine, render_prompt, scenarios
 from coaching.roleplay.guard import Violation
 from coaching.roleplay.scenarios import Scenario
 from db.models.coaching import DrillStatus
@@ -94,25 +94,24 @@ async def on_text(req: Request) -> bool:
     msg = req.update.effective_message
     if msg is None or not msg.text:
         return False
-    drill = await req.app.run(store.current, req.me.employee_id)
-    if drill is None:
-        return False
-    if drill.status == DrillStatus.GRADING:
-        await req.say("roleplay.grading_pending", markup=_regrade_kb(req, drill.id))
-        return True
     eng = get_engine(req.app)
-    lock = eng.lock(drill.id)
-    if lock.locked():
+    lock = eng.lock(req.me.employee_id)
+    if lock.locked():  # only ever held during a drill turn
         await req.say("roleplay.busy")
         return True
     async with lock:
-        seq, found = await eng.guard(drill, msg.text)
-        if found:  # flagged at once, before any LLM call
-            await req.reply(_flags(req, found))
-        extra = await eng.llm_check(drill, seq, msg.text, found)
+        taken = await eng.take_line(req.me.employee_id, msg.text)
+        if taken is None:
+            return False
+        if not isinstance(taken, store.Taken):
+            await req.say("roleplay.grading_pending", markup=_regrade_kb(req, taken.id))
+            return True
+        if taken.violations:  # flagged at once, before any LLM call
+            await req.reply(req.t("roleplay.flag", violations=taken.violations))
+        extra = await eng.llm_check(taken.drill, taken.seq, msg.text, taken.violations)
         if extra:
             await req.reply(_flags(req, extra))
-        await _debtor_turn(req, eng, drill.id)
+        await _debtor_turn(req, eng, taken.drill, (taken.drill, taken.turns))
     return True
 
 
@@ -157,12 +156,13 @@ class _Stream:
             )
 
 
-async def _debtor_turn(req: Request, eng: Engine, drill_id: int) -> None:
-    drill = await req.app.run(store.get, drill_id, req.me.employee_id)
-    assert drill is not None
+async def _debtor_turn(
+    req: Request, eng: Engine, drill: store.DrillView, snap: Snap | None = None
+) -> None:
+    drill_id = drill.id
     sc = eng.scenario(drill.scenario_id)
     stream = _Stream(req, sc.persona.pseudonym, eng.offline)
-    out = await eng.reply(drill_id, req.me.employee_id, stream.push)
+    out = await eng.reply(drill_id, req.me.employee_id, stream.push, snap)
     if out.error:
         await req.say(
             "roleplay.llm_error",
@@ -222,12 +222,12 @@ async def retry_reply(req: Request) -> None:
         await req.say("roleplay.nothing_to_retry")
         return
     eng = get_engine(req.app)
-    lock = eng.lock(drill.id)
+    lock = eng.lock(req.me.employee_id)
     if lock.locked():
         await req.say("roleplay.busy")
         return
     async with lock:
-        await _debtor_turn(req, eng, drill.id)
+        await _debtor_turn(req, eng, drill)
 
 
 @button("rpg", access=TRAINEES)

@@ -241,3 +241,56 @@ async def online_fixture(ctx: Any, llm_double: LLMDouble) -> AsyncIterator[LLMDo
     ctx.extras.pop("roleplay", None)
     if client is not None:
         await client.close()
+
+
+# --- standalone: `python -m tests.llm_double --port 8765` for the console and the bench ----
+
+DEMO_DEBTOR = [
+    "你们怎么又打来了……我现在真的拿不出钱。",
+    "唉，上个月厂里裁员，我现在靠打零工过日子。",
+    "每个月能拿出来的也就一两千吧，再多真没有。",
+    "15号有一笔补偿金到账，到时候可以先还一部分。",
+]
+
+
+def demo_reply(purpose: str, body: dict[str, Any]) -> Reply:
+    """Plausible answers for trying the bot by hand: the debtor agrees once offered an amount
+    and a date, hangs up on a threat."""
+    if purpose != "debtor":
+        return default_reply(purpose, body)
+    last = body["messages"][-1]["content"]
+    n = sum(1 for m in body["messages"] if m["role"] == "assistant")
+    if any(w in last for w in ("单位找你", "派人", "公安", "坐牢")):
+        return Reply("你这是威胁我？我要投诉你！[[HANGUP]]")
+    if any(w in last for w in ("元", "块")) and any(w in last for w in ("号", "明天", "月底")):
+        return Reply("好吧……那就按你说的办，我尽量按时还。[[DEAL]]")
+    return Reply(DEMO_DEBTOR[min(n, len(DEMO_DEBTOR)) - 1 if n else 0], chunk_chars=4)
+
+
+BENCH_DEBTOR = "唉，我每个月工资就四千多，扣掉房租和吃饭真的剩不下多少，你们也体谅一下我的难处吧。"
+
+
+def bench_reply(purpose: str, body: dict[str, Any]) -> Reply:
+    """Long-winded debtor and summaries: the worst case for the prompt budget."""
+    if purpose == "debtor":
+        return Reply(BENCH_DEBTOR, chunk_chars=6)
+    if purpose == "summary":
+        return Reply("摘要：债务人月薪四千多，愿意分期但担心还不上，催收员表示理解并询问收入。")
+    return default_reply(purpose, body)
+
+
+def _serve(port: int, replies: str) -> None:
+    d = LLMDouble(responder=bench_reply if replies == "bench" else demo_reply)
+    app = Starlette(routes=[Route("/v1/chat/completions", d._completions, methods=["POST"])])
+    print(f"LLM double on http://127.0.0.1:{port}/v1", flush=True)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Local OpenAI-compatible double (demo replies)")
+    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--replies", choices=["demo", "bench"], default="demo")
+    args = ap.parse_args()
+    _serve(args.port, args.replies)

@@ -49,6 +49,7 @@ PERSONALITY = {
 }
 
 Sink = Callable[[str], Awaitable[None]]
+Snap = tuple[store.DrillView, list[store.Turn]]
 
 
 @lru_cache(maxsize=1)
@@ -121,8 +122,9 @@ class Engine:
     def offline(self) -> bool:
         return self.llm is None
 
-    def lock(self, drill_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(drill_id, asyncio.Lock())
+    def lock(self, employee_id: int) -> asyncio.Lock:
+        """One turn at a time per trainee (a second message while the debtor answers waits)."""
+        return self._locks.setdefault(employee_id, asyncio.Lock())
 
     def scenario(self, scenario_id: str) -> Scenario:
         return scenarios(self.ctx)[scenario_id]
@@ -140,23 +142,22 @@ class Engine:
 
     # --- one collector turn -------------------------------------------------------------
 
-    async def guard(self, drill: store.DrillView, text: str) -> tuple[int, list[Violation]]:
-        """Store the collector's line with its rule-layer violations (before any LLM)."""
-        sc = self.scenario(drill.scenario_id)
+    async def take_line(self, employee_id: int, text: str) -> store.Taken | store.DrillView | None:
+        """Run the rule layer on the caller's line and store it with its violations, before
+        any LLM sees it (see `store.take_collector_line`)."""
         clean = redact(text)
-        found = check_rules(clean, sc, first_turn=drill.turns_taken == 0)
-        seq = await self.ctx.run(
-            store.add_turn,
-            drill.id,
-            "collector",
-            clean,
-            self.ctx.clock.now(),
-            [v.to_dict() for v in found],
+
+        def check(drill: store.DrillView) -> list[dict[str, Any]]:
+            sc = self.scenario(drill.scenario_id)
+            found = check_rules(clean, sc, first_turn=drill.turns_taken == 0)
+            return [v.to_dict() for v in found]
+
+        return await self.ctx.run(
+            store.take_collector_line, employee_id, clean, check, self.ctx.clock.now()
         )
-        return seq, found
 
     async def llm_check(
-        self, drill: store.DrillView, seq: int, text: str, already: list[Violation]
+        self, drill: store.DrillView, seq: int, text: str, already: list[dict[str, Any]]
     ) -> list[Violation]:
         """The LLM compliance check (skipped offline; failures never block the drill)."""
         if self.llm is None:
@@ -177,19 +178,22 @@ class Engine:
             log.info("llm compliance check skipped: %s", exc)
             return []
         rule = v.rule.strip().lower()
-        if not v.violation or rule in ("", "none") or rule in {x.rule for x in already}:
+        if not v.violation or rule in ("", "none") or rule in {x["rule"] for x in already}:
             return []
         sev = SEVERITY.get(rule, v.severity if v.severity in ("minor", "major") else "minor")
         found = [Violation(rule, sev, "llm", _clip(redact(v.reason), 80))]
         await self.ctx.run(store.add_violations, drill.id, seq, [x.to_dict() for x in found])
         return found
 
-    async def reply(self, drill_id: int, employee_id: int, sink: Sink | None) -> TurnOutcome:
+    async def reply(
+        self, drill_id: int, employee_id: int, sink: Sink | None, snap: Snap | None = None
+    ) -> TurnOutcome:
         """The debtor's answer to the pending collector line; streamed into `sink`."""
-        drill = await self.ctx.run(store.get, drill_id, employee_id)
-        assert drill is not None
+        if snap is None:
+            snap = await self.ctx.run(store.snapshot, drill_id, employee_id)
+        assert snap is not None
+        drill, turns = snap
         sc = self.scenario(drill.scenario_id)
-        turns = await self.ctx.run(store.turns, drill.id)
         if self.llm is None:
             text, ended = self._scripted(sc, turns)  # shown whole by the caller
         else:
@@ -204,13 +208,8 @@ class Engine:
                 return TurnOutcome(error=exc.kind)
             text = _strip_markers(raw) or "……"
             ended = "success" if DEAL in raw else "hangup" if HANGUP in raw else ""
-        now = self.ctx.clock.now()
-        await self.ctx.run(store.add_turn, drill.id, "debtor", text, now)
-        if not ended and drill.turns_taken >= drill.turn_limit:
-            ended = "turn_limit"
-        if ended:
-            await self.ctx.run(store.end, drill.id, ended, now)
-        elif self.llm is not None:
+        ended = await self.ctx.run(store.record_reply, drill.id, text, ended, self.ctx.clock.now())
+        if not ended and self.llm is not None:
             await self._fold(drill, [*turns, store.Turn(0, "debtor", text, [])])
         return TurnOutcome(reply=text, ended=ended)
 
@@ -218,7 +217,7 @@ class Engine:
         """Offline mode: the scenario's scripted lines, objections and hidden facts."""
         line = turns[-1].text
         said = [t.text for t in turns if t.speaker == "debtor"]
-        if any(v["severity"] == "major" for v in turns[-1].violations):
+        if any(v["severity"] == "major" for v in turns[-1].violations if v["layer"] == "rules"):
             return sc.script.hangup, "hangup"
         if any(re.search(p, line) for p in sc.script.success_patterns):
             return sc.script.closing, "success"

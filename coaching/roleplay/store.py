@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -149,6 +150,55 @@ def add_turn(
         d.awaiting_reply = False
     s.flush()
     return seq
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A collector line taken by the caller's drill in progress."""
+
+    drill: DrillView  # after the line was stored
+    turns: list[Turn]
+    seq: int
+    violations: list[dict[str, Any]]
+
+
+def take_collector_line(
+    s: Session,
+    employee_id: int,
+    text: str,
+    check: Callable[[DrillView], list[dict[str, Any]]],
+    now: datetime,
+) -> Taken | DrillView | None:
+    """One transaction per collector turn: find the caller's drill, run the rule check on the
+    (redacted) line, store it, and return the state the debtor's reply needs. Returns the
+    drill unchanged when it is waiting for its report, None when there is no drill."""
+    drill = current(s, employee_id)
+    if drill is None or drill.status != DrillStatus.ACTIVE:
+        return drill
+    found = check(drill)
+    seq = add_turn(s, drill.id, "collector", text, now, found)
+    snap = snapshot(s, drill.id, employee_id)
+    assert snap is not None
+    return Taken(snap[0], snap[1], seq, found)
+
+
+def snapshot(s: Session, drill_id: int, employee_id: int) -> tuple[DrillView, list[Turn]] | None:
+    """The drill and its lines in one transaction (None when it is not the caller's)."""
+    view = get(s, drill_id, employee_id)
+    return None if view is None else (view, turns(s, drill_id))
+
+
+def record_reply(s: Session, drill_id: int, text: str, ended: str, now: datetime) -> str:
+    """Store the debtor's line; end the drill on `ended` or at the turn limit. Returns how it
+    ended ("" while it goes on)."""
+    add_turn(s, drill_id, "debtor", text, now)
+    d = s.get(Drill, drill_id)
+    assert d is not None
+    if not ended and d.turns_taken >= d.turn_limit:
+        ended = "turn_limit"
+    if ended:
+        end(s, drill_id, ended, now)
+    return ended
 
 
 def add_violations(s: Session, drill_id: int, seq: int, extra: list[dict[str, Any]]) -> None:
