@@ -37,6 +37,7 @@ class Reply:
     delay_s: float = 0.0
     retry_after: int | None = None
     chunk_chars: int = 3
+    chunk_delay_s: float = 0.0  # pause between SSE chunks (a slow, streaming model)
 
 
 def purpose_of(body: dict[str, Any]) -> str:
@@ -178,6 +179,8 @@ class LLMDouble:
         yield chunk({"role": "assistant", "content": ""})
         text = reply.content
         for i in range(0, len(text), reply.chunk_chars):
+            if reply.chunk_delay_s:
+                await asyncio.sleep(reply.chunk_delay_s)
             yield chunk({"content": text[i : i + reply.chunk_chars]})
         yield chunk({}, "stop")
         yield b"data: [DONE]\n\n"

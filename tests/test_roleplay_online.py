@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
+from sqlalchemy import select
+
 from coaching.llm import prompt_tokens
+from db.models import DrillTurn
 from db.models.coaching import DrillStatus
 from tests.conftest import Harness
 from tests.llm_double import (  # noqa: F401  (fixtures)
@@ -62,6 +66,9 @@ async def test_full_drill_flags_threat_and_grades(ctx, harness: Harness, online:
     assert set(d.failed_reason.split(",")) == {"threat", "impersonation"}
     [res] = results(ctx)
     assert res.ref == f"drill:{d.id}" and res.score == 0 and not res.passed
+    with ctx.db.session() as s:
+        stored = [t.text for t in s.execute(select(DrillTurn)).scalars()]
+    assert any("[PHONE]" in t for t in stored) and not any("13800138000" in t for t in stored)
     # Nothing personal left the building; the guard ran before the debtor prompt each turn.
     raw = json.dumps(online.requests, ensure_ascii=False)
     assert "13800138000" not in raw and "[PHONE]" in raw
@@ -212,3 +219,22 @@ async def test_prompt_tokens_stay_under_budget_at_turn_20(
     assert tokens[-1] <= 2000 and max(tokens) <= 2000
     assert online.of("summary")  # older lines were folded into a summary
     assert any("之前的通话摘要" in m["content"] for m in debtor[-1]["messages"])
+
+
+async def test_streaming_edits_are_throttled(ctx, harness: Harness, online: LLMDouble) -> None:
+    seed(ctx)
+    await _start(harness)
+    text = "我知道我欠钱，可是最近家里出了很多事情，孩子生病住院，我老婆也没有工作，真的周转不开。"
+    online.push(Reply(text, chunk_chars=2, chunk_delay_s=0.06), purpose="debtor")
+    harness.api.calls.clear()
+    [msg] = await harness.chat.send(COLLECTOR, "您好，最近方便沟通吗？")
+    sends = harness.api.calls_to("sendMessage")
+    edits = harness.api.calls_to("editMessageText")
+    assert msg.text.endswith(text) and len(sends) == 1
+    # ~2.6 s of streaming in 23 chunks: the first chunk is sent, then about one edit a second.
+    span = edits[-1].at - sends[0].at
+    assert 2 <= len(edits) <= 2 + span / 1.0
+    # Every update but the final one waits at least a second after the previous one.
+    throttled = [sends[0], *edits[:-1]]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(throttled)]
+    assert gaps and all(g >= 0.95 for g in gaps)
