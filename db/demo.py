@@ -40,7 +40,7 @@ from db.models import (
 from db.models.work import bucket_for
 
 # Modules exposing `extend_demo(ctx: AppContext, world: DemoWorld) -> str`.
-DEMO_EXTENSIONS: list[str] = []
+DEMO_EXTENSIONS: list[str] = ["coaching.roleplay.demo"]
 
 HR_CHAT_SH = -1001000000001
 HR_CHAT_JKT = -1001000000002
