@@ -181,14 +181,17 @@ class LLMClient:
 
         In auto mode, a server that rejects json_schema (400/422) is asked again in JSON mode,
         then in plain text; the mode that worked is remembered for the next calls."""
-        schema_hint = json.dumps(model.model_json_schema(), ensure_ascii=False)
+        # Described in the prompt too, for servers that ignore response_format; a compact
+        # skeleton costs far fewer tokens than the full JSON schema.
+        skeleton = json.dumps(_skeleton(model), ensure_ascii=False, separators=(",", ":"))
         hinted = [
             *messages[:-1],
             {
                 "role": messages[-1]["role"],
                 "content": messages[-1]["content"]
-                + "\n\nAnswer with one JSON object only, matching this JSON schema:\n"
-                + schema_hint,
+                + "\n\nAnswer with one JSON object only, with exactly these keys and types "
+                + "(all required):\n"
+                + skeleton,
             },
         ]
         clean = self._prepare(purpose, hinted)
@@ -265,6 +268,21 @@ class LLMClient:
         resp2 = await self.client.chat.completions.create(**common)
         content = (resp2.choices[0].message.content or "") if resp2.choices else ""
         return model.model_validate_json(_json_block(content))
+
+
+def _skeleton(model: type[BaseModel]) -> dict[str, Any]:
+    """{"field": <example of its type>} for a pydantic model, nested models expanded."""
+    out: dict[str, Any] = {}
+    for name, f in model.model_fields.items():
+        t = f.annotation
+        origin = getattr(t, "__origin__", None)
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            out[name] = _skeleton(t)
+        elif origin is list:
+            out[name] = ["string"]
+        else:
+            out[name] = {int: 0, float: 0.0, bool: False}.get(t, "string")  # type: ignore[call-overload]
+    return out
 
 
 def _json_block(text: str) -> str:

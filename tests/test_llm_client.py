@@ -85,7 +85,7 @@ async def test_json_schema_then_json_mode_then_text(llm_double: LLMDouble) -> No
     llm_double.push(Reply("好的：\n```json\n" + llm_double_default_grader() + "\n```"))
     await c3.structured("grader", msgs, Scorecard)
     last = llm_double.requests[-1]
-    assert "response_format" not in last and "JSON schema" in last["messages"][-1]["content"]
+    assert "response_format" not in last and "exactly these keys" in last["messages"][-1]["content"]
     for cl in (c, c2, c3):
         await cl.close()
 

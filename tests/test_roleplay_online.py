@@ -219,6 +219,11 @@ async def test_prompt_tokens_stay_under_budget_at_turn_20(
     assert tokens[-1] <= 2000 and max(tokens) <= 2000
     assert online.of("summary")  # older lines were folded into a summary
     assert any("之前的通话摘要" in m["content"] for m in debtor[-1]["messages"])
+    # The grader sees every collector line but stays in budget too.
+    await harness.chat.send(COLLECTOR, "/end")
+    [grader] = online.of("grader")
+    assert grader["messages"][-1]["content"].count("COLLECTOR: ") == 20
+    assert prompt_tokens(grader["messages"]) <= 2000
 
 
 async def test_streaming_edits_are_throttled(ctx, harness: Harness, online: LLMDouble) -> None:

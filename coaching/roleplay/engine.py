@@ -275,7 +275,7 @@ class Engine:
             try:
                 card = await self.llm.structured(
                     "grader",
-                    grader_messages(sc, turns, drill.outcome, locale),
+                    grader_messages(sc, turns, drill.outcome, locale, drill.summary),
                     Scorecard,
                     max_tokens=900,
                 )
@@ -293,15 +293,21 @@ def _end_own(s: Any, drill_id: int, employee_id: int, outcome: str, now: Any) ->
 
 
 def grader_messages(
-    sc: Scenario, turns: list[store.Turn], outcome: str, locale: str
+    sc: Scenario, turns: list[store.Turn], outcome: str, locale: str, summary: str = ""
 ) -> list[Message]:
+    """Every collector line (quotes must be theirs), the debtor's only near the end: older
+    debtor lines are represented by the running summary, so long drills stay in budget."""
+    recent_from = len(turns) - WINDOW
     lines = []
-    for t in turns:
-        who = "COLLECTOR" if t.speaker == "collector" else "DEBTOR"
-        lines.append(f"{who}: {_clip(t.text, 200 if who == 'COLLECTOR' else 100)}")
+    for i, t in enumerate(turns):
+        if t.speaker == "collector":
+            lines.append(f"COLLECTOR: {_clip(t.text, 200)}")
+        elif i >= recent_from or i == 0:
+            lines.append(f"DEBTOR: {_clip(t.text, 80)}")
     flagged = [f"{v['rule']} ({v['severity']}, {v['layer']})" for t in turns for v in t.violations]
     body = (
-        "Transcript:\n"
+        (f"Summary of the call's earlier part: {summary}\n\n" if summary else "")
+        + "Transcript:\n"
         + "\n".join(lines)
         + f"\n\nHow the call ended: {outcome}"
         + f"\nCompliance flags raised during the call: {', '.join(flagged) or 'none'}"
