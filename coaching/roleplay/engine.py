@@ -19,7 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from coaching.llm import LLMClient, LLMUnavailable, MalformedOutput, Message
+from coaching.llm import LLMClient, LLMUnavailable, MalformedOutput, Message, prompt_tokens
 from coaching.redact import redact
 from coaching.roleplay import store
 from coaching.roleplay.grading import (
@@ -292,30 +292,41 @@ def _end_own(s: Any, drill_id: int, employee_id: int, outcome: str, now: Any) ->
         store.end(s, drill_id, outcome, now)
 
 
+GRADER_BUDGET = 2000  # estimated prompt tokens
+
+
 def grader_messages(
     sc: Scenario, turns: list[store.Turn], outcome: str, locale: str, summary: str = ""
 ) -> list[Message]:
     """Every collector line (quotes must be theirs), the debtor's only near the end: older
-    debtor lines are represented by the running summary, so long drills stay in budget."""
-    recent_from = len(turns) - WINDOW
-    lines = []
-    for i, t in enumerate(turns):
-        if t.speaker == "collector":
-            lines.append(f"COLLECTOR: {_clip(t.text, 200)}")
-        elif i >= recent_from or i == 0:
-            lines.append(f"DEBTOR: {_clip(t.text, 80)}")
-    flagged = [f"{v['rule']} ({v['severity']}, {v['layer']})" for t in turns for v in t.violations]
-    body = (
-        (f"Summary of the call's earlier part: {summary}\n\n" if summary else "")
-        + "Transcript:\n"
-        + "\n".join(lines)
-        + f"\n\nHow the call ended: {outcome}"
-        + f"\nCompliance flags raised during the call: {', '.join(flagged) or 'none'}"
+    debtor lines are represented by the running summary. If that is still over budget, the
+    debtor lines go and the collector lines are cut shorter (prefixes keep quotes verbatim)."""
+    system = render_prompt("grader", sc=sc, locale=locale)
+    flagged = sorted(
+        {f"{v['rule']} ({v['severity']}, {v['layer']})" for t in turns for v in t.violations}
     )
-    return [
-        {"role": "system", "content": render_prompt("grader", sc=sc, locale=locale)},
-        {"role": "user", "content": body},
-    ]
+    flags = ", ".join(flagged) or "none"
+    msgs: list[Message] = []
+    for collector_chars, debtor_window in ((200, WINDOW), (120, 2), (60, 0), (30, 0)):
+        recent_from = len(turns) - debtor_window
+        lines = []
+        for i, t in enumerate(turns):
+            if t.speaker == "collector":
+                lines.append(f"COLLECTOR: {_clip(t.text, collector_chars)}")
+            elif i >= recent_from or i == 0:
+                lines.append(f"DEBTOR: {_clip(t.text, 80)}")
+        body = (
+            (f"Summary of the call's earlier part: {summary}\n\n" if summary else "")
+            + "Transcript:\n"
+            + "\n".join(lines)
+            + f"\n\nHow the call ended: {outcome}"
+            + f"\nCompliance flags raised during the call: {flags}"
+        )
+        msgs = [{"role": "system", "content": system}, {"role": "user", "content": body}]
+        # ~150 tokens are added for the JSON skeleton by the client.
+        if prompt_tokens(msgs) + 150 <= GRADER_BUDGET:
+            break
+    return msgs
 
 
 def get_engine(ctx: Any) -> Engine:
