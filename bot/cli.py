@@ -35,7 +35,7 @@ out = Console()
 err = Console(stderr=True)
 
 # Feature modules exposing `register(app: typer.Typer) -> None`.
-CLI_MODULES: list[str] = []
+CLI_MODULES: list[str] = ["bot.cli_coaching"]
 
 
 def settings() -> Settings:

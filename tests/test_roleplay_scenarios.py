@@ -120,3 +120,20 @@ def test_guard_leaves_compliant_lines_and_checks_hours() -> None:
     [v] = check_rules("您好", late, first_turn=True)
     assert (v.rule, v.severity) == ("off_hours", "minor")
     assert check_rules("您好", late, first_turn=False) == []
+
+
+def test_cli_check(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from bot import cli_coaching
+
+    app = typer.Typer()
+    cli_coaching.register(app)
+    ok = CliRunner().invoke(app, ["scenarios", "check"])
+    assert ok.exit_code == 0 and "8 scenarios OK" in ok.output
+    data = _base()
+    data["persona"]["age"] = 12
+    _write(tmp_path, "no_money", data)
+    bad = CliRunner().invoke(app, ["scenarios", "check", str(tmp_path)])
+    assert bad.exit_code == 1 and "no_money.yaml: persona.age" in bad.output
