@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
+import warnings
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from coaching import tips as coach
 from coaching.llm import LLMUnavailable, MalformedOutput
@@ -136,13 +138,22 @@ class _Stream:
             self.msg = await self.req.reply(self._render(body + " …"))
             self.shown, self.last = body, time.monotonic()
         elif time.monotonic() - self.last >= EDIT_INTERVAL_S and body != self.shown:
-            await self._edit(body + " …")
+            # Intermediate edits are best effort: a flood limit or a hiccup skips one.
+            with contextlib.suppress(TelegramError):
+                await self._edit(body + " …")
             self.shown, self.last = body, time.monotonic()
 
     async def finish(self, body: str) -> None:
         if self.msg is None:
             self.msg = await self.req.reply(self._render(body))
-        else:
+            return
+        try:
+            await self._edit(body)
+        except RetryAfter as exc:  # the final text must arrive: wait once and retry
+            with warnings.catch_warnings():  # PTB 22 warns about retry_after's future type
+                warnings.simplefilter("ignore")
+                wait = _seconds(exc.retry_after)
+            await asyncio.sleep(wait)
             await self._edit(body)
 
     async def _edit(self, body: str) -> None:
@@ -154,6 +165,10 @@ class _Stream:
                 message_id=self.msg.message_id,
                 parse_mode=ParseMode.HTML,
             )
+
+
+def _seconds(v: Any) -> float:
+    return v.total_seconds() if hasattr(v, "total_seconds") else float(v)
 
 
 async def _debtor_turn(

@@ -243,3 +243,15 @@ async def test_streaming_edits_are_throttled(ctx, harness: Harness, online: LLMD
     throttled = [sends[0], *edits[:-1]]
     gaps = [b.at - a.at for a, b in itertools.pairwise(throttled)]
     assert gaps and all(g >= 0.95 for g in gaps)
+
+
+async def test_flood_limit_on_the_final_edit_waits_and_delivers(
+    ctx, harness: Harness, online: LLMDouble
+) -> None:
+    seed(ctx)
+    await _start(harness)
+    online.push(Reply("好吧，你说说看有什么办法。"), purpose="debtor")
+    harness.api.fail(429, retry_after=1, method="editMessageText")
+    [msg] = await harness.chat.send(COLLECTOR, "您好，最近方便沟通吗？")
+    assert msg.text.endswith("好吧，你说说看有什么办法。")
+    assert len(harness.api.calls_to("editMessageText")) == 2
