@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import socket
 import statistics
 import subprocess
@@ -86,16 +87,19 @@ async def run(turns: int, database_url: str | None) -> None:
             COACHBOT_OUTPUT_DIR=str(tmp / "out"),
         )
         ctx = AppContext(settings=settings, db=db, clock=FrozenClock(T0))
+        # Fresh names, so an existing (test) database can be used without clashes.
+        tag = secrets.token_hex(3).upper()
+        user = 900_000_000 + secrets.randbelow(99_999_999)
         with db.session() as s:
-            b = f.branch(s)
-            e = f.employee(s, "C0001", b, "collector", team=f.team(s, b))
-            f.bind(s, e, 1001, T0)
+            b = f.branch(s, code=f"B{tag}")
+            e = f.employee(s, f"BENCH{tag}", b, "collector", team=f.team(s, b, code=f"T{tag}"))
+            f.bind(s, e, user, T0)
         llm = get_llm(ctx)
         assert llm is not None
         prompts: list[SentPrompt] = []
         llm.on_prompt.append(prompts.append)
         async with LocalChat(ctx) as chat:
-            await chat.send(1001, "/roleplay instalment_m6")
+            await chat.send(user, "/roleplay instalment_m6")
             print(
                 f"{'turn':>4} {'debtor prompt tok':>18} {'turn ms':>8} {'LLM ms':>7} "
                 f"{'bot ms':>7} {'bot CPU ms':>10}"
@@ -104,7 +108,7 @@ async def run(turns: int, database_url: str | None) -> None:
             for i in range(turns):
                 busy0 = llm.busy_s
                 t0, c0 = time.perf_counter(), time.process_time()
-                await chat.send(1001, LINES[i % len(LINES)])
+                await chat.send(user, LINES[i % len(LINES)])
                 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
                 llm_s = llm.busy_s - busy0
                 overheads.append((wall - llm_s) * 1000)
@@ -115,7 +119,7 @@ async def run(turns: int, database_url: str | None) -> None:
                     f"{llm_s * 1000:>7.1f} {overheads[-1]:>7.1f} {cpus[-1]:>10.1f}"
                 )
             t0 = time.perf_counter()
-            await chat.send(1001, "/end")
+            await chat.send(user, "/end")
             grade_ms = (time.perf_counter() - t0) * 1000
         await llm.close()
     finally:

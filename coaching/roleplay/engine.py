@@ -208,7 +208,9 @@ class Engine:
                 return TurnOutcome(error=exc.kind)
             text = _strip_markers(raw) or "……"
             ended = "success" if DEAL in raw else "hangup" if HANGUP in raw else ""
-        ended = await self.ctx.run(store.record_reply, drill.id, text, ended, self.ctx.clock.now())
+        ended = await self.ctx.run(
+            store.record_reply, drill.id, text, ended, self.ctx.clock.now(), turns[-1].seq + 1
+        )
         if not ended and self.llm is not None:
             await self._fold(drill, [*turns, store.Turn(0, "debtor", text, [])])
         return TurnOutcome(reply=text, ended=ended)

@@ -125,14 +125,15 @@ def add_turn(
     text: str,
     now: datetime,
     violations: list[dict[str, Any]] | None = None,
+    seq: int | None = None,
 ) -> int:
-    """Store a line (redacted); a collector line counts as a turn and awaits the reply."""
+    """Store a line (redacted); a collector line counts as a turn and awaits the reply.
+    `seq` saves a query when the caller knows the drill's last line."""
     d = s.get(Drill, drill_id)
     assert d is not None
-    seq = (
-        s.execute(select(func.max(DrillTurn.seq)).where(DrillTurn.drill_id == drill_id)).scalar()
-        or 0
-    ) + 1
+    if seq is None:
+        last = s.execute(select(func.max(DrillTurn.seq)).where(DrillTurn.drill_id == drill_id))
+        seq = (last.scalar() or 0) + 1
     s.add(
         DrillTurn(
             drill_id=drill_id,
@@ -175,11 +176,13 @@ def take_collector_line(
     drill = current(s, employee_id)
     if drill is None or drill.status != DrillStatus.ACTIVE:
         return drill
+    lines = turns(s, drill.id)
     found = check(drill)
-    seq = add_turn(s, drill.id, "collector", text, now, found)
-    snap = snapshot(s, drill.id, employee_id)
-    assert snap is not None
-    return Taken(snap[0], snap[1], seq, found)
+    seq = add_turn(s, drill.id, "collector", text, now, found, seq=lines[-1].seq + 1)
+    d = s.get(Drill, drill.id)
+    assert d is not None
+    stored = Turn(seq, "collector", redact(text)[:2000], found)
+    return Taken(_view(d), [*lines, stored], seq, found)
 
 
 def snapshot(s: Session, drill_id: int, employee_id: int) -> tuple[DrillView, list[Turn]] | None:
@@ -188,10 +191,12 @@ def snapshot(s: Session, drill_id: int, employee_id: int) -> tuple[DrillView, li
     return None if view is None else (view, turns(s, drill_id))
 
 
-def record_reply(s: Session, drill_id: int, text: str, ended: str, now: datetime) -> str:
+def record_reply(
+    s: Session, drill_id: int, text: str, ended: str, now: datetime, seq: int | None = None
+) -> str:
     """Store the debtor's line; end the drill on `ended` or at the turn limit. Returns how it
     ended ("" while it goes on)."""
-    add_turn(s, drill_id, "debtor", text, now)
+    add_turn(s, drill_id, "debtor", text, now, seq=seq)
     d = s.get(Drill, drill_id)
     assert d is not None
     if not ended and d.turns_taken >= d.turn_limit:
