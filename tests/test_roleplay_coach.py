@@ -107,3 +107,17 @@ async def test_coach_online_sends_only_aggregates(ctx, harness: Harness, online:
     ctx.clock.advance(timedelta(days=1))
     await harness.chat.send(COLLECTOR, "/coach")
     assert len(online.of("coach")) == 2
+
+
+async def test_coach_llm_failure_falls_back_without_caching(
+    ctx, harness: Harness, online: LLMDouble
+) -> None:
+    from tests.llm_double import Reply
+
+    seed(ctx)
+    work_data(ctx)
+    online.push(Reply(status=500), purpose="coach")
+    [r] = await harness.chat.send(COLLECTOR, "/coach")
+    assert "1 次投诉" in r.text  # rule-based tips still help
+    [r2] = await harness.chat.send(COLLECTOR, "/coach")
+    assert "先复盘投诉录音" in r2.text and len(online.of("coach")) == 2

@@ -129,3 +129,17 @@ async def test_suggestion_follows_the_weakest_competency(ctx, harness: Harness) 
     first = picker.reply_markup["inline_keyboard"][0][0]
     assert first["text"].startswith("⭐") and "金额有异议" in first["text"]
     assert first["callback_data"] == "rp:disputed_amount" and "数据处理" in picker.text
+
+
+async def test_english_trainee_gets_english_texts(ctx, harness: Harness) -> None:
+    seed(ctx)
+    [picker] = await harness.chat.send(COLLECTOR, "/lang")
+    await harness.chat.tap(COLLECTOR, picker, "English")
+    [menu] = await harness.chat.send(COLLECTOR, "/roleplay")
+    assert "[offline mode]" in menu.text and "Suggested" in menu.text
+    assert '"I have no money" excuse' in menu.reply_markup["inline_keyboard"][0][0]["text"]
+    await harness.chat.tap(COLLECTOR, menu, 1)
+    replies = await harness.chat.send(COLLECTOR, "We will come to your office tomorrow")
+    assert "Compliance warning" in replies[0].text and "threats (major)" in replies[0].text
+    assert "Drill report" in replies[-1].text and "(rule-based grading)" in replies[-1].text
+    assert "Major violation (veto): threats" in replies[-1].text

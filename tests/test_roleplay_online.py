@@ -255,3 +255,23 @@ async def test_flood_limit_on_the_final_edit_waits_and_delivers(
     [msg] = await harness.chat.send(COLLECTOR, "您好，最近方便沟通吗？")
     assert msg.text.endswith("好吧，你说说看有什么办法。")
     assert len(harness.api.calls_to("editMessageText")) == 2
+
+
+async def test_slow_llm_does_not_block_other_users(
+    ctx, harness: Harness, online: LLMDouble
+) -> None:
+    from telegram import Update
+
+    from tests.roleplay_helpers import OTHER
+
+    seed(ctx)
+    await _start(harness)
+    online.push(Reply("嗯……", delay_s=0.8), purpose="debtor")
+    chat = harness.chat
+    for uid, text in [(COLLECTOR, "您好，最近方便沟通吗？"), (OTHER, "/help")]:
+        await chat.app.process_update(Update.de_json(chat.updates.message(uid, text), chat.app.bot))
+    await chat.settle()
+    sends = harness.api.calls_to("sendMessage")
+    help_at = next(c.at for c in sends if str(c.params["chat_id"]) == str(OTHER))
+    debtor_at = [c.at for c in sends if str(c.params["chat_id"]) == str(COLLECTOR)][-1]
+    assert help_at < debtor_at - 0.5
