@@ -5,6 +5,8 @@ competencies and their drill criteria. Only aggregates go into the prompt, never
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -14,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coaching.llm import LLMClient, LLMUnavailable, MalformedOutput
 from coaching.roleplay import store
 from db.models import Call, CoachTip, Complaint, PromiseToPay, QaFinding
 
@@ -148,3 +151,39 @@ def save(
         s.add(row)
     row.locale, row.tips, row.source, row.created_at = locale, tips[:3], source, now
     s.flush()
+
+
+async def todays_tips(
+    ctx: Any,
+    llm: LLMClient | None,
+    employee_id: int,
+    tz: str,
+    locale: str,
+    render: Callable[..., str],
+) -> tuple[list[str], str]:
+    """Three tips and their source ("llm" or "rules"), cached per local day. `render(key, **kw)`
+    turns a rule tip into text. An LLM failure falls back to the rule tips, not cached, so
+    the next /coach can do better."""
+    now = ctx.clock.now()
+    day = now.astimezone(ZoneInfo(tz)).date()
+    row = await ctx.run(cached, employee_id, day, locale)
+    if row is not None:
+        return list(row.tips), row.source
+    agg = await ctx.run(aggregates, employee_id, tz, now)
+    ruled = [render(k, **kw) for k, kw in rule_tips(agg)][:3]
+    if llm is None:
+        await ctx.run(save, employee_id, day, locale, ruled, "rules", now)
+        return ruled, "rules"
+    from coaching.roleplay.engine import render_prompt
+
+    msgs = [
+        {"role": "system", "content": render_prompt("coach_tips", locale=locale)},
+        {"role": "user", "content": json.dumps(agg.as_prompt(), ensure_ascii=False)},
+    ]
+    try:
+        got = await llm.structured("coach", msgs, Tips, max_tokens=400)
+    except (LLMUnavailable, MalformedOutput):
+        return ruled, "rules"
+    tips = ([t.strip()[:200] for t in got.tips if t.strip()] + ruled)[:3]
+    await ctx.run(save, employee_id, day, locale, tips, "llm", now)
+    return tips, "llm"

@@ -7,16 +7,15 @@ import contextlib
 import time
 import warnings
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram import Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from coaching import tips as coach
-from coaching.llm import LLMUnavailable, MalformedOutput
+from coaching.llm import LLMUnavailable
 from coaching.roleplay import store
-from coaching.roleplay.engine import Engine, Snap, get_engine, render_prompt, scenarios
+from coaching.roleplay.engine import Engine, Snap, get_engine, scenarios
 from coaching.roleplay.guard import Violation
 from coaching.roleplay.scenarios import Scenario
 from db.models.coaching import DrillStatus
@@ -271,30 +270,13 @@ async def end(req: Request) -> None:
 
 @command("coach", access=COLLECTORS, help_key="roleplay.help_coach", order=32)
 async def coach_cmd(req: Request) -> None:
-    now = req.app.clock.now()
-    day = now.astimezone(ZoneInfo(req.me.timezone)).date()
-    row = await req.app.run(coach.cached, req.me.employee_id, day, req.locale)
-    if row is not None:
-        await req.say("roleplay.coach", tips=row.tips, offline=row.source != "llm")
-        return
-    agg = await req.app.run(coach.aggregates, req.me.employee_id, req.me.timezone, now)
-    ruled = [req.t(f"roleplay.{k}", **kw) for k, kw in coach.rule_tips(agg)][:3]
     eng = get_engine(req.app)
-    tips, source = ruled, "rules"
-    if eng.llm is not None:
-        import json
-
-        msgs = [
-            {"role": "system", "content": render_prompt("coach_tips", locale=req.locale)},
-            {"role": "user", "content": json.dumps(agg.as_prompt(), ensure_ascii=False)},
-        ]
-        try:
-            got = await eng.llm.structured("coach", msgs, coach.Tips, max_tokens=400)
-            cleaned = [t.strip()[:200] for t in got.tips if t.strip()]
-            tips = (cleaned + ruled)[:3]
-            source = "llm"
-        except (LLMUnavailable, MalformedOutput):
-            pass  # the rule-based tips are still useful; not cached so a retry can do better
-    if source == "llm" or eng.llm is None:
-        await req.app.run(coach.save, req.me.employee_id, day, req.locale, tips, source, now)
+    tips, source = await coach.todays_tips(
+        req.app,
+        eng.llm,
+        req.me.employee_id,
+        req.me.timezone,
+        req.locale,
+        lambda key, **kw: req.t(f"roleplay.{key}", **kw),
+    )
     await req.say("roleplay.coach", tips=tips, offline=source != "llm")
