@@ -21,7 +21,7 @@ import re
 
 EMAIL = re.compile(r"[^\s@<>()\[\],;:\"，。；：！？、]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
 # A digit run with separators; the optional X ends an ID number.
-_RUN = re.compile(r"\+?\d(?:[\s\-().]{0,2}\d)*(?:[Xx](?![A-Za-z]))?")
+_RUN = re.compile(r"\+?\d(?:[\s\-().]{0,2}\d)*[Xx]?")
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 _MOBILE = re.compile(r"(?:86)?1[3-9]\d{9}")
 
@@ -58,7 +58,9 @@ def _classify(run: str) -> str | None:
     digits = core.rstrip("X")
     n = len(digits)
     if n >= 11 or core.endswith("X"):
-        if len(core) == 18 and is_valid_id(core):
+        if (len(core) == 18 and is_valid_id(core)) or (
+            len(core) == 19 and core.endswith("X") and is_valid_id(core[:18])
+        ):
             return "[ID]"
         if 13 <= n <= 19 and core == digits and luhn_ok(digits):
             return "[CARD]"
