@@ -40,6 +40,7 @@ CLI_MODULES: list[str] = [
     "bot.cli_plans",
     "bot.cli_score",
     "bot.cli_training",
+    "bot.cli_coaching",
     "bot.cli_hr",
 ]
 

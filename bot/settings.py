@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(45.0, alias="COACHBOT_LLM_TIMEOUT", gt=0)
     llm_max_tokens: int = Field(600, alias="COACHBOT_LLM_MAX_TOKENS", gt=0)
     llm_temperature: float = Field(0.7, alias="COACHBOT_LLM_TEMPERATURE", ge=0, le=2)
+    llm_max_retries: int = Field(1, alias="COACHBOT_LLM_MAX_RETRIES", ge=0, le=5)
+    # Structured grading output: auto (json_schema, then json_object, then text) or one mode.
+    llm_structured: str = Field(
+        "auto", alias="COACHBOT_LLM_STRUCTURED", pattern="^(auto|json_schema|json_object|text)$"
+    )
+    roleplay_turn_limit: int = Field(12, alias="COACHBOT_ROLEPLAY_TURN_LIMIT", ge=2, le=60)
+    scenarios_dir: str | None = Field(None, alias="COACHBOT_SCENARIOS_DIR")
 
     default_locale: str = Field("zh_CN", alias="COACHBOT_DEFAULT_LOCALE")
     default_timezone: str = Field("Asia/Shanghai", alias="COACHBOT_DEFAULT_TIMEZONE")

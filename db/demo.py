@@ -40,9 +40,11 @@ from db.models import (
 from db.models.work import bucket_for
 
 # Modules exposing `extend_demo(ctx: AppContext, world: DemoWorld) -> str`.
-# Order matters: training writes assessment results that scoring reads; risk reads both.
+# Order matters: training and drills write assessment results that scoring reads; risk
+# reads scores and training.
 DEMO_EXTENSIONS: list[str] = [
     "coaching.training.demo",
+    "coaching.roleplay.demo",
     "coaching.scoring.demo",
     "coaching.risk.demo",
 ]

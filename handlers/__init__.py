@@ -11,4 +11,5 @@ HANDLER_MODULES = [
     "handlers.training",
     "handlers.score",
     "handlers.plan",
+    "handlers.roleplay",
 ]

@@ -1,6 +1,7 @@
 """All models, imported here so `Base.metadata` is complete for Alembic and create_all."""
 
 from db.base import Base
+from db.models.coaching import CoachTip, Drill, DrillTurn
 from db.models.hr import ExitRecord, RiskAction, RiskAlertState, RiskScore
 from db.models.ops import ApiToken, AuditLog, JobRun, Outbox
 from db.models.org import (
@@ -36,7 +37,10 @@ __all__ = [
     "Branch",
     "Call",
     "Case",
+    "CoachTip",
     "Complaint",
+    "Drill",
+    "DrillTurn",
     "Employee",
     "EmployeeRole",
     "ExitRecord",

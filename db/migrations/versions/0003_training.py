@@ -1,7 +1,7 @@
 """training
 
-Revision ID: 0040
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-23 18:21:42.634399
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 import db.base
 
 
-revision: str = '0040'
-down_revision: str | Sequence[str] | None = "0060"
+revision: str = "0003"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """plans: notification prefs
 
-Revision ID: 0030
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-23 18:40:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 import db.base
 
 
-revision: str = '0030'
-down_revision: str | Sequence[str] | None = "0040"
+revision: str = "0004"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """hr risk scores, alerts, actions, exits
 
-Revision ID: 0060
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23 18:21:17.484039
 """
@@ -13,8 +13,8 @@ from alembic import op
 import db.base
 
 
-revision: str = '0060'
-down_revision: str | Sequence[str] | None = '0001'
+revision: str = "0002"
+down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

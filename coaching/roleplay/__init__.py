@@ -1,0 +1,1 @@
+"""Role-play drills: scenarios, compliance guard, debtor engine, grading."""
