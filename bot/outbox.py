@@ -17,6 +17,7 @@ import logging
 import random
 import time
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -230,10 +231,20 @@ def _blocked(s: Session, row: Claimed, now: datetime) -> None:
 class Pacer:
     """Global rate plus one message per chat per second; a 429 pauses everything."""
 
-    def __init__(self, rate: float, per_chat_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        rate: float,
+        per_chat_interval: float = 1.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        # clock/sleep are injectable so tests can check the schedule in virtual time.
+        self.clock = clock
+        self._sleep = sleep
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.per_chat = per_chat_interval
-        self._next_slot = time.monotonic()
+        self._next_slot = clock()
         self._chat_next: dict[int, float] = {}
         self._lock = asyncio.Lock()
         self.paused_until = 0.0
@@ -243,7 +254,7 @@ class Pacer:
     async def wait(self, chat_id: int) -> None:
         while True:
             async with self._lock:
-                now = time.monotonic()
+                now = self.clock()
                 chat_ready = self._chat_next.get(chat_id, 0.0)
                 if chat_ready > max(now, self._next_slot, self.paused_until):
                     # This chat is not ready before the next global slot: wait for the chat
@@ -256,18 +267,18 @@ class Pacer:
                     reserved = True
                 if len(self._chat_next) > 10_000:  # forget chats whose slot has passed
                     self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
-            delay = start - time.monotonic()
+            delay = start - self.clock()
             if not reserved:
-                await asyncio.sleep(max(delay, 0.0))
+                await self._sleep(max(delay, 0.0))
                 continue
             if delay > 0:
-                await asyncio.sleep(delay)
+                await self._sleep(delay)
             # A 429 that arrived while we slept pauses us too: take a new slot after it.
-            if self.paused_until <= time.monotonic():
+            if self.paused_until <= self.clock():
                 return
 
     def pause(self, seconds: float) -> None:
-        until = time.monotonic() + seconds
+        until = self.clock() + seconds
         if until > self.paused_until:
             self.paused_until = until
             # Every slot handed out restarts after the pause, at the same spacing.
@@ -352,7 +363,7 @@ async def _deliver_batches(
                 # A database error while recording: the row's lease runs out and it is retried.
                 log.error("outbox delivery failed: %r", r, exc_info=r)
         total += sum(1 for r in results if r is True)
-        if pacer.paused_until > time.monotonic() or len(batch) < limit:
+        if pacer.paused_until > pacer.clock() or len(batch) < limit:
             # Rows put back for later (429/backoff) are not due yet: stop this round.
             return total
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import itertools
 import time
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import text
 
@@ -128,25 +130,68 @@ async def test_two_workers_never_double_send(ctx, harness) -> None:
     assert per_chat == [1] * 200
 
 
+class VirtualTime:
+    """A clock that only moves when every task is waiting: pacing is checked exactly, with
+    no dependence on how busy the machine is."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._waiters: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (self.now + max(delay, 0.0), next(self._seq), fut))
+        await fut
+
+    async def run(self, *coros: Any) -> None:
+        tasks = [asyncio.ensure_future(c) for c in coros]
+        while not all(t.done() for t in tasks):
+            for _ in range(20):  # let every runnable task reach its next sleep
+                await asyncio.sleep(0)
+            if self._waiters:
+                at, _, fut = heapq.heappop(self._waiters)
+                self.now = max(self.now, at)
+                fut.set_result(None)
+        for t in tasks:
+            t.result()
+
+
 async def test_pacer_keeps_global_and_per_chat_rate() -> None:
-    pacer = outbox.Pacer(rate=50, per_chat_interval=0.2)
-    t0 = time.monotonic()
+    vt = VirtualTime()
+    pacer = outbox.Pacer(rate=50, per_chat_interval=0.2, clock=vt.monotonic, sleep=vt.sleep)
     stamps: list[tuple[int, float]] = []
 
     async def one(chat: int) -> None:
         await pacer.wait(chat)
-        stamps.append((chat, time.monotonic() - t0))
+        stamps.append((chat, vt.now))
 
-    await asyncio.gather(*(one(c) for c in [1, 1, 1, 2, 3, 4, 5, 6]))
+    await vt.run(*(one(c) for c in [1, 1, 1, 2, 3, 4, 5, 6]))
     times = sorted(t for _, t in stamps)
-    # Never faster than 50/s overall (allowing for sleep jitter on a busy machine).
-    assert all(b - a >= 0.01 for a, b in itertools.pairwise(times))
-    assert times[-1] - times[0] >= 7 * 0.02 - 0.005
+    # Never faster than 50/s overall.
+    assert all(b - a >= 0.02 - 1e-9 for a, b in itertools.pairwise(times))
     ones = sorted(t for c, t in stamps if c == 1)
-    assert ones[1] - ones[0] >= 0.19 and ones[2] - ones[1] >= 0.19
+    assert ones[1] - ones[0] >= 0.2 - 1e-9 and ones[2] - ones[1] >= 0.2 - 1e-9
     # Chat 1 waiting for its own slot does not hold up the other chats.
     others = sorted(t for c, t in stamps if c != 1)
-    assert others[-1] < 0.19
+    assert others[-1] <= 6 * 0.02 + 1e-9
+
+
+async def test_pacer_pause_holds_everyone() -> None:
+    vt = VirtualTime()
+    pacer = outbox.Pacer(rate=100, per_chat_interval=0.0, clock=vt.monotonic, sleep=vt.sleep)
+    pacer.pause(5.0)  # a 429 with retry_after=5
+    stamps: list[float] = []
+
+    async def one(chat: int) -> None:
+        await pacer.wait(chat)
+        stamps.append(vt.now)
+
+    await vt.run(*(one(c) for c in range(3)))
+    assert min(stamps) >= 5.0 and max(stamps) <= 5.0 + 2 * 0.01 + 1e-9
 
 
 def test_lease_lost_to_another_worker_is_detected(ctx) -> None:  # type: ignore[no-untyped-def]
