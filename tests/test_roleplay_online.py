@@ -266,7 +266,7 @@ async def test_slow_llm_does_not_block_other_users(
 
     seed(ctx)
     await _start(harness)
-    online.push(Reply("嗯……", delay_s=0.8), purpose="debtor")
+    online.push(Reply("嗯……", delay_s=2.0), purpose="debtor")
     chat = harness.chat
     for uid, text in [(COLLECTOR, "您好，最近方便沟通吗？"), (OTHER, "/help")]:
         await chat.app.process_update(Update.de_json(chat.updates.message(uid, text), chat.app.bot))
