@@ -222,6 +222,15 @@ def app_context(context: ContextTypes.DEFAULT_TYPE) -> AppContext:
     return context.application.bot_data["ctx"]
 
 
+def _who(
+    s: Any, user_id: int, chat_id: int, chat_type: str, now: Any
+) -> tuple[Caller | None, dict[str, int | None]]:
+    """The caller (if bound and allowed in) and, in groups, the chat's registered purposes."""
+    caller = people.identify(s, user_id, now)
+    group = people.group_purposes(s, chat_id) if chat_type in GROUP else {}
+    return caller, group
+
+
 def _refusal(access: Access, caller: Caller | None, chat_type: str, group: dict) -> str | None:
     """The message key explaining a refusal, or None when the call is allowed."""
     if caller is None and not access.public:
@@ -256,13 +265,7 @@ async def _dispatch(
     if user is None or chat is None:
         return
     now = app.clock.now()
-
-    def lookup(s: Any) -> tuple[Caller | None, dict[str, int | None]]:
-        caller = people.identify(s, user.id, now)
-        group = people.group_purposes(s, chat.id) if chat.type in GROUP else {}
-        return caller, group
-
-    caller, group = await app.run(lookup)
+    caller, group = await app.run(_who, user.id, chat.id, chat.type, now)
     refusal = _refusal(access, caller, chat.type, group)
     if refusal is not None:
         await app.run(
@@ -344,13 +347,7 @@ async def _on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None or chat is None or msg is None:
         return
     now = app.clock.now()
-
-    def lookup(s: Any) -> tuple[Caller | None, dict[str, int | None]]:
-        caller = people.identify(s, user.id, now)
-        group = people.group_purposes(s, chat.id) if chat.type in GROUP else {}
-        return caller, group
-
-    caller, group = await app.run(lookup)
+    caller, group = await app.run(_who, user.id, chat.id, chat.type, now)
     if caller is None:
         if chat.type == ChatType.PRIVATE:
             await context.bot.send_message(
