@@ -16,6 +16,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from coaching.yamlpos import syntax_where
+
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "plans.yaml"
 ENV_VAR = "COACHBOT_PLANS_CONFIG"
 
@@ -173,8 +175,8 @@ def load(path: str | Path | None = None) -> PlanConfig:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        w = syntax_where(exc)
+        where = f" {w}" if w else ""
         raise PlanConfigError(f"{p}:{where} invalid YAML: {exc}") from None
     return parse(data, str(p))
 

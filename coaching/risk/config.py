@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from coaching.yamlpos import syntax_where
+
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "risk.yaml"
 LEVELS = ("watch", "high", "critical")
 
@@ -99,8 +101,7 @@ def load_config(path: str | Path | None = None) -> RiskConfig:
     except OSError as exc:
         raise RiskConfigError(f"{p}: cannot read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
+        where = syntax_where(exc) or "?"
         raise RiskConfigError(f"{p}: {where}: invalid YAML") from None
     if not isinstance(raw, dict):
         raise RiskConfigError(f"{p}: the top level must be a mapping")

@@ -14,6 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from coaching.yamlpos import syntax_where
 from db.models.results import COMPETENCIES
 from db.models.work import bucket_for
 
@@ -135,8 +136,7 @@ def load_file(path: Path) -> Scenario:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
+        where = syntax_where(exc) or "?"
         raise ScenarioError(f"{path.name}: {where}: {exc.problem}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path.name}: cannot read: {exc}") from None

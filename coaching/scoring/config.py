@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from coaching.yamlpos import position, syntax_where
 from db.models.work import BUCKETS
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "scoring.yaml"
@@ -114,38 +115,12 @@ class ScoringConfig(_Strict):
             ) from None
 
 
-def _position(text: str, loc: tuple[Any, ...]) -> str:
-    """'line L, column C' of the deepest YAML node on the key path `loc`, if found."""
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return ""
-    found = node
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = None
-            for k, v in node.value:
-                if str(k.value) == str(key):
-                    nxt, found = v, k
-                    break
-            if nxt is None:
-                break
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = found = node.value[key]
-        else:
-            break
-    if found is None:
-        return ""
-    return f"line {found.start_mark.line + 1}, column {found.start_mark.column + 1}"
-
-
 def parse_config(text: str, source: str = "<string>") -> ScoringConfig:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        w = syntax_where(exc)
+        where = f", {w}" if w else ""
         raise ScoringConfigError(f"{source}{where}: not valid YAML") from None
     if not isinstance(data, dict):
         raise ScoringConfigError(f"{source}: expected a mapping at the top level")
@@ -155,7 +130,7 @@ def parse_config(text: str, source: str = "<string>") -> ScoringConfig:
         err = exc.errors()[0]
         loc = tuple(x for x in err["loc"] if x not in ("function-after",))
         key = ".".join(str(x) for x in loc) or "(top level)"
-        pos = _position(text, loc)
+        pos = position(text, loc)
         msg = err["msg"].removeprefix("Value error, ")
         raise ScoringConfigError(
             f"{source}: {key}{' (' + pos + ')' if pos else ''}: {msg}"

@@ -6,7 +6,6 @@ the line and column in the file, and the reason; nothing from it is stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coaching.yamlpos import node_at
 from db.models import QuizQuestion, TrainingItem
 from db.models.results import COMPETENCIES
 
@@ -164,27 +164,6 @@ class Loaded:
     item: Course | Quiz
 
 
-def _node_at(root: yaml.Node | None, loc: Iterable[Any]) -> yaml.Node | None:
-    node = root
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = None
-            for k, v in node.value:
-                if getattr(k, "value", None) == part:
-                    nxt = v
-                    break
-            if nxt is None:
-                return node
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                return node
-            node = node.value[part]
-        else:
-            return node
-    return node
-
-
 def _item_label(data: Any, loc: tuple[Any, ...]) -> str:
     out, cur = [], data
     for part in loc:
@@ -230,9 +209,9 @@ def load_file(path: Path, root: Path | None = None) -> Loaded:
         reason = err["msg"].removeprefix("Value error, ")
         # A model-level check naming its field ("answer: …") points at that field.
         head, sep, rest = reason.partition(": ")
-        if sep and head.isidentifier() and isinstance(_node_at(node, loc), yaml.MappingNode):
+        if sep and head.isidentifier() and isinstance(node_at(node, loc), yaml.MappingNode):
             loc, reason = (*loc, head), rest
-        target = _node_at(node, loc)
+        target = node_at(node, loc)
         mark = target.start_mark if target is not None else None
         if err["type"] == "extra_forbidden":
             reason = "unknown field"
@@ -252,7 +231,7 @@ def load_file(path: Path, root: Path | None = None) -> Loaded:
     if isinstance(item, Course):
         for i, lesson in enumerate(item.lessons):
             if lesson.image and not (path.parent / lesson.image).is_file():
-                target = _node_at(node, ("lessons", i, "image"))
+                target = node_at(node, ("lessons", i, "image"))
                 raise ContentError(
                     name,
                     f"lessons[{i}].image",
