@@ -79,6 +79,9 @@ class Printer:
         self.chat_ids = chat_ids
         self.out_dir = out_dir
         self.last_with_buttons: SentMessage | None = None
+        # Every message that showed buttons gets a number, so `/tap K.N` can reach older ones.
+        self.keyboards: dict[int, SentMessage] = {}
+        self._tags: dict[tuple[int, int], int] = {}
 
     def __call__(self, msg: SentMessage, edited: bool) -> None:
         if msg.chat_id not in self.chat_ids:
@@ -102,7 +105,10 @@ class Printer:
         btns = buttons(msg)
         if btns:
             self.last_with_buttons = msg
-            print("   " + "  ".join(f"[{i}] {label}" for i, (label, _) in enumerate(btns, 1)))
+            tag = self._tags.setdefault((msg.chat_id, msg.message_id), len(self._tags) + 1)
+            self.keyboards[tag] = msg
+            keys = "  ".join(f"[{i}] {label}" for i, (label, _) in enumerate(btns, 1))
+            print(f"   {keys}   (#{tag})")
         print(flush=True)
 
     def _save(self, msg: SentMessage) -> str:
@@ -126,8 +132,8 @@ async def run_console(
     interactive = sys.stdin.isatty()
     async with LocalChat(ctx, api, with_jobs=interactive) as chat:
         print(
-            f"— console chat as {label}. /tap N presses a button, /job NAME runs a job, "
-            "/quit ends —",
+            f"— console chat as {label}. /tap N presses a button (/tap K.N: of message #K), "
+            "/vote N answers a poll, /job NAME runs a job, /quit ends —",
             flush=True,
         )
         while True:
@@ -156,12 +162,17 @@ async def run_console(
 
 
 async def _tap(chat: LocalChat, uid: int, printer: Printer, text: str) -> None:
-    msg = printer.last_with_buttons
+    """`/tap N` presses button N of the last message with buttons; `/tap K.N` of message #K."""
     parts = text.split()
-    if msg is None or len(parts) != 2 or not parts[1].isdigit():
-        print("usage: /tap N — presses button N of the last message with buttons\n")
+    target, _, button = (parts[1] if len(parts) == 2 else "").rpartition(".")
+    msg = printer.keyboards.get(int(target)) if target.isdigit() else printer.last_with_buttons
+    if msg is None or not button.isdigit() or (target and not target.isdigit()):
+        print(
+            "usage: /tap N presses button N of the last message with buttons; /tap K.N "
+            "presses button N of message #K\n"
+        )
         return
-    n = int(parts[1])
+    n = int(button)
     if not 1 <= n <= len(buttons(msg)):
         print(f"no button {n}; that message has {len(buttons(msg))}\n")
         return

@@ -113,3 +113,10 @@ def test_employee_csv_import_reports_line_and_column(tmp_path: Path, demo_dir: P
     assert "column roles='boss'" in res.stderr and "column hire_date" in res.stderr
     res = run(["console", "--as", "N9101"], demo_dir, "/help\n")
     assert res.returncode == 2  # nothing from the bad file was stored
+
+
+def test_console_taps_an_older_keyboard_by_number(demo_dir: Path) -> None:
+    res = run(["console", "--as", "C0003"], demo_dir, "/lang\n/lang\n/tap 1.2\n/tap 7.1\n")
+    assert "(#1)" in res.stdout and "(#2)" in res.stdout
+    assert "Language set to English" in res.stdout
+    assert "usage: /tap N" in res.stdout
