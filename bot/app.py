@@ -49,7 +49,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=1))
     if not with_jobs:
         builder = builder.job_queue(None)
-    builder = builder.post_init(_post_init)
+    builder = builder.post_init(_post_init).post_shutdown(_post_shutdown)
     application = builder.build()
     application.bot_data["ctx"] = ctx
     application.bot_data["with_jobs"] = with_jobs
@@ -78,6 +78,22 @@ async def _post_init(application: Application) -> None:
     if application.bot_data.get("with_jobs") and application.job_queue is not None:
         ctx: AppContext = application.bot_data["ctx"]
         jobs.schedule_all(application, ctx)
+
+
+async def _post_shutdown(application: Application) -> None:
+    """Close feature services that hold connections (e.g. the LLM client's HTTP pool)."""
+    ctx: AppContext = application.bot_data["ctx"]
+    for name, service in list(ctx.extras.items()):
+        close = getattr(service, "close", None) or getattr(service, "aclose", None)
+        if close is None:
+            continue
+        try:
+            result = close()
+            if hasattr(result, "__await__"):
+                await result
+        except Exception:  # shutting down anyway; note it and go on
+            log.warning("closing %s failed", name, exc_info=True)
+        ctx.extras.pop(name, None)
 
 
 def app_ctx(application: Application) -> AppContext:

@@ -95,3 +95,20 @@ async def test_uploaded_photos_are_kept_as_files(ctx, tmp_path) -> None:
     assert msg.kind == "photo" and msg.text == "趋势"
     path = msg.extra["photo"]["file"]
     assert path.endswith("trend.png") and Path(path).read_bytes() == png
+
+
+async def test_services_are_closed_on_shutdown(ctx) -> None:
+    from bot.localchat import LocalChat
+
+    class Service:
+        closed = False
+
+        async def close(self) -> None:
+            self.closed = True
+
+    svc = Service()
+    ctx.extras["svc"] = svc
+    ctx.extras["plain"] = 3
+    async with LocalChat(ctx):
+        pass
+    assert svc.closed and "svc" not in ctx.extras and ctx.extras["plain"] == 3
