@@ -49,7 +49,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=1))
     if not with_jobs:
         builder = builder.job_queue(None)
-    builder = builder.post_init(_post_init).post_shutdown(_post_shutdown)
+    builder = builder.post_init(_post_init)
     application = builder.build()
     application.bot_data["ctx"] = ctx
     application.bot_data["with_jobs"] = with_jobs
@@ -80,9 +80,9 @@ async def _post_init(application: Application) -> None:
         jobs.schedule_all(application, ctx)
 
 
-async def _post_shutdown(application: Application) -> None:
-    """Close feature services that hold connections (e.g. the LLM client's HTTP pool)."""
-    ctx: AppContext = application.bot_data["ctx"]
+async def close_services(ctx: AppContext) -> None:
+    """Close feature services that hold connections (e.g. the LLM client's HTTP pool). PTB
+    calls post_shutdown only from run_polling/run_webhook, so our runners call this."""
     for name, service in list(ctx.extras.items()):
         close = getattr(service, "close", None) or getattr(service, "aclose", None)
         if close is None:

@@ -13,7 +13,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, close_services
 from bot.context import AppContext
 from bot.localapi import LocalBotApi, SentMessage, UpdateFactory, buttons
 
@@ -43,6 +43,7 @@ class LocalChat:
         await self.settle()
         await self.app.stop()
         await self.app.shutdown()
+        await close_services(self.ctx)
 
     async def settle(self, timeout: float = 30.0) -> None:
         """Wait for the non-blocking handler tasks PTB started for our updates."""

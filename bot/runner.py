@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import uvicorn
 from telegram import Update
 
-from bot.app import build_application
+from bot.app import build_application, close_services
 from bot.context import AppContext
 from bot.web import WEBHOOK_PATH, build_web_app
 
@@ -69,6 +69,7 @@ async def serve(ctx: AppContext) -> None:
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await application.stop()
+    await close_services(ctx)
 
 
 def run_bot(ctx: AppContext) -> None:
