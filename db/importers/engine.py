@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -226,6 +227,36 @@ class SqliteWriter(Writer):
         conn.execute(text(f"DROP TABLE IF EXISTS temp.{self.STAGE}"))
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(v: Any) -> str:
+    """One value in COPY's text format."""
+    if v is None:
+        return "\\N"
+    if isinstance(v, str):
+        return v.translate(_COPY_ESCAPES)
+    if isinstance(v, bool):
+        return "t" if v else "f"
+    if isinstance(v, int | Decimal | float):
+        return str(v)
+    if isinstance(v, datetime):
+        if v.tzinfo is not None:  # timestamp columns hold naive UTC
+            v = v.astimezone(UTC).replace(tzinfo=None)
+        return v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    raise TypeError(f"no COPY text format for {type(v).__name__}")
+
+
+def copy_text(rows: list[tuple[Any, ...]], lines: list[int]) -> bytes:
+    """Rows plus their line numbers as a COPY … FROM STDIN text-format payload."""
+    fmt = _copy_field
+    return "".join(
+        ["\t".join([fmt(v) for v in r]) + f"\t{ln}\n" for r, ln in zip(rows, lines, strict=True)]
+    ).encode()
+
+
 class PostgresWriter(Writer):
     """Per chunk: COPY into a temporary staging table, then one merge statement
     (INSERT … SELECT DISTINCT ON (key) … ON CONFLICT DO UPDATE … WHERE the row differs).
@@ -270,25 +301,77 @@ class PostgresWriter(Writer):
             )
         else:
             conflict = f"ON CONFLICT ({key}) DO NOTHING"
-        self.merge_sql, self.merge_unique_sql = (
-            f'WITH up AS (INSERT INTO "{t}" ({cols}) {select_sql} {conflict} '
+        self.merge_sql = (
+            f'WITH up AS (INSERT INTO "{t}" ({cols}) {select_dedup} {conflict} '
             f"RETURNING (xmax = 0) AS ins) "
             f"SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up"
-            for select_sql in (select_dedup, select_plain)
         )
+        # Chunks without a repeated key (the usual case) skip both the DISTINCT ON sort and
+        # ON CONFLICT's speculative insertion: a plain INSERT of the keys not yet stored, then
+        # an UPDATE of the stored rows that differ (only when some keys were already there).
+        match = " AND ".join(f'x."{c}" = s."{c}"' for c in kind.natural_key)
+        self.insert_new_sql = (
+            f'INSERT INTO "{t}" ({cols}) {select_plain} s '
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{t}" x WHERE {match})'
+        )
+        self.update_sql = (
+            (
+                f'UPDATE "{t}" x SET '
+                + ", ".join(f'"{c}" = s."{c}"' for c in upd)
+                + f" FROM {self.STAGE} s WHERE {match} AND ROW("
+                + ", ".join(f'x."{c}"' for c in upd)
+                + ") IS DISTINCT FROM ROW("
+                + ", ".join(f's."{c}"' for c in upd)
+                + ")"
+            )
+            if upd
+            else None
+        )
+        # Another import of the same kind waits for this one: the plain INSERT must not race
+        # with a concurrent insert of the same key (it would fail instead of merging).
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"ingest:{t}"})
+        # Probe the natural-key index per staged row; without statistics on the fresh staging
+        # table the planner would hash the whole target table for every chunk.
+        self.planner = [
+            (name, conn.execute(text(f"SELECT current_setting('{name}')")).scalar_one())
+            for name in ("enable_hashjoin", "enable_mergejoin")
+        ]
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-copy")
         self.pending: Future[None] | None = None
 
-    def _load(self, rows: list[tuple[Any, ...]], lines: list[int], unique: bool) -> None:
+    def _load(
+        self, rows: list[tuple[Any, ...]], lines: list[int], unique: bool, data: bytes | None
+    ) -> None:
         with self.raw.cursor() as cur:  # type: ignore[union-attr]
             cur.execute(f"TRUNCATE {self.STAGE}")
             with cur.copy(self.copy_sql) as cp:
-                for r, line in zip(rows, lines, strict=True):
-                    cp.write_row((*r, line))
-            cur.execute(self.merge_unique_sql if unique else self.merge_sql)
-            ins, upd = cur.fetchone()
+                if data is not None:
+                    cp.write(data)
+                else:
+                    for r, line in zip(rows, lines, strict=True):
+                        cp.write_row((*r, line))
+            if unique:
+                ins, upd = self._merge_unique(cur, len(rows))
+            else:
+                cur.execute(self.merge_sql)
+                ins, upd = cur.fetchone()
         self.inserted += int(ins)
         self.updated += int(upd)
+
+    def _merge_unique(self, cur: Any, n: int) -> tuple[int, int]:
+        for name, _ in self.planner:
+            cur.execute("SELECT set_config(%s, 'off', true)", (name,))
+        try:
+            cur.execute(self.insert_new_sql)
+            ins = cur.rowcount
+            upd = 0
+            if ins < n and self.update_sql is not None:
+                cur.execute(self.update_sql)
+                upd = cur.rowcount
+        finally:
+            for name, value in self.planner:
+                cur.execute("SELECT set_config(%s, %s, true)", (name, value))
+        return ins, upd
 
     def _wait(self) -> None:
         if self.pending is not None:
@@ -296,8 +379,16 @@ class PostgresWriter(Writer):
             pending.result()  # re-raises a database error from the worker
 
     def write(self, rows: list[tuple[Any, ...]], lines: list[int], unique: bool = False) -> None:
+        # The COPY payload is built here, in the validating thread: it has time to spare while
+        # the server merges the previous chunk, and the worker (which holds the connection)
+        # then only has to send bytes instead of competing for the GIL to format rows.
+        data: bytes | None
+        try:
+            data = copy_text(rows, lines)
+        except TypeError:
+            data = None  # an unusual value type: let psycopg adapt it row by row
         self._wait()
-        self.pending = self.pool.submit(self._load, rows, lines, unique)
+        self.pending = self.pool.submit(self._load, rows, lines, unique, data)
 
     def finish(self, duplicates: bool) -> None:
         try:
