@@ -301,41 +301,12 @@ class PostgresWriter(Writer):
             )
         else:
             conflict = f"ON CONFLICT ({key}) DO NOTHING"
-        self.merge_sql = (
-            f'WITH up AS (INSERT INTO "{t}" ({cols}) {select_dedup} {conflict} '
+        self.merge_sql, self.merge_unique_sql = (
+            f'WITH up AS (INSERT INTO "{t}" ({cols}) {select_sql} {conflict} '
             f"RETURNING (xmax = 0) AS ins) "
             f"SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up"
+            for select_sql in (select_dedup, select_plain)
         )
-        # Chunks without a repeated key (the usual case) skip both the DISTINCT ON sort and
-        # ON CONFLICT's speculative insertion: a plain INSERT of the keys not yet stored, then
-        # an UPDATE of the stored rows that differ (only when some keys were already there).
-        match = " AND ".join(f'x."{c}" = s."{c}"' for c in kind.natural_key)
-        self.insert_new_sql = (
-            f'INSERT INTO "{t}" ({cols}) {select_plain} s '
-            f'WHERE NOT EXISTS (SELECT 1 FROM "{t}" x WHERE {match})'
-        )
-        self.update_sql = (
-            (
-                f'UPDATE "{t}" x SET '
-                + ", ".join(f'"{c}" = s."{c}"' for c in upd)
-                + f" FROM {self.STAGE} s WHERE {match} AND ROW("
-                + ", ".join(f'x."{c}"' for c in upd)
-                + ") IS DISTINCT FROM ROW("
-                + ", ".join(f's."{c}"' for c in upd)
-                + ")"
-            )
-            if upd
-            else None
-        )
-        # Another import of the same kind waits for this one: the plain INSERT must not race
-        # with a concurrent insert of the same key (it would fail instead of merging).
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"ingest:{t}"})
-        # Probe the natural-key index per staged row; without statistics on the fresh staging
-        # table the planner would hash the whole target table for every chunk.
-        self.planner = [
-            (name, conn.execute(text(f"SELECT current_setting('{name}')")).scalar_one())
-            for name in ("enable_hashjoin", "enable_mergejoin")
-        ]
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-copy")
         self.pending: Future[None] | None = None
 
@@ -350,28 +321,10 @@ class PostgresWriter(Writer):
                 else:
                     for r, line in zip(rows, lines, strict=True):
                         cp.write_row((*r, line))
-            if unique:
-                ins, upd = self._merge_unique(cur, len(rows))
-            else:
-                cur.execute(self.merge_sql)
-                ins, upd = cur.fetchone()
+            cur.execute(self.merge_unique_sql if unique else self.merge_sql)
+            ins, upd = cur.fetchone()
         self.inserted += int(ins)
         self.updated += int(upd)
-
-    def _merge_unique(self, cur: Any, n: int) -> tuple[int, int]:
-        for name, _ in self.planner:
-            cur.execute("SELECT set_config(%s, 'off', true)", (name,))
-        try:
-            cur.execute(self.insert_new_sql)
-            ins = cur.rowcount
-            upd = 0
-            if ins < n and self.update_sql is not None:
-                cur.execute(self.update_sql)
-                upd = cur.rowcount
-        finally:
-            for name, value in self.planner:
-                cur.execute("SELECT set_config(%s, %s, true)", (name, value))
-        return ins, upd
 
     def _wait(self) -> None:
         if self.pending is not None:
