@@ -33,6 +33,7 @@ from db.models import Branch
 log = logging.getLogger(__name__)
 
 CONNECTED = ("contacted", "rpc", "promise")
+WORK_MEM = "128MB"  # PostgreSQL, while the findings are computed
 
 
 @dataclass(frozen=True)
@@ -94,47 +95,67 @@ def _fixed_offset(tz: ZoneInfo, lo: datetime, hi: datetime) -> int | None:
     return int(offsets.pop()) if len(offsets) == 1 else None
 
 
-def _sql(dialect: str, rule: str, profile: RuleProfile, offset: int | None = None) -> str:
-    if dialect == "postgresql":
-        local = "timezone(b.timezone, timezone('UTC', c.started_at))"
-        day, tod = f"({local})::date", f"({local})::time"
-        day_txt = "x.d::text"
-    else:
-        # SQLite has no time zones: a fixed offset (no DST in range, e.g. Shanghai, Jakarta)
-        # is plain date arithmetic; otherwise a zoneinfo-backed function does it.
+def _sql(dialect: str, profile: RuleProfile, offset: int | None = None) -> str:
+    """Both rules in one pass: one scan of the branch's calls, one GROUP BY, then one INSERT
+    of a finding per (group, rule that fired). (No leading WITH: sqlite3 reports rowcount
+    only for statements that start with INSERT.)"""
+    if offset is not None:
+        # A fixed UTC offset all through the range (no DST, e.g. Shanghai, Jakarta): plain
+        # arithmetic, much cheaper per row than a time-zone lookup.
         local = (
-            f"datetime(c.started_at, '{offset:+d} seconds')"
-            if offset is not None
-            else "coach_local(c.started_at, b.timezone)"
+            f"(c.started_at + make_interval(secs => {offset:d}))"
+            if dialect == "postgresql"
+            else f"datetime(c.started_at, '{offset:+d} seconds')"
         )
-        day, tod = f"substr({local}, 1, 10)", f"substr({local}, 12, 8)"
-        day_txt = "x.d"
-    where = ["x.d IN :days"]
-    if rule == "too_many_calls":
-        if profile.count_outcomes:
-            where.append("x.outcome IN :outcomes")
-        having, found = "count(*) > :max_calls", "max(x.started_at)"
+    elif dialect == "postgresql":
+        local = "timezone(b.timezone, timezone('UTC', c.started_at))"
     else:
-        where.append("(x.t < :start OR x.t >= :end)")
-        having, found = "count(*) > 0", "min(x.started_at)"
+        local = "coach_local(c.started_at, b.timezone)"
+    if dialect == "postgresql":
+        day, tod, day_txt = f"({local})::date", f"({local})::time", "g.d::text"
+        # Grouping needs equality only: byte order sorts much faster than the locale's.
+        debtor = 'c.debtor_key COLLATE "C"'
+    else:
+        day, tod, day_txt = f"substr({local}, 1, 10)", f"substr({local}, 12, 8)", "g.d"
+        debtor = "c.debtor_key"
+    counted = "x.outcome IN :outcomes" if profile.count_outcomes else "1 = 1"
+    outside = "(x.t < :start OR x.t >= :end)"
     return f"""
 INSERT INTO qa_findings
     (finding_key, collector_id, case_id, rule, severity, note, source, found_at)
-SELECT 'auto:' || CAST(:rule AS TEXT) || ':' || x.employee_no || ':' || x.debtor_key || ':'
-           || {day_txt},
-       x.collector_id, min(x.case_id), CAST(:rule AS TEXT), CAST(:severity AS TEXT),
-       CAST(:note_a AS TEXT) || CAST(count(*) AS TEXT) || CAST(:note_b AS TEXT), 'auto', {found}
+SELECT 'auto:' || r.rule || ':' || e.employee_no || ':' || g.debtor_key || ':' || {day_txt},
+       g.collector_id,
+       CASE WHEN r.many = 1 THEN g.case_many ELSE g.case_out END,
+       r.rule, CAST(:severity AS TEXT),
+       CASE WHEN r.many = 1
+            THEN CAST(g.n_many AS TEXT) || CAST(:note_many AS TEXT)
+            ELSE CAST(g.n_out AS TEXT) || CAST(:note_out AS TEXT) END,
+       'auto',
+       CASE WHEN r.many = 1 THEN g.at_many ELSE g.at_out END
 FROM (
-    SELECT c.collector_id, e.employee_no, c.debtor_key, c.case_id, c.started_at, c.outcome,
-           {day} AS d, {tod} AS t
-    FROM calls c
-    JOIN employees e ON e.id = c.collector_id
-    JOIN branches b ON b.id = e.branch_id
-    WHERE e.branch_id = :branch_id AND c.started_at >= :lo AND c.started_at < :hi
-) x
-WHERE {" AND ".join(where)}
-GROUP BY x.collector_id, x.employee_no, x.debtor_key, x.d
-HAVING {having}
+    SELECT x.collector_id, x.debtor_key, x.d,
+           count(CASE WHEN {counted} THEN 1 END) AS n_many,
+           min(CASE WHEN {counted} THEN x.case_id END) AS case_many,
+           max(CASE WHEN {counted} THEN x.started_at END) AS at_many,
+           count(CASE WHEN {outside} THEN 1 END) AS n_out,
+           min(CASE WHEN {outside} THEN x.case_id END) AS case_out,
+           min(CASE WHEN {outside} THEN x.started_at END) AS at_out
+    FROM (
+        SELECT c.collector_id, {debtor} AS debtor_key, c.case_id, c.started_at, c.outcome,
+               {day} AS d, {tod} AS t
+        FROM calls c
+        JOIN employees e ON e.id = c.collector_id
+        JOIN branches b ON b.id = e.branch_id
+        WHERE e.branch_id = :branch_id AND c.started_at >= :lo AND c.started_at < :hi
+    ) x
+    WHERE x.d IN :days
+    GROUP BY x.collector_id, x.debtor_key, x.d
+    HAVING count(CASE WHEN {counted} THEN 1 END) > :max_calls
+        OR count(CASE WHEN {outside} THEN 1 END) > 0
+) g
+JOIN employees e ON e.id = g.collector_id
+CROSS JOIN (SELECT 'too_many_calls' AS rule, 1 AS many UNION ALL SELECT 'outside_hours', 0) r
+WHERE (r.many = 1 AND g.n_many > :max_calls) OR (r.many = 0 AND g.n_out > 0)
 ON CONFLICT (finding_key) DO NOTHING
 """
 
@@ -160,6 +181,26 @@ def check_days(
     branches = {
         b.id: b for b in s.execute(select(Branch).where(Branch.id.in_(list(by_branch)))).scalars()
     }
+    restore: str | None = None
+    if dialect == "postgresql":
+        # The GROUP BY covers up to one group per call; with the default 4 MB it sorts on
+        # disk. Raised for these statements only (transaction-local, restored below).
+        restore = conn.execute(text("SELECT current_setting('work_mem')")).scalar_one()
+        conn.execute(text("SELECT set_config('work_mem', :v, true)"), {"v": WORK_MEM})
+    try:
+        return _check(conn, dialect, by_branch, branches, rules)
+    finally:
+        if restore is not None:
+            conn.execute(text("SELECT set_config('work_mem', :v, true)"), {"v": restore})
+
+
+def _check(
+    conn: Any,
+    dialect: str,
+    by_branch: dict[int, set[date]],
+    branches: dict[int, Branch],
+    rules: dict[str, RuleProfile],
+) -> int:
     created = 0
     for branch_id, dset in sorted(by_branch.items()):
         b = branches[branch_id]
@@ -177,40 +218,28 @@ def check_days(
         fmt = "%Y-%m-%d %H:%M:%S"
         pg = dialect == "postgresql"
         day_values = sorted(dset) if pg else [d.isoformat() for d in sorted(dset)]
-        offset = None if pg else _fixed_offset(tz, lo, hi)
-        for rule in ("too_many_calls", "outside_hours"):
-            if rule == "too_many_calls":
-                note_a = ""
-                note_b = (
-                    f" {'connected ' if profile.count_outcomes else ''}calls to one debtor "
-                    f"in one day (limit {profile.max_calls}, profile {profile.name})"
-                )
-            else:
-                note_a = ""
-                note_b = (
-                    f" call(s) outside {profile.start:%H:%M}–{profile.end:%H:%M} "
-                    f"(profile {profile.name})"
-                )
-            params: dict[str, Any] = {
-                "rule": rule,
-                "severity": profile.severity,
-                "note_a": note_a,
-                "note_b": note_b,
-                "branch_id": branch_id,
-                "lo": lo_n if pg else lo_n.strftime(fmt),
-                "hi": hi_n if pg else hi_n.strftime(fmt),
-                "days": day_values,
-            }
-            stmt = text(_sql(dialect, rule, profile, offset)).bindparams(
-                bindparam("days", expanding=True)
-            )
-            if rule == "too_many_calls":
-                params["max_calls"] = profile.max_calls
-                if profile.count_outcomes:
-                    params["outcomes"] = list(profile.count_outcomes)
-                    stmt = stmt.bindparams(bindparam("outcomes", expanding=True))
-            else:
-                params["start"] = profile.start if pg else profile.start.strftime("%H:%M:%S")
-                params["end"] = profile.end if pg else profile.end.strftime("%H:%M:%S")
-            created += conn.execute(stmt, params).rowcount or 0
+        offset = _fixed_offset(tz, lo, hi)
+        params: dict[str, Any] = {
+            "severity": profile.severity,
+            "note_many": (
+                f" {'connected ' if profile.count_outcomes else ''}calls to one debtor "
+                f"in one day (limit {profile.max_calls}, profile {profile.name})"
+            ),
+            "note_out": (
+                f" call(s) outside {profile.start:%H:%M}–{profile.end:%H:%M} "
+                f"(profile {profile.name})"
+            ),
+            "branch_id": branch_id,
+            "lo": lo_n if pg else lo_n.strftime(fmt),
+            "hi": hi_n if pg else hi_n.strftime(fmt),
+            "days": day_values,
+            "max_calls": profile.max_calls,
+            "start": profile.start if pg else profile.start.strftime("%H:%M:%S"),
+            "end": profile.end if pg else profile.end.strftime("%H:%M:%S"),
+        }
+        stmt = text(_sql(dialect, profile, offset)).bindparams(bindparam("days", expanding=True))
+        if profile.count_outcomes:
+            params["outcomes"] = list(profile.count_outcomes)
+            stmt = stmt.bindparams(bindparam("outcomes", expanding=True))
+        created += conn.execute(stmt, params).rowcount or 0
     return created

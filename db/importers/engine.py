@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -129,7 +130,8 @@ class Writer:
     inserted = 0
     updated = 0
 
-    def write(self, rows: list[tuple[Any, ...]], lines: list[int]) -> None:
+    def write(self, rows: list[tuple[Any, ...]], lines: list[int], unique: bool = False) -> None:
+        """Stage `rows`; `unique` promises that no natural key repeats within them."""
         raise NotImplementedError
 
     def finish(self, duplicates: bool) -> None:
@@ -176,7 +178,7 @@ class SqliteWriter(Writer):
         self.raw = conn.connection.driver_connection
         self.rows = 0
 
-    def write(self, rows: list[tuple[Any, ...]], lines: list[int]) -> None:
+    def write(self, rows: list[tuple[Any, ...]], lines: list[int], unique: bool = False) -> None:
         # SQLAlchemy's own bind processors (same storage format as the ORM), then the
         # driver's executemany: no per-row dicts.
         procs = self.procs
@@ -225,6 +227,36 @@ class SqliteWriter(Writer):
         conn.execute(text(f"DROP TABLE IF EXISTS temp.{self.STAGE}"))
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(v: Any) -> str:
+    """One value in COPY's text format."""
+    if v is None:
+        return "\\N"
+    if isinstance(v, str):
+        return v.translate(_COPY_ESCAPES)
+    if isinstance(v, bool):
+        return "t" if v else "f"
+    if isinstance(v, int | Decimal | float):
+        return str(v)
+    if isinstance(v, datetime):
+        if v.tzinfo is not None:  # timestamp columns hold naive UTC
+            v = v.astimezone(UTC).replace(tzinfo=None)
+        return v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    raise TypeError(f"no COPY text format for {type(v).__name__}")
+
+
+def copy_text(rows: list[tuple[Any, ...]], lines: list[int]) -> bytes:
+    """Rows plus their line numbers as a COPY … FROM STDIN text-format payload."""
+    fmt = _copy_field
+    return "".join(
+        ["\t".join([fmt(v) for v in r]) + f"\t{ln}\n" for r, ln in zip(rows, lines, strict=True)]
+    ).encode()
+
+
 class PostgresWriter(Writer):
     """Per chunk: COPY into a temporary staging table, then one merge statement
     (INSERT … SELECT DISTINCT ON (key) … ON CONFLICT DO UPDATE … WHERE the row differs).
@@ -252,10 +284,12 @@ class PostgresWriter(Writer):
         self.raw = conn.connection.driver_connection
         key = ", ".join(f'"{c}"' for c in kind.natural_key)
         t = table.name
-        # The last row for a key wins, as it would row by row.
-        select_sql = (
+        # The last row for a key wins, as it would row by row. When the importer saw no key
+        # twice in a chunk (the usual case) the DISTINCT ON sort is skipped.
+        select_dedup = (
             f"SELECT DISTINCT ON ({key}) {cols} FROM {self.STAGE} ORDER BY {key}, _line DESC"
         )
+        select_plain = f"SELECT {cols} FROM {self.STAGE}"
         upd = _update_columns(kind, present)
         if upd:
             sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in upd)
@@ -267,21 +301,27 @@ class PostgresWriter(Writer):
             )
         else:
             conflict = f"ON CONFLICT ({key}) DO NOTHING"
-        self.merge_sql = (
+        self.merge_sql, self.merge_unique_sql = (
             f'WITH up AS (INSERT INTO "{t}" ({cols}) {select_sql} {conflict} '
             f"RETURNING (xmax = 0) AS ins) "
             f"SELECT count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins) FROM up"
+            for select_sql in (select_dedup, select_plain)
         )
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-copy")
         self.pending: Future[None] | None = None
 
-    def _load(self, rows: list[tuple[Any, ...]], lines: list[int]) -> None:
+    def _load(
+        self, rows: list[tuple[Any, ...]], lines: list[int], unique: bool, data: bytes | None
+    ) -> None:
         with self.raw.cursor() as cur:  # type: ignore[union-attr]
             cur.execute(f"TRUNCATE {self.STAGE}")
             with cur.copy(self.copy_sql) as cp:
-                for r, line in zip(rows, lines, strict=True):
-                    cp.write_row((*r, line))
-            cur.execute(self.merge_sql)
+                if data is not None:
+                    cp.write(data)
+                else:
+                    for r, line in zip(rows, lines, strict=True):
+                        cp.write_row((*r, line))
+            cur.execute(self.merge_unique_sql if unique else self.merge_sql)
             ins, upd = cur.fetchone()
         self.inserted += int(ins)
         self.updated += int(upd)
@@ -291,9 +331,17 @@ class PostgresWriter(Writer):
             pending, self.pending = self.pending, None
             pending.result()  # re-raises a database error from the worker
 
-    def write(self, rows: list[tuple[Any, ...]], lines: list[int]) -> None:
+    def write(self, rows: list[tuple[Any, ...]], lines: list[int], unique: bool = False) -> None:
+        # The COPY payload is built here, in the validating thread: it has time to spare while
+        # the server merges the previous chunk, and the worker (which holds the connection)
+        # then only has to send bytes instead of competing for the GIL to format rows.
+        data: bytes | None
+        try:
+            data = copy_text(rows, lines)
+        except TypeError:
+            data = None  # an unusual value type: let psycopg adapt it row by row
         self._wait()
-        self.pending = self.pool.submit(self._load, rows, lines)
+        self.pending = self.pool.submit(self._load, rows, lines, unique, data)
 
     def finish(self, duplicates: bool) -> None:
         try:
@@ -312,7 +360,7 @@ class EmployeeWriter(Writer):
         self.s = s
         self.present = present
 
-    def write(self, rows: list[tuple[Any, ...]], lines: list[int]) -> None:
+    def write(self, rows: list[tuple[Any, ...]], lines: list[int], unique: bool = False) -> None:
         s = self.s
         nos = [r[0] for r in rows]
         existing = {
@@ -418,6 +466,7 @@ def run_import(
     rejected_rows: list[tuple[int, list[Any], str]] = []
     keep_rejects = opts.rejects_path is not None
     writing = True
+    chunk_unique = True  # no key in `buf` repeats a key seen earlier in the input
 
     def reject(line: int, cells: list[Any], problems: list[tuple[str, Any, str]]) -> None:
         nonlocal writing
@@ -464,14 +513,15 @@ def run_import(
             key = tuple(values[i] for i in kidx)
             if key in seen:
                 report.duplicates += 1
+                chunk_unique = False
             else:
                 seen.add(key)
             if writing:
                 buf.append(values)
                 buf_lines.append(line)
                 if len(buf) >= CHUNK:
-                    writer.write(buf, buf_lines)
-                    buf, buf_lines = [], []
+                    writer.write(buf, buf_lines, chunk_unique)
+                    buf, buf_lines, chunk_unique = [], [], True
             if opts.progress and n % 5000 == 0:
                 opts.progress(n, table.total)
     except BaseException:
@@ -481,7 +531,7 @@ def run_import(
     if opts.progress:
         opts.progress(n, n)
     if writing and buf:
-        writer.write(buf, buf_lines)
+        writer.write(buf, buf_lines, chunk_unique)
     t1 = time.perf_counter()
     report.timings["validate_stage"] = round(t1 - t0, 3)
     if not writing:
