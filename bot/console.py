@@ -147,7 +147,7 @@ async def run_console(
                 continue
             if not interactive:
                 print(f"> {text}", flush=True)
-            if text in ("/quit", "/exit"):
+            if text == "/quit":  # not /exit: that is the HR exit-workflow command
                 break
             polls = [m for m in api.sent(chat_id) if m.kind == "poll"]
             last_poll = polls[-1] if polls else last_poll

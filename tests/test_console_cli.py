@@ -120,3 +120,14 @@ def test_console_taps_an_older_keyboard_by_number(demo_dir: Path) -> None:
     assert "(#1)" in res.stdout and "(#2)" in res.stdout
     assert "Language set to English" in res.stdout
     assert "usage: /tap N" in res.stdout
+
+
+def test_console_passes_exit_to_the_bot(demo_dir: Path) -> None:
+    # /exit is HR's exit-workflow command; only /quit ends the console.
+    res = run(
+        ["console", "--as", "H0001", "--group", "hr_alerts"],
+        demo_dir,
+        "/exit\n/exit ZZZ\n/quit\n/help\n",
+    )
+    assert "/exit 工号" in res.stdout and "ZZZ" in res.stdout
+    assert "可用命令" not in res.stdout  # nothing after /quit
