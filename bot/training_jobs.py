@@ -16,7 +16,7 @@ from bot.context import AppContext
 from bot.i18n import t
 from bot.outbox import enqueue
 from coaching.calendar import BranchInfo
-from coaching.people import group_chats_for
+from coaching.people import group_chats_for, reachable_chat
 from coaching.training import analytics, questions, service
 from coaching.training.questions import REMINDER_KIND
 from db.models import Employee, TrainingAssignment, TrainingItem
@@ -36,14 +36,14 @@ def reminders(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
             .join(Employee, Employee.id == TrainingAssignment.employee_id)
             .where(Employee.branch_id == branch.id, TrainingAssignment.created_at == now)
         ).all():
-            b = emp.binding
-            if b is None or not b.active:
+            chat_id = reachable_chat(emp)
+            if chat_id is None:
                 continue
             enqueue(
                 s,
                 key=f"train-assigned:{a.id}",
                 kind="training_assigned",
-                chat_id=b.chat_id,
+                chat_id=chat_id,
                 employee_id=emp.id,
                 payload={
                     "text": t(
@@ -74,14 +74,14 @@ def reminders(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
             days_late = (local_today - due_local).days
             if days_late < 1 or (days_late - 1) % cfg.remind_every_days:
                 continue
-            b = emp.binding
-            if b is None or not b.active:
+            chat_id = reachable_chat(emp)
+            if chat_id is None:
                 continue
             sent += enqueue(
                 s,
                 key=f"train-remind:{a.id}:{local_today.isoformat()}",
                 kind="training_reminder",
-                chat_id=b.chat_id,
+                chat_id=chat_id,
                 employee_id=emp.id,
                 payload={
                     "text": t(

@@ -182,6 +182,13 @@ def bind(s: Session, emp: Employee, telegram_user_id: int, chat_id: int, now: da
     s.expire(emp, ["binding"])
 
 
+def reachable_chat(emp: Employee) -> int | None:
+    """The private chat of the employee's Telegram binding, or None when unbound or the user
+    blocked the bot: who can be messaged at all."""
+    b = emp.binding
+    return b.chat_id if b is not None and b.active else None
+
+
 def set_locale(s: Session, employee_id: int, locale: str) -> None:
     emp = s.get(Employee, employee_id)
     if emp is not None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coaching.people import reachable_chat
 from db.models import (
     Employee,
     EmployeeRole,
@@ -122,12 +123,11 @@ def answer(
     already = q.answered_at is not None
     if not already:
         q.answered_at, q.answered_by_id, q.answer = now, trainer_id, redact(text.strip())[:2000]
-    binding = emp.binding
     return Answered(
         question_id=q.id,
         question=q.text,
         answer=q.answer or "",
-        trainee_chat_id=binding.chat_id if binding is not None and binding.active else None,
+        trainee_chat_id=reachable_chat(emp),
         trainee_locale=emp.effective_locale,
         trainer_name=trainer.name,
         already=already,

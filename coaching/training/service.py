@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coaching.people import reachable_chat
 from db.models import (
     AssessmentResult,
     Branch,
@@ -751,11 +752,11 @@ def notify_targets(s: Session, push_id: int) -> list[tuple[int, str, str, str, b
     ).scalars():
         emp = s.get(Employee, a.employee_id)
         assert emp is not None
-        b = emp.binding
-        if b is None or not b.active:
+        chat_id = reachable_chat(emp)
+        if chat_id is None:
             continue
         due = a.due_at.astimezone(ZoneInfo(emp.branch.timezone)).strftime("%Y-%m-%d")
-        out.append((b.chat_id, emp.effective_locale, a.item.title, due, a.item.mandatory))
+        out.append((chat_id, emp.effective_locale, a.item.title, due, a.item.mandatory))
     return out
 
 
