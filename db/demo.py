@@ -391,11 +391,14 @@ def _activity(w: DemoWorld, pii_key: str) -> dict[str, int]:
                     amount = (
                         k["amount_owed"] * Decimal(rng.choice(["0.1", "0.2", "0.3", "0.5", "1"]))
                     ).quantize(Decimal("0.01"))
-                    status = (
-                        "open"
-                        if due >= w.today
-                        else ("kept" if rng.random() < 0.35 + 0.55 * skill else "broken")
-                    )
+                    # A promise stays open until it is paid or its two-day grace runs out,
+                    # so the morning's follow-up block also holds yesterday's unpaid ones.
+                    # (Decided from the ids, not rng: the rest of the demo stays the same.)
+                    grace = due >= w.today - timedelta(days=2) and (k["id"] + d.day) % 2 == 0
+                    status = "open"
+                    if due < w.today:
+                        settled = "kept" if rng.random() < 0.35 + 0.55 * skill else "broken"
+                        status = "open" if grace else settled
                     ptps.append(
                         dict(
                             case_id=k["id"],
