@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import logging
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -248,12 +248,26 @@ def console(
     group: Annotated[
         str | None, typer.Option(help="Speak in the registered chat of PURPOSE")
     ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help="Pretend the time is AT (ISO 8601 with offset, e.g. 2026-03-02T09:30+08:00)"
+        ),
+    ] = None,
 ) -> None:
     """Chat with the bot in this terminal (or from piped stdin) instead of Telegram."""
     from bot.console import ConsoleError, run_console
+    from coaching.clock import ShiftedClock
 
     setup_logging_quiet()
-    ctx = context()
+    clock = None
+    if at is not None:
+        try:
+            when = datetime.fromisoformat(at)
+            clock = ShiftedClock(when)
+        except ValueError:
+            raise fail(f"--at {at!r}: expected an ISO 8601 time with offset") from None
+    ctx = build_context(settings(), clock)
     ensure_schema(ctx)
     try:
         asyncio.run(run_console(ctx, employee_no=as_, telegram_id=telegram_id, purpose=group))

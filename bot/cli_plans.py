@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -50,10 +50,15 @@ def register(app: typer.Typer) -> None:
             when = date.fromisoformat(day) if day else None
         except ValueError:
             raise fail(f"--date {day!r} is not YYYY-MM-DD") from None
-        if when is None:
-            when = now.astimezone(ZoneInfo(emp[1])).date()
+        tz = ZoneInfo(emp[1])
+        today = now.astimezone(tz).date()
+        when = when or today
         try:
             workday, p, cfg = ctx.call(plan_view, emp[0], when, now, config_for)
+            if when != today:
+                # Another day's plan is the one sent (or to be sent) at that day's send time.
+                as_of = datetime.combine(when, cfg.send_at, tz)
+                workday, p, cfg = ctx.call(plan_view, emp[0], when, as_of, config_for)
         except PlanConfigError as exc:
             raise fail(str(exc)) from None
         assert p is not None
@@ -63,7 +68,6 @@ def register(app: typer.Typer) -> None:
             return
         if not workday:
             out.print(f"({when} is not a working day for {p.branch_code}: no plan is sent)")
-        today = now.astimezone(ZoneInfo(emp[1])).date()
         rel = {today: "today", today + timedelta(days=1): "tomorrow"}.get(when, "other")
         text, rows = render_plan(p, cfg, when=rel)
         typer.echo(plain(text))

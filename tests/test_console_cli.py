@@ -131,3 +131,40 @@ def test_console_passes_exit_to_the_bot(demo_dir: Path) -> None:
     )
     assert "/exit 工号" in res.stdout and "ZZZ" in res.stdout
     assert "可用命令" not in res.stdout  # nothing after /quit
+
+
+def test_demo_collector_plan_in_console_matches_cli_json(demo_dir: Path) -> None:
+    """The morning plan a demo collector sees in the console: every block with its real count
+    and top case refs, in Chinese, and the same content from `coachbot plan --format json`."""
+    import json
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    # The next working day after today (the demo's history ends today), whose plan both the
+    # CLI and the console (moved there with --at) build as of its 08:40 send time.
+    day = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    for _ in range(10):
+        day += timedelta(days=1)
+        res = run(
+            ["plan", "--employee", "C0001", "--date", day.isoformat(), "--format", "json"],
+            demo_dir,
+        )
+        assert res.returncode == 0, res.stderr
+        data = json.loads(res.stdout)
+        if data["workday"]:
+            break
+    assert data["workday"] and data["total"] > 0
+    res = run(["console", "--as", "C0001", "--at", f"{day}T08:40+08:00"], demo_dir, "/plan\n")
+    assert res.returncode == 0, res.stderr
+    text = res.stdout
+    assert f"今日计划 {day}" in text and f"共 {data['total']} 件" in text
+    names = ["承诺跟进", "重点案件", "可联案件", "下午复拨", "分期与小额", "常规轮拨", "晚间时段"]
+    assert len(data["blocks"]) == len(names)
+    for b, name in zip(data["blocks"], names, strict=True):
+        assert f"{b['start']}–{b['end']} {name}（{b['count']}）" in text
+        for c in b["cases"][:5]:
+            assert c["case_ref"] in text
+    assert sum(b["count"] for b in data["blocks"]) == data["total"]
+    assert sum(1 for b in data["blocks"] if b["count"]) >= 5  # a realistic queue, not a stub
+    bad = run(["console", "--as", "C0001", "--at", f"{day}T08:40"], demo_dir, "/plan\n")
+    assert bad.returncode == 2 and "ISO 8601 time with offset" in bad.stderr
