@@ -173,7 +173,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "calls.csv"
         t0 = time.perf_counter()
-        generate(csv_path, args.rows, args.no_reimport)
+        generate(csv_path, args.rows)
         size = csv_path.stat().st_size / 1e6
         print(
             f"generated {args.rows} call rows ({size:.0f} MB) in {time.perf_counter() - t0:.1f} s"
