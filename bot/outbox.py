@@ -8,6 +8,9 @@
 - Pacing: at most `rate` messages/s overall and one per chat per second (Telegram's limits),
   with a 429's retry_after honoured for everything; 403 marks the binding inactive and tells
   HR once; network errors and 5xx back off exponentially.
+- Shutdown: `drain` stops claiming, lets requests already on the wire finish and be recorded,
+  and hands claimed-but-unsent rows back at once (not after their lease), so a restart or the
+  other process sends them straight away and nothing Telegram accepted is sent twice.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import random
 import time
 import warnings
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,6 +48,39 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 DEFAULT_RATE = 25.0  # msg/s: under Telegram's 30/s, leaving room for interactive replies
+DRAIN_TIMEOUT_S = 15.0  # > PTB's default write/read timeouts (5 s each): in-flight sends finish
+
+
+@dataclass
+class _Worker:
+    """Delivery state of a context in one event loop: the stop signal, deliveries running."""
+
+    loop: asyncio.AbstractEventLoop
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
+    active: int = 0
+
+
+def _worker(ctx: AppContext) -> _Worker:
+    loop = asyncio.get_running_loop()
+    w = ctx.extras.get("outbox_worker")
+    if w is None or w.loop is not loop:  # asyncio events belong to one loop
+        w = ctx.extras["outbox_worker"] = _Worker(loop)
+        w.idle.set()
+    return w
+
+
+async def drain(ctx: AppContext, timeout: float = DRAIN_TIMEOUT_S) -> bool:
+    """Stop delivering for shutdown: no new claims, rows waiting for their slot are handed
+    back, sends on the wire finish. True when every delivery stopped within `timeout`."""
+    w = _worker(ctx)
+    w.stop.set()
+    try:
+        await asyncio.wait_for(w.idle.wait(), timeout)
+    except TimeoutError:
+        log.warning("outbox: %d deliveries still running after %.0f s", w.active, timeout)
+        return False
+    return True
 
 
 def enqueue(
@@ -184,6 +220,21 @@ def _mark(s: Session, row_id: int, **values: Any) -> None:
     )
 
 
+def _release(s: Session, row: Claimed) -> None:
+    """Hand a claimed row back unsent (shutdown): due again at once, the attempt not counted.
+    Only while the lease is still ours (fencing, as in `renew_lease`)."""
+    s.execute(
+        update(Outbox)
+        .where(
+            Outbox.id == row.id,
+            Outbox.status == "sending",
+            Outbox.lease_until == row.lease_until,
+        )
+        .values(status="pending", lease_until=None, attempts=max(row.attempts - 1, 0))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _skip_chat(s: Session, chat_id: int, reason: str) -> int:
     """Stop queued messages to a chat that blocked the bot (they could only fail again)."""
     res = s.execute(
@@ -318,20 +369,49 @@ async def deliver_due(
     pacer = pacer or Pacer(rate)
     if pacer.interval > 0:
         limit = max(1, min(limit, int(LEASE.total_seconds() / 4 / pacer.interval)))
+    worker = _worker(ctx)
+    if worker.stop.is_set():
+        return 0
+    worker.active += 1
+    worker.idle.clear()
     sent_log = _SentLog(ctx)
     sent_log.start()
     try:
-        return await _deliver_batches(bot, ctx, limit, concurrency, pacer, sent_log)
+        return await _deliver_batches(bot, ctx, limit, concurrency, pacer, sent_log, worker.stop)
     finally:
         await sent_log.stop()
+        worker.active -= 1
+        if worker.active == 0:
+            worker.idle.set()
+
+
+async def _paced(pacer: Pacer, chat_id: int, stop: asyncio.Event) -> bool:
+    """Wait for the chat's slot; False when a stop came first (the slot is then unused)."""
+    if stop.is_set():
+        return False
+    if pacer.interval == 0 and pacer.per_chat == 0 and pacer.paused_until <= pacer.clock():
+        await pacer.wait(chat_id)  # unpaced and not paused: returns without sleeping
+        return not stop.is_set()
+    slot = asyncio.ensure_future(pacer.wait(chat_id))
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait((slot, stopped), return_when=asyncio.FIRST_COMPLETED)
+    for t in (slot, stopped):
+        t.cancel()
+    return slot.done() and not slot.cancelled() and not stop.is_set()
 
 
 async def _deliver_batches(
-    bot: Bot, ctx: AppContext, limit: int, concurrency: int, pacer: Pacer, sent_log: _SentLog
+    bot: Bot,
+    ctx: AppContext,
+    limit: int,
+    concurrency: int,
+    pacer: Pacer,
+    sent_log: _SentLog,
+    stop: asyncio.Event,
 ) -> int:
     total = 0
     sem = asyncio.Semaphore(concurrency)
-    while True:
+    while not stop.is_set():
         batch = await ctx.run(claim_due, ctx.clock.now(), limit)
         if not batch:
             return total
@@ -343,7 +423,9 @@ async def _deliver_batches(
                         _mark, row.id, status="skipped", lease_until=None, last_error="403 earlier"
                     )
                     return False
-                await pacer.wait(row.chat_id)
+                if not await _paced(pacer, row.chat_id, stop):
+                    await ctx.run(_release, row)
+                    return False
                 if row.chat_id in pacer.blocked:
                     await ctx.run(
                         _mark, row.id, status="skipped", lease_until=None, last_error="403 earlier"
@@ -366,6 +448,7 @@ async def _deliver_batches(
         if pacer.paused_until > pacer.clock() or len(batch) < limit:
             # Rows put back for later (429/backoff) are not due yet: stop this round.
             return total
+    return total
 
 
 def _settings_rate(ctx: AppContext) -> float:

@@ -2,7 +2,8 @@
 
 Either way the ASGI app (webhook route, ingest API, health check) is served on
 COACHBOT_LISTEN_HOST:PORT, and SIGTERM/SIGINT shut everything down cleanly (uvicorn catches
-the signal; then the updater, the job queue and the Application stop in order).
+the signal; then the updater, the outbox worker (drained), the job queue and the Application
+stop in order).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 import uvicorn
 from telegram import Update
 
+from bot import outbox
 from bot.app import build_application, close_services
 from bot.context import AppContext
 from bot.web import WEBHOOK_PATH, build_web_app
@@ -68,6 +70,9 @@ async def serve(ctx: AppContext) -> None:
             log.info("shutting down")
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
+            # Before the job queue cancels the outbox worker: finish what is on the wire and
+            # hand the rest back, so a restart neither waits for leases nor sends twice.
+            await outbox.drain(ctx)
             await application.stop()
     await close_services(ctx)
 

@@ -205,3 +205,33 @@ def test_lease_lost_to_another_worker_is_detected(ctx) -> None:  # type: ignore[
     theirs = ctx.call(outbox.claim_due, ctx.clock.now(), 10)
     assert [r.id for r in theirs] == [mine[0].id]
     assert not ctx.call(outbox.renew_lease, mine[0], ctx.clock.now())  # so we must not send
+
+
+async def test_drain_finishes_sends_on_the_wire_and_hands_the_rest_back(ctx, harness) -> None:
+    chats = list(range(1, 41))
+    _queue(ctx, chats)
+    harness.api.latency_s = 0.2  # requests are on the wire when the stop comes
+    bot = harness.chat.app.bot
+    task = asyncio.create_task(
+        outbox.deliver_due(bot, ctx, pacer=outbox.Pacer(20, 0), concurrency=4)
+    )
+    await asyncio.sleep(0.5)
+    assert await outbox.drain(ctx, timeout=5)
+    sent = await task
+    on_wire_at_stop = len(harness.api.calls_to("sendMessage"))
+    delivered = {c for c in chats if harness.api.sent(c)}
+    assert 0 < sent == len(delivered) == on_wire_at_stop < len(chats)
+    rows = ctx.call(
+        lambda s: {r.chat_id: (r.status, r.attempts, r.lease_until) for r in s.query(Outbox)}
+    )
+    # Everything Telegram accepted is recorded as sent: a restart will not send it again.
+    assert {c for c, v in rows.items() if v[0] == "sent"} == delivered
+    # The rest is handed back: pending, lease cleared, the attempt not counted.
+    rest = {c: v for c, v in rows.items() if c not in delivered}
+    assert rest and all(v == ("pending", 0, None) for v in rest.values())
+    assert await outbox.deliver_due(bot, ctx) == 0  # a drained worker claims nothing
+    # A restarted process sends them at once (not after the lease), each exactly once.
+    restarted = AppContext(ctx.settings, ctx.db, ctx.clock)
+    harness.api.latency_s = 0.0
+    assert await outbox.deliver_due(bot, restarted, pacer=outbox.Pacer(1000, 0)) == len(rest)
+    assert all(len(harness.api.sent(c)) == 1 for c in chats)
