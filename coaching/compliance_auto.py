@@ -1,15 +1,18 @@
 """Automatic compliance findings derived from call logs (QA findings with source `auto`).
 
-Two rules, each evaluated per collector, debtor and *branch-local* day:
-- `too_many_calls`: more than N calls (or, for some profiles, N connected calls) to one debtor;
-- `outside_hours`: any call outside the allowed hours (e.g. 08:00–21:00).
+Two rules, each evaluated per debtor and *branch-local* day:
+- `too_many_calls`: more than N calls (or, for some profiles, N connected calls) to one debtor
+  by all the branch's collectors together; a finding for each collector who placed a call
+  beyond the limit;
+- `outside_hours`: any call outside the allowed hours (e.g. 08:00–21:00), a finding per
+  collector who placed one.
 
 The rule profile is chosen per branch (`Branch.rule_profile`): `default` (3 calls, 08–21, both
 configurable through settings), `cn_cba` (≤ 6 dial attempts, no calls 22:00–08:00), `cn_nifa`
 (≤ 3 connected calls, no calls 22:00–08:00). Findings carry the natural key
 `auto:<rule>:<collector>:<debtor>:<local date>`, so re-running never adds a second one.
 
-Set-based: one INSERT … SELECT … GROUP BY … ON CONFLICT DO NOTHING per branch and rule, for
+Set-based: one INSERT … SELECT … ON CONFLICT DO NOTHING per branch and rule, for
 the local days an import touched. PostgreSQL computes local time with `timezone()`; SQLite
 with a registered deterministic function backed by zoneinfo (DST-correct on both).
 """
@@ -95,10 +98,15 @@ def _fixed_offset(tz: ZoneInfo, lo: datetime, hi: datetime) -> int | None:
     return int(offsets.pop()) if len(offsets) == 1 else None
 
 
-def _sql(dialect: str, profile: RuleProfile, offset: int | None = None) -> str:
-    """Both rules in one pass: one scan of the branch's calls, one GROUP BY, then one INSERT
-    of a finding per (group, rule that fired). (No leading WITH: sqlite3 reports rowcount
-    only for statements that start with INSERT.)"""
+def _sql(dialect: str, profile: RuleProfile, offset: int | None = None) -> tuple[str, str]:
+    """The two INSERT … SELECT statements (too many calls, outside hours) for one branch.
+
+    Too many calls counts every collector's calls to the debtor that local day (the rules
+    count per debtor: NIFA says "lender and agencies together"); the finding goes to each
+    collector who placed a call beyond the limit, so one collector's four calls give them one
+    finding, and two collectors' two each give it to whoever made the 4th: one window pass
+    numbers each debtor-day's calls by time. (No leading WITH: sqlite3 reports rowcount only
+    for statements that start with INSERT.)"""
     if offset is not None:
         # A fixed UTC offset all through the range (no DST, e.g. Shanghai, Jakarta): plain
         # arithmetic, much cheaper per row than a time-zone lookup.
@@ -118,46 +126,55 @@ def _sql(dialect: str, profile: RuleProfile, offset: int | None = None) -> str:
     else:
         day, tod, day_txt = f"substr({local}, 1, 10)", f"substr({local}, 12, 8)", "g.d"
         debtor = "c.debtor_key"
-    counted = "x.outcome IN :outcomes" if profile.count_outcomes else "1 = 1"
-    outside = "(x.t < :start OR x.t >= :end)"
-    return f"""
-INSERT INTO qa_findings
-    (finding_key, collector_id, case_id, rule, severity, note, source, found_at)
-SELECT 'auto:' || r.rule || ':' || e.employee_no || ':' || g.debtor_key || ':' || {day_txt},
-       g.collector_id,
-       CASE WHEN r.many = 1 THEN g.case_many ELSE g.case_out END,
-       r.rule, CAST(:severity AS TEXT),
-       CASE WHEN r.many = 1
-            THEN CAST(g.n_many AS TEXT) || CAST(:note_many AS TEXT)
-            ELSE CAST(g.n_out AS TEXT) || CAST(:note_out AS TEXT) END,
-       'auto',
-       CASE WHEN r.many = 1 THEN g.at_many ELSE g.at_out END
-FROM (
-    SELECT x.collector_id, x.debtor_key, x.d,
-           count(CASE WHEN {counted} THEN 1 END) AS n_many,
-           min(CASE WHEN {counted} THEN x.case_id END) AS case_many,
-           max(CASE WHEN {counted} THEN x.started_at END) AS at_many,
-           count(CASE WHEN {outside} THEN 1 END) AS n_out,
-           min(CASE WHEN {outside} THEN x.case_id END) AS case_out,
-           min(CASE WHEN {outside} THEN x.started_at END) AS at_out
-    FROM (
-        SELECT c.collector_id, {debtor} AS debtor_key, c.case_id, c.started_at, c.outcome,
+    counted = "c.outcome IN :outcomes" if profile.count_outcomes else "1 = 1"
+    calls = f"""(
+        SELECT c.id, c.collector_id, {debtor} AS debtor_key, c.case_id, c.started_at,
                {day} AS d, {tod} AS t
         FROM calls c
         JOIN employees e ON e.id = c.collector_id
         JOIN branches b ON b.id = e.branch_id
         WHERE e.branch_id = :branch_id AND c.started_at >= :lo AND c.started_at < :hi
-    ) x
-    WHERE x.d IN :days
-    GROUP BY x.collector_id, x.debtor_key, x.d
-    HAVING count(CASE WHEN {counted} THEN 1 END) > :max_calls
-        OR count(CASE WHEN {outside} THEN 1 END) > 0
+          AND {{where}}
+    )"""
+    head = """
+INSERT INTO qa_findings
+    (finding_key, collector_id, case_id, rule, severity, note, source, found_at)"""
+    many = f"""{head}
+SELECT 'auto:too_many_calls:' || e.employee_no || ':' || g.debtor_key || ':' || {day_txt},
+       g.collector_id, g.case_id, 'too_many_calls', CAST(:severity AS TEXT),
+       CAST(g.n AS TEXT) || CAST(:note_many AS TEXT), 'auto', g.at
+FROM (
+    SELECT r.collector_id, r.debtor_key, r.d, max(r.n) AS n, min(r.case_id) AS case_id,
+           min(r.started_at) AS at
+    FROM (
+        SELECT x.collector_id, x.debtor_key, x.d, x.case_id, x.started_at,
+               count(*) OVER w AS n,
+               row_number() OVER (w ORDER BY x.started_at, x.id) AS k
+        FROM {calls.format(where=counted)} x
+        WHERE x.d IN :days
+        WINDOW w AS (PARTITION BY x.debtor_key, x.d)
+    ) r
+    WHERE r.k > :max_calls
+    GROUP BY r.collector_id, r.debtor_key, r.d
 ) g
 JOIN employees e ON e.id = g.collector_id
-CROSS JOIN (SELECT 'too_many_calls' AS rule, 1 AS many UNION ALL SELECT 'outside_hours', 0) r
-WHERE (r.many = 1 AND g.n_many > :max_calls) OR (r.many = 0 AND g.n_out > 0)
 ON CONFLICT (finding_key) DO NOTHING
 """
+    outside = f"""{head}
+SELECT 'auto:outside_hours:' || e.employee_no || ':' || g.debtor_key || ':' || {day_txt},
+       g.collector_id, g.case_id, 'outside_hours', CAST(:severity AS TEXT),
+       CAST(g.n AS TEXT) || CAST(:note_out AS TEXT), 'auto', g.at
+FROM (
+    SELECT x.collector_id, x.debtor_key, x.d, count(*) AS n, min(x.case_id) AS case_id,
+           min(x.started_at) AS at
+    FROM {calls.format(where="1 = 1")} x
+    WHERE x.d IN :days AND (x.t < :start OR x.t >= :end)
+    GROUP BY x.collector_id, x.debtor_key, x.d
+) g
+JOIN employees e ON e.id = g.collector_id
+ON CONFLICT (finding_key) DO NOTHING
+"""
+    return many, outside
 
 
 def check_days(
@@ -237,9 +254,11 @@ def _check(
             "start": profile.start if pg else profile.start.strftime("%H:%M:%S"),
             "end": profile.end if pg else profile.end.strftime("%H:%M:%S"),
         }
-        stmt = text(_sql(dialect, profile, offset)).bindparams(bindparam("days", expanding=True))
         if profile.count_outcomes:
             params["outcomes"] = list(profile.count_outcomes)
-            stmt = stmt.bindparams(bindparam("outcomes", expanding=True))
-        created += conn.execute(stmt, params).rowcount or 0
+        for sql in _sql(dialect, profile, offset):
+            stmt = text(sql).bindparams(bindparam("days", expanding=True))
+            if ":outcomes" in sql:
+                stmt = stmt.bindparams(bindparam("outcomes", expanding=True))
+            created += conn.execute(stmt, params).rowcount or 0
     return created

@@ -89,6 +89,57 @@ def test_local_days_and_hours_in_two_time_zones(ctx: AppContext, tmp_path: Path)
     assert findings(ctx) == expected | {("too_many_calls", "C0002", "2026-03-02")}
 
 
+def test_too_many_calls_adds_up_collectors_and_flags_who_went_over(
+    ctx: AppContext, tmp_path: Path
+) -> None:
+    """The limit is per debtor (NIFA: "lender and agencies together"), not per collector."""
+    from tests import factories
+
+    world(ctx)
+    seed_cases(ctx, tmp_path)
+    ctx.call(
+        lambda s: factories.employee(
+            s, "C0003", s.execute(select(Branch).where(Branch.code == "SH")).scalar_one()
+        )
+    )
+
+    def calls(name: str, rows: list[tuple[str, str, str]]) -> Path:
+        head = "call_ref,case_ref,collector,started_at,duration_s,outcome\n"
+        body = "".join(f"{ref},K1,{who},2026-03-02 {at},30,no_answer\n" for ref, who, at in rows)
+        return write(tmp_path / name, head + body)
+
+    # Two calls each by C0001 and C0003 to K1's debtor: four in the day, the 4th by C0003.
+    rep = run(
+        ctx,
+        "calls",
+        calls(
+            "a.csv",
+            [
+                ("A1", "C0001", "09:00"),
+                ("A2", "C0001", "10:00"),
+                ("B1", "C0003", "11:00"),
+                ("B2", "C0003", "12:00"),
+            ],
+        ),
+    )
+    assert rep.ok and rep.auto_findings == 1
+    assert findings(ctx) == {("too_many_calls", "C0003", "2026-03-02")}
+    note = ctx.call(lambda s: s.execute(select(QaFinding.note)).scalar_one())
+    assert note.startswith("4 calls to one debtor")
+    # A late file with an earlier call by C0001: C0003's calls are still the 4th and 5th.
+    rep = run(ctx, "calls", calls("b.csv", [("A0", "C0001", "08:30")]))
+    assert rep.auto_findings == 0
+    assert findings(ctx) == {("too_many_calls", "C0003", "2026-03-02")}
+    # C0001 calls again in the afternoon: the 6th call, their own finding; nothing twice.
+    rep = run(ctx, "calls", calls("c.csv", [("A3", "C0001", "15:00")]))
+    assert rep.auto_findings == 1
+    assert findings(ctx) == {
+        ("too_many_calls", "C0003", "2026-03-02"),
+        ("too_many_calls", "C0001", "2026-03-02"),
+    }
+    assert run(ctx, "calls", tmp_path / "a.csv").auto_findings == 0
+
+
 def test_branch_rule_profile_and_settings(ctx: AppContext, tmp_path: Path) -> None:
     world(ctx)
     seed_cases(ctx, tmp_path)
