@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
         from bot.console import plain
         from bot.plan_jobs import config_for, render_plan
         from coaching import people
+        from coaching.calendar import branch_info
         from coaching.plans.build import plan_view
         from coaching.plans.config import PlanConfigError
 
@@ -39,7 +40,7 @@ def register(app: typer.Typer) -> None:
         now = ctx.clock.now()
         emp = ctx.call(
             lambda s: (
-                (e.id, e.branch.timezone)
+                (e.id, e.branch.timezone, branch_info(e.branch))
                 if (e := people.employee_by_no(s, employee)) is not None
                 else None
             )
@@ -54,11 +55,9 @@ def register(app: typer.Typer) -> None:
         today = now.astimezone(tz).date()
         when = when or today
         try:
-            workday, p, cfg = ctx.call(plan_view, emp[0], when, now, config_for)
-            if when != today:
-                # Another day's plan is the one sent (or to be sent) at that day's send time.
-                as_of = datetime.combine(when, cfg.send_at, tz)
-                workday, p, cfg = ctx.call(plan_view, emp[0], when, as_of, config_for)
+            # Another day's plan is the one sent (or to be sent) at that day's send time.
+            as_of = now if when == today else datetime.combine(when, config_for(emp[2]).send_at, tz)
+            workday, p, cfg = ctx.call(plan_view, emp[0], when, as_of, config_for)
         except PlanConfigError as exc:
             raise fail(str(exc)) from None
         assert p is not None
