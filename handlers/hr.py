@@ -65,9 +65,9 @@ async def risk_button(req: Request) -> None:
     if len(req.args) != 2 or not req.args[1].isdigit():
         await req.say("hr.bad_button")
         return
+    opening = req.args[0] == "o"  # a digest's person button: their card as a new message
     result = await req.app.run(
-        alerts.record_action,
-        req.args[0],
+        *((alerts.open_card,) if opening else (alerts.record_action, req.args[0])),
         int(req.args[1]),
         req.me,
         req.chat_id,
@@ -81,7 +81,10 @@ async def risk_button(req: Request) -> None:
         req._answered = True  # type: ignore[attr-defined]
         return
     markup = InlineKeyboardMarkup.de_json(result.markup, req.context.bot) if result.markup else None
-    await req.edit(result.text, markup)
+    if opening:
+        await req.reply(result.text, markup)
+    else:
+        await req.edit(result.text, markup)
 
 
 # --- exit workflow -------------------------------------------------------------------------
