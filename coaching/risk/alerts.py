@@ -271,7 +271,12 @@ def open_card(
     today = now.astimezone(ZoneInfo(emp.branch.timezone)).date()
     view = person_view(emp, row.score, row.level, row.reasons, today, cfg.alerts.max_reasons)
     audit(
-        s, now, "hr:risk_open", "allowed", employee_id=by.employee_id, chat_id=chat_id,
+        s,
+        now,
+        "hr:risk_open",
+        "allowed",
+        employee_id=by.employee_id,
+        chat_id=chat_id,
         detail=emp.employee_no,
     )
     locale = emp.branch.locale
