@@ -363,7 +363,11 @@ async def _send(bot: Bot, row: Claimed) -> int:
     if p.get("photo"):
         with Path(p["photo"]).open("rb") as fh:
             msg = await bot.send_photo(
-                row.chat_id, fh, caption=p.get("text") or None, reply_markup=markup
+                row.chat_id,
+                fh,
+                caption=p.get("text") or None,
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
             )
     else:
         msg = await bot.send_message(
