@@ -32,14 +32,6 @@ def at(hh: int, mm: int, ss: int = 0) -> datetime:
     return MONDAY.replace(hour=hh, minute=mm, second=ss)
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("demo")
-    path = tmp / "demo.db"
-    build_demo_db(f"sqlite:///{path}", tmp, at(7, 30))
-    return path
-
-
 def _pg_url(name: str) -> str:
     assert PG_URL
     base, _, _ = PG_URL.rpartition("/")
