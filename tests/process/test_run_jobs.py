@@ -172,12 +172,18 @@ def test_morning_hr_digest_and_quiz_reminder_each_once_across_restarts(firm_db, 
     assert "Traceback" not in out and "123456:TEST-TOKEN" not in out
 
 
-def test_sigterm_mid_fan_out_loses_nothing_and_sends_nothing_twice(demo_file, telegram, tmp_path):
+WEBHOOK = {"COACHBOT_WEBHOOK_URL": "https://bot.example.com", "COACHBOT_WEBHOOK_SECRET": "s3c"}
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_sigterm_mid_fan_out_loses_nothing_and_sends_nothing_twice(
+    demo_file, telegram, tmp_path, mode
+):
     double, base = telegram
     url = copy_sqlite(demo_file, tmp_path / "firm.db")
     epoch = time.time()
     # 5 messages a second: the fan-out takes long enough to be interrupted.
-    slow = {"COACHBOT_OUTBOX_RATE": "5"}
+    slow = {"COACHBOT_OUTBOX_RATE": "5", **(WEBHOOK if mode == "webhook" else {})}
     bot = start_bot(url, base, tmp_path, clock_at=at(8, 39, 57), epoch=epoch, **slow)
     wait_for(lambda: len(double.sent()) >= 10, 60, "fan-out under way")
     code, took = bot.stop()
@@ -185,8 +191,11 @@ def test_sigterm_mid_fan_out_loses_nothing_and_sends_nothing_twice(demo_file, te
     left = open_rows(url)
     assert left > 0  # stopped half-way
     assert not any(r.status == "sending" for r in rows(url))  # handed back, not leased
-    bot = start_bot(url, base, tmp_path, clock_at=at(8, 39, 57), epoch=epoch)
+    again = WEBHOOK if mode == "webhook" else {}
+    bot = start_bot(url, base, tmp_path, clock_at=at(8, 39, 57), epoch=epoch, **again)
     wait_for(lambda: open_rows(url) == 0, 60, "the rest delivered after restart")
+    if mode == "webhook":
+        assert double.sent("setWebhook") and not double.sent("getUpdates")
     assert bot.stop()[0] == 0
     assert_each_once(url, double)
 
