@@ -27,12 +27,19 @@ def _cfg(req: Request):  # type: ignore[no-untyped-def]
 @command("score", access=COLLECTOR, help_key="score.help_score", order=20)
 async def score(req: Request) -> None:
     now = req.app.clock.now()
-    card = await req.app.run(svc.my_card, _cfg(req), req.me.employee_id, now)
-    if card is None:
+    view = await req.app.run(svc.my_view, _cfg(req), req.me.employee_id, now)
+    if view is None:
         await req.say("score.no_card")
         return
     markup = kb([[(req.t("score.trend_button"), "score:trend")]])
-    await req.say("score.card", markup, c=card, month=card.month.strftime("%Y-%m"))
+    await req.say(
+        "score.card",
+        markup,
+        c=view.card,
+        month=view.card.month.strftime("%Y-%m"),
+        live=view.live,
+        this_month=view.this_month.strftime("%Y-%m"),
+    )
 
 
 @button("score", access=COLLECTOR)

@@ -42,17 +42,20 @@ def photos(harness: Harness, chat: int) -> list:  # type: ignore[type-arg]
 
 async def test_score_card_and_trend_chart(ctx, harness: Harness, tmp_path) -> None:  # type: ignore[no-untyped-def]
     setup(ctx, tmp_path)
-    # February: 5,000 / 24,000 weighted = 0.2083 → 41.7; complaints n/a; compliance 100
-    # → (40 × 41.67 + 35 × 100) / 75 = 68.9, so March's 66.1 is an arrow down.
+    # February: 5,000 (M1) / 20,000 = 0.25 → 50; no calls, so complaints AND compliance are
+    # n/a → total 50.0, and March's 70.0 (69.95 rounded half-up once) is an arrow up.
     freeze_february(ctx)
     [card] = await harness.chat.send(1001, "/score")
     text = plain(card.text)
     assert "张三" in text and "2026-03" in text
-    assert "总分 66.1 ↓（上月 68.9）" in text
+    assert "本月得分（实时，本月截至目前）" in text
+    assert "总分 70.0 ↑（上月 50.0）" in text
     assert "团队排名 3/4" in text and "分公司排名 4/5" in text
-    assert "团队平均 66.5" in text
-    assert "回款率：24.2% → 48.3 分" in text
-    assert "投诉 1 / 接通 50（2.00%） → 75.0 分" in text
+    # One team average on the card, named by what it averages.
+    assert "团队平均总分 67.5（本队参与排名的 4 人）" in text and text.count("团队均") == 0
+    assert "回款率：29.0%（回款 ¥5,000.00，M6+ 加权计 ¥5,800.00 / 委案 ¥20,000.00）" in text
+    assert "→ 58.0 分" in text
+    assert "投诉 1 / 接通 50（2.0%） → 75.0 分" in text
     assert "轻微违规 2 次 → 80.0 分" in text
     assert "💡 最该提升：回款率" in text
     await harness.chat.tap(1001, card, "📈 趋势图")
@@ -101,10 +104,12 @@ async def test_team_lead_sees_own_team_and_heatmap(ctx, harness: Harness, tmp_pa
     [table] = await harness.chat.send(3001, "/team")
     lines = plain(table.text).splitlines()
     assert "SH-1" in lines[0]
-    # Sorted by score; ties share rank 1; the veto is marked; the other team is absent.
-    assert lines[1].startswith("1. C0003") and lines[2].startswith("1. C0004")
-    assert lines[3].startswith("3. C0001") and "66.1" in lines[3]
+    # Sorted by rank; ties say so; the veto is marked; the other team is absent; the lead
+    # (collector role, no cases) is listed last, marked and unranked.
+    assert lines[1].startswith("并列1. C0003") and lines[2].startswith("并列1. C0004")
+    assert lines[3].startswith("3. C0001") and "70.0" in lines[3]
     assert lines[4].startswith("4. C0002") and "⛔" in lines[4] and "否决" in lines[4]
+    assert any(x.startswith("—. L0001 组长甲（组长，无案件不排名）") for x in lines[5:])
     assert "C0006" not in table.text
     await harness.chat.tap(3001, table, "🔥 热力图")
     [pic] = photos(harness, 3001)
@@ -123,14 +128,14 @@ async def test_hr_picks_a_team_and_gets_branch_comparison(ctx, harness: Harness,
     # SH-2: C0006 alone at 100; SH-1: (66.1 + 0 + 100 + 100) / 4 = 66.5 with one veto.
     text = plain(comparison.text)
     assert "SH-2" in text and "均分 100.0" in text
-    assert "均分 66.5" in text and "否决 1" in text
+    assert "均分 67.5" in text and "否决 1" in text
     assert comparison.text.index("SH-2") < comparison.text.index("SH-1")
     await harness.chat.tap(2001, picker, "SH-2 team SH-2")
     table = harness.api.last(HR_CHAT)
     assert "1. C0006 孙八：100.0" in plain(table.text)
     # HR in private chat: their own branch, straight to a team by code.
     [direct] = await harness.chat.send(2001, "/team SH-1")
-    assert "3. C0001 张三：66.1" in plain(direct.text)
+    assert "3. C0001 张三：70.0" in plain(direct.text)
     [unknown] = await harness.chat.send(2001, "/team XX-9")
     assert "XX-9" in unknown.text
     # A team lead in the HR chat gets nothing.
