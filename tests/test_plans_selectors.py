@@ -108,6 +108,7 @@ def test_case_line_carries_promise_and_contact_but_no_debtor_data(ctx: AppContex
         "last_call": "02-27 11:05",
         "promise_amount": 3000.0,
         "promise_due": "2026-03-01",
+        "currency": "CNY",  # the branch's: amounts are shown in it
     }
     assert "debtor" not in str(d)
 

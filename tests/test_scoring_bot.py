@@ -53,7 +53,7 @@ async def test_score_card_and_trend_chart(ctx, harness: Harness, tmp_path) -> No
     assert "团队排名 3/4" in text and "分公司排名 4/5" in text
     # One team average on the card, named by what it averages.
     assert "团队平均总分 67.5（本队参与排名的 4 人）" in text and text.count("团队均") == 0
-    assert "回款率：29.0%（回款 ¥5,000.00，M6+ 加权计 ¥5,800.00 / 委案 ¥20,000.00）" in text
+    assert "回款率：29.0%（回款 ¥5,000，M6+ 加权计 ¥5,800 / 委案 ¥20,000）" in text
     assert "→ 58.0 分" in text
     assert "投诉 1 / 接通 50（2.0%） → 75.0 分" in text
     assert "轻微违规 2 次 → 80.0 分" in text

@@ -64,6 +64,7 @@ class CaseLine:
     last_call: str | None
     promise_amount: float | None
     promise_due: str | None  # ISO date
+    currency: str = "CNY"  # the branch's (amounts are shown in it)
 
     def as_dict(self) -> dict[str, Any]:  # dataclasses.asdict is slow in the fan-out
         return {
@@ -75,6 +76,7 @@ class CaseLine:
             "last_call": self.last_call,
             "promise_amount": self.promise_amount,
             "promise_due": self.promise_due,
+            "currency": self.currency,
         }
 
 
@@ -316,7 +318,7 @@ def _sort_key(sel: str, f: _Facts) -> tuple[Any, ...]:
     return (-f.amount, f.case_ref)
 
 
-def _line(f: _Facts, tz: ZoneInfo) -> CaseLine:
+def _line(f: _Facts, tz: ZoneInfo, currency: str) -> CaseLine:
     def loc(at: datetime | None) -> str | None:
         return at.astimezone(tz).strftime("%m-%d %H:%M") if at else None
 
@@ -329,6 +331,7 @@ def _line(f: _Facts, tz: ZoneInfo) -> CaseLine:
         last_call=loc(f.last_call),
         promise_amount=float(f.promise_amount) if f.promise_amount is not None else None,
         promise_due=f.promise_due.isoformat() if f.promise_due else None,
+        currency=currency,
     )
 
 
@@ -350,6 +353,7 @@ def build_plans(
     recent = now - timedelta(days=cfg.contactable_days)
     small = Decimal(str(cfg.small_amount))
     order = cfg.by_priority
+    cur = branch_currency(s, branch.id)
     out: list[Plan] = []
     for i in range(0, len(people), CHUNK):
         chunk = people[i : i + CHUNK]
@@ -372,7 +376,7 @@ def build_plans(
                         start=blk.start.strftime("%H:%M"),
                         end=blk.end.strftime("%H:%M"),
                         count=len(fs),
-                        cases=[_line(f, tz) for f in kept],
+                        cases=[_line(f, tz, cur) for f in kept],
                     )
                 )
             out.append(
@@ -404,6 +408,7 @@ class DayStats:
     contacts: int = 0
     promises: int = 0
     repaid: float = 0.0
+    currency: str = "CNY"
 
 
 def day_stats(
@@ -440,7 +445,14 @@ def day_stats(
             .group_by(Repayment.collector_id)
         ).all():
             out[cid]["repaid"] = float(amt or 0)
-    return {cid: DayStats(**out.get(cid, {})) for cid in employee_ids}
+    cur = branch_currency(s, branch.id)
+    return {cid: DayStats(**out.get(cid, {}), currency=cur) for cid in employee_ids}
+
+
+def branch_currency(s: Session, branch_id: int) -> str:
+    from db.models import Branch
+
+    return s.execute(select(Branch.currency).where(Branch.id == branch_id)).scalar() or "CNY"
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,9 @@ def _group(digits: str, sep: str) -> str:
 
 
 def format_amount(v: object | None, code: str | None = "CNY", *, cents: bool | None = None) -> str:
-    """'¥9,999.99', 'Rp 12.345.678'. Truncates to the currency's minor unit (never up).
-    `cents=False` drops the minor unit (still truncating): ¥9,999."""
+    """'¥9,999.99', '¥10,000', 'Rp 12.345.678'. Truncates to the currency's minor unit
+    (never up); a zero minor unit is left out unless `cents=True`; `cents=False` always drops
+    it (still truncating: ¥9,999)."""
     if v is None:
         return "—"
     c = currency(code)
@@ -83,7 +84,8 @@ def format_amount(v: object | None, code: str | None = "CNY", *, cents: bool | N
     neg = amount < 0
     q = abs(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
     whole, _, frac = f"{q:f}".partition(".")
-    text = _group(whole, c.group) + (c.point + frac if places else "")
+    show = places and (cents is True or frac.strip("0"))
+    text = _group(whole, c.group) + (c.point + frac if show else "")
     sign = "-" if neg else ""
     return f"{sign}{c.symbol}{' ' if c.space else ''}{text}"
 
@@ -102,8 +104,7 @@ def plain_amount(v: object | None) -> str:
     10,000.00 → '10,000'. Replaces the old `money` filter that rounded to whole units."""
     if v is None:
         return "—"
-    text = format_amount(v, "CNY").removeprefix("¥")
-    return text.removesuffix(".00")
+    return format_amount(v, "CNY").removeprefix("¥")
 
 
 FILTERS = {
