@@ -52,7 +52,15 @@ def register(app: typer.Typer) -> None:
                 if month
                 else local_month(ctx.clock.now(), ctx.settings.default_timezone)
             )
-            cards = ctx.call(cards_for, cfg, m, employee_no=employee, team=team, branch=branch)
+            cards = ctx.call(
+                cards_for,
+                cfg,
+                m,
+                employee_no=employee,
+                team=team,
+                branch=branch,
+                now=ctx.clock.now(),
+            )
         except (ScoringConfigError, ScopeError, ValueError) as exc:
             raise fail(str(exc).strip("'\"")) from None
         if format == Format.json:

@@ -8,6 +8,7 @@ from coaching import people
 from coaching.scoring import config_for
 from coaching.scoring import service as svc
 from coaching.scoring.charts import heatmap_chart, trend_chart
+from coaching.scoring.engine import add_months
 from handlers.base import ANY_CHAT, GROUP, PRIVATE, Access, Request, button, command
 from handlers.base import keyboard as kb
 
@@ -39,6 +40,7 @@ async def score(req: Request) -> None:
         month=view.card.month.strftime("%Y-%m"),
         live=view.live,
         this_month=view.this_month.strftime("%Y-%m"),
+        prev_month=add_months(view.card.month, -1).strftime("%Y-%m"),
     )
 
 

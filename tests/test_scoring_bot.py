@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,9 +16,12 @@ from tests import scoring_fixtures as sf
 from tests.conftest import Harness
 
 HR_CHAT = -100500
+LAST_DAY = datetime(2026, 3, 31, 4, 0, tzinfo=UTC)
 
 
 def setup(ctx, tmp_path: Path) -> sf.World:  # type: ignore[no-untyped-def]
+    # March 31 (Shanghai noon): the month's data is all in, so targets are not paced.
+    ctx.clock.set(LAST_DAY)
     ctx.settings = ctx.settings.model_copy(
         update={"scoring_config": str(sf.write_config(tmp_path))}
     )
@@ -53,7 +56,7 @@ async def test_score_card_and_trend_chart(ctx, harness: Harness, tmp_path) -> No
     assert "团队排名 3/4" in text and "分公司排名 4/5" in text
     # One team average on the card, named by what it averages.
     assert "团队平均总分 67.5（本队参与排名的 4 人）" in text and text.count("团队均") == 0
-    assert "回款率：29.0%（回款 ¥5,000，M6+ 加权计 ¥5,800 / 委案 ¥20,000）" in text
+    assert "回款率：29.0%（回款 ¥5,000，M6+ 加权计 ¥5,800 / 委案 ¥20,000；目标 50.0%）" in text
     assert "→ 58.0 分" in text
     assert "投诉 1 / 接通 50（2.0%） → 75.0 分" in text
     assert "轻微违规 2 次 → 80.0 分" in text

@@ -114,14 +114,19 @@ class Scorecard:
 class _Scorer:
     """The profile's components resolved once per computation."""
 
-    def __init__(self, cfg: ScoringConfig, branch: BranchInfo, month: date) -> None:
+    def __init__(
+        self, cfg: ScoringConfig, branch: BranchInfo, month: date, as_of: date | None = None
+    ) -> None:
         self.cfg, self.branch, self.month = cfg, branch, month
+        # A month still running on `as_of`: recovery is held to the month's pace so far.
+        last = month_end(month)
+        self.pace = (as_of.day, last.day) if as_of is not None and month <= as_of < last else None
         self.weights = list(cfg.profile(branch.score_profile).weights.items())
         self.veto = cfg.compliance.major_veto
 
     def card(self, row: dict[str, object], teams: dict[int, tuple[str, str]]) -> Scorecard:
         cfg, b = self.cfg, self.branch
-        raws = raw_values(cfg, b.code, row)
+        raws = raw_values(cfg, b.code, row, self.pace)
         comps: dict[str, Component] = {}
         wsum = acc = Decimal(0)
         for name, weight in self.weights:
@@ -133,7 +138,7 @@ class _Scorer:
                 r4(raw),
                 r1(exact),
                 detail=detail,
-                na_reason=NA_REASONS[name] if raw is None else None,
+                na_reason=str(detail.get("na") or NA_REASONS[name]) if raw is None else None,
                 raw_exact=raw,
                 exact=exact,
             )
@@ -235,16 +240,19 @@ def _tied(ranks: dict[int, int]) -> set[int]:
 
 
 def compute_branch(
-    s: Session, cfg: ScoringConfig, branch: BranchInfo, month: date
+    s: Session, cfg: ScoringConfig, branch: BranchInfo, month: date, as_of: date | None = None
 ) -> list[Scorecard]:
     """Every collector's scorecard of one branch for a month, with ranks, team averages and
-    arrows against the previous month's frozen snapshot. Sorted by team, then rank."""
+    arrows against the previous month's frozen snapshot. Sorted by team, then rank.
+
+    `as_of` (branch-local date) marks a live month: if it falls inside the month, recovery
+    targets are paced to the days elapsed (see docs/scoring.md); None = a complete month."""
     teams = {
         t.id: (t.code, t.name)
         for t in s.execute(select(Team).where(Team.branch_id == branch.id)).scalars()
     }
     cur = s.execute(select(Branch.currency).where(Branch.id == branch.id)).scalar_one_or_none()
-    scorer = _Scorer(cfg, branch, month)
+    scorer = _Scorer(cfg, branch, month, as_of)
     cards = [scorer.card(r, teams) for r in raw_rows(s, cfg, branch, month)]
     by_team: dict[int | None, list[Scorecard]] = defaultdict(list)
     for c in cards:

@@ -17,7 +17,7 @@ CENT = Decimal("0.01")
 
 # Why a component is n/a (the card renders each code in words).
 NA_REASONS = {
-    "recovery": "no_assigned",
+    "recovery": "no_assigned",  # or "no_activity" (see raw_values)
     "complaints": "no_handled",
     "satisfaction": "no_handled",
     "compliance": "no_calls",
@@ -54,12 +54,17 @@ def band_score(name: str, raw: Decimal, band: Band) -> Decimal:
     return HUNDRED * (raw - z) / (t - z)
 
 
-def recovery(cfg: ScoringConfig, branch: str, row: dict[str, object]) -> dict[str, object]:
+def recovery(
+    cfg: ScoringConfig, branch: str, row: dict[str, object], pace: tuple[int, int] | None = None
+) -> dict[str, object]:
     """Per bucket: assigned A_b, repaid R_b, credited C_b = min(R_b × w_b, max(A_b, R_b)).
 
     The bucket weight raises what an M6+ case *earns* but never what it owes (the denominator
     is the plain assigned amount), and a bucket can never be credited above its own assigned
-    amount (or, if more came in than was assigned, above what came in)."""
+    amount (or, if more came in than was assigned, above what came in).
+
+    `pace` = (days elapsed, days in month) for a month still running: the band is scaled by
+    that share, so a month-to-date rate is held to where the month should be by now."""
     spec = cfg.component("recovery", branch)
     assigned = repaid = credited = ZERO
     t_acc = z_acc = ZERO
@@ -79,7 +84,10 @@ def recovery(cfg: ScoringConfig, branch: str, row: dict[str, object]) -> dict[st
     if assigned > 0:
         out["raw"] = credited / assigned
         # The portfolio's band: each bucket's band weighted by its assigned amount.
-        out["band"] = Band(target=t_acc / assigned, zero_at=z_acc / assigned)
+        share = Decimal(pace[0]) / Decimal(pace[1]) if pace else ONE
+        out["band"] = Band(target=t_acc / assigned * share, zero_at=z_acc / assigned * share)
+        out["target"] = t_acc / assigned * share
+    out["pace"] = pace
     return out
 
 
@@ -92,10 +100,10 @@ def handled_weighted(cfg: ScoringConfig, row: dict[str, object]) -> Decimal:
 
 
 def raw_values(
-    cfg: ScoringConfig, branch: str, row: dict[str, object]
+    cfg: ScoringConfig, branch: str, row: dict[str, object], pace: tuple[int, int] | None = None
 ) -> dict[str, tuple[Decimal | None, dict[str, object], Band | None]]:
     """name → (raw value or None for n/a, the counts behind it, the band to score it with)."""
-    rec = recovery(cfg, branch, row)
+    rec = recovery(cfg, branch, row, pace)
     calls = _int(row, "calls")
     connected = _int(row, "connected")
     complaints = _int(row, "complaints")
@@ -125,6 +133,13 @@ def raw_values(
     def spec(name: str) -> Band | None:
         return cfg.component(name, branch) if name in cfg.components else None
 
+    # Recovery needs the collector to have done something this month: with no call, payment,
+    # complaint, finding or assessment yet (the 1st of the month, a month-long leave) a 0 %
+    # rate would be a verdict on nothing.
+    active = calls or repaid_any(row) or complaints or minors or majors or skills_n
+    if not active:
+        rec.pop("raw", None)
+        rec["na"] = "no_activity" if rec["assigned"] else "no_assigned"
     return {
         "recovery": (rec.get("raw"), rec, rec.get("band")),  # type: ignore[return-value]
         "complaints": complaint_rate("complaints"),
@@ -158,6 +173,10 @@ def raw_values(
             spec("cost_per_case"),
         ),
     }
+
+
+def repaid_any(row: dict[str, object]) -> bool:
+    return any(row.get(f"r{i}") for i in range(len(BUCKETS)))
 
 
 def spec_months(cfg: ScoringConfig, branch: str) -> int:

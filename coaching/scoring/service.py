@@ -22,6 +22,11 @@ class ScopeError(LookupError):
     """An unknown employee, team or branch; the message names it."""
 
 
+def _today(b: BranchInfo, now: datetime) -> date:
+    """The branch-local date: a live month's recovery target is paced to it."""
+    return b.local(now).date()
+
+
 def _branch(s: Session, branch_id: int) -> BranchInfo:
     b = s.get(Branch, branch_id)
     assert b is not None
@@ -34,7 +39,7 @@ def my_card(s: Session, cfg: ScoringConfig, employee_id: int, now: datetime) -> 
     if emp is None:
         return None
     b = _branch(s, emp.branch_id)
-    cards = compute_branch(s, cfg, b, local_month(now, b.timezone))
+    cards = compute_branch(s, cfg, b, local_month(now, b.timezone), _today(b, now))
     return next((c for c in cards if c.employee_id == employee_id), None)
 
 
@@ -53,7 +58,14 @@ def my_view(s: Session, cfg: ScoringConfig, employee_id: int, now: datetime) -> 
         return None
     b = _branch(s, emp.branch_id)
     this = local_month(now, b.timezone)
-    live = next((c for c in compute_branch(s, cfg, b, this) if c.employee_id == employee_id), None)
+    live = next(
+        (
+            c
+            for c in compute_branch(s, cfg, b, this, _today(b, now))
+            if c.employee_id == employee_id
+        ),
+        None,
+    )
     if live is not None and live.has_data:
         return MyView(live, True, this)
     last = next(
@@ -78,7 +90,7 @@ def trend_points(
     b = _branch(s, emp.branch_id)
     this = local_month(now, b.timezone)
     points = history(s, emp.id, emp.team_id, add_months(this, -1), months - 1)
-    cards = compute_branch(s, cfg, b, this)
+    cards = compute_branch(s, cfg, b, this, _today(b, now))
     mine = next((c for c in cards if c.employee_id == emp.id), None)
     points.append(
         TrendPoint(
@@ -136,7 +148,7 @@ def team_view(
         return None
     b = _branch(s, ref.branch_id)
     m = month or local_month(now, b.timezone)
-    cards = [c for c in compute_branch(s, cfg, b, m) if c.team_id == team_id]
+    cards = [c for c in compute_branch(s, cfg, b, m, _today(b, now)) if c.team_id == team_id]
     # Ranked members by rank, then the unranked (leads without cases, nothing to score).
     cards.sort(key=lambda c: (c.rank_team is None, c.rank_team or 0, c.employee_no))
     return TeamView(ref, m, cards)
@@ -157,7 +169,7 @@ def branch_comparison(
     s: Session, cfg: ScoringConfig, branch_id: int, now: datetime
 ) -> tuple[str, list[TeamSummary]]:
     b = _branch(s, branch_id)
-    cards = compute_branch(s, cfg, b, local_month(now, b.timezone))
+    cards = compute_branch(s, cfg, b, local_month(now, b.timezone), _today(b, now))
     out = []
     for t in teams_in(s, branch_id):
         members = [c for c in cards if c.team_id == t.id]
@@ -187,6 +199,7 @@ def cards_for(
     employee_no: str | None = None,
     team: str | None = None,
     branch: str | None = None,
+    now: datetime | None = None,
 ) -> list[Scorecard]:
     """Scorecards for the CLI's selection; ranks are always computed over the whole branch."""
     branches = all_branches(s)
@@ -211,7 +224,7 @@ def cards_for(
             raise ScopeError(f"no branch {branch}")
     out: list[Scorecard] = []
     for b in branches:
-        for c in compute_branch(s, cfg, b, month):
+        for c in compute_branch(s, cfg, b, month, _today(b, now) if now else None):
             if emp_id is not None and c.employee_id != emp_id:
                 continue
             if team_id is not None and c.team_id != team_id:
