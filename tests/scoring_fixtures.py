@@ -214,7 +214,7 @@ def seed(ctx, bind: bool = True) -> World:  # type: ignore[no-untyped-def]
 
 def seed_jkt(ctx) -> dict[str, int]:  # type: ignore[no-untyped-def]
     with ctx.db.session() as s:
-        b = f.branch(s, "JKT", tz="Asia/Jakarta", score_profile="B")
+        b = f.branch(s, "JKT", tz="Asia/Jakarta", score_profile="B", currency="IDR")
         t = f.team(s, b, "JKT-1")
         j1 = f.employee(s, "J0001", b, "collector", team=t)
         j2 = f.employee(s, "J0002", b, "collector", team=t)

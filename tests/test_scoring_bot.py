@@ -144,3 +144,66 @@ async def test_hr_picks_a_team_and_gets_branch_comparison(ctx, harness: Harness,
     # A team lead in the HR chat gets nothing.
     [r] = await harness.chat.send(3001, "/team", chat_id=HR_CHAT)
     assert "🔒" in r.text
+
+
+async def test_day_one_shows_last_months_final_card_then_month_to_date(
+    ctx, harness, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    setup(ctx, tmp_path)
+    # April 1st, 09:00 Shanghai: nothing in April yet → March's final card, said so.
+    ctx.clock.set(datetime(2026, 4, 1, 1, 0, tzinfo=UTC))
+    [card] = await harness.chat.send(1001, "/score")
+    text = plain(card.text)
+    assert "2026-03 上月最终得分" in text and "本月（2026-04）数据尚未产生" in text
+    assert "总分 70.0" in text and "团队排名 3/4" in text
+    # No "60.0, rank 1 of N" for an empty month.
+    assert "2026-04 本月得分" not in text
+    # The first call of April: from then on, the month to date.
+    with ctx.db.session() as s:
+        from db.models import Case
+
+        k = s.query(Case).filter_by(collector_id=sf_ids(ctx)["C0001"]).first()
+        sf.calls(s, k, 1, 1, datetime(2026, 4, 1, 0, 30, tzinfo=UTC))
+    [live] = await harness.chat.send(1001, "/score")
+    text = plain(live.text)
+    assert "2026-04 本月得分（实时，本月截至目前）" in text and "数据尚未产生" not in text
+    assert "按本月已过 1/30 天折算" in text
+
+
+async def test_lead_without_cases_gets_no_rank_and_no_verdict(ctx, harness, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    setup(ctx, tmp_path)
+    [card] = await harness.chat.send(3001, "/score")
+    text = plain(card.text)
+    assert "组长甲" in text and "本月还没有可计分的数据" in text
+    assert "组长本月没有在手案件，不参与排名" in text
+    # "no data" never comes with a verdict or a rank.
+    assert "💡" not in text and "达标" not in text and "排名 " not in text
+    assert "回款率：n/a（本月没有在手案件，无回款率可算；权重分摊给其他项）" in text
+    assert "合规：n/a（本月没有通话，无可评合规；权重分摊给其他项）" in text
+
+
+async def test_jakarta_card_in_rupiah_with_derived_components_named(ctx, harness, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    setup(ctx, tmp_path)
+    ids = sf.seed_jkt(ctx)
+    with ctx.db.session() as s:
+        from db.models import Employee
+        from tests import factories as f
+
+        f.bind(s, s.get(Employee, ids["J0001"]), 7001, ctx.clock.now())
+    [card] = await harness.chat.send(7001, "/score")
+    text = plain(card.text)
+    assert "回款 Rp 5.000，M6+ 加权计 Rp 5.800 / 委案 Rp 20.000" in text and "¥" not in text
+    assert "客户满意度（由投诉率推算，无调查数据）" in text
+    await harness.chat.send(7001, "/lang en")
+    [en] = await harness.chat.send(7001, "/score")
+    assert "repaid Rp 5.000, credited Rp 5.800 with M6+ weight / assigned Rp 20.000" in (
+        plain(en.text)
+    )
+    assert "Satisfaction (derived from complaints; no survey data)" in plain(en.text)
+
+
+def sf_ids(ctx) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    from db.models import Employee
+
+    with ctx.db.session() as s:
+        return {e.employee_no: e.id for e in s.query(Employee)}
