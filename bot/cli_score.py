@@ -33,8 +33,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Scorecards for a month: live for the current month, recomputed for past ones.
 
-        The default month is today's in COACHBOT_DEFAULT_TIMEZONE; within a month, every
-        branch counts calls and repayments from its own local midnight on the 1st.
+        The default month is today's in COACHBOT_DEFAULT_TIMEZONE.
+        Each branch's month runs from its own local midnight on the 1st.
         JSON follows the documented schema "coachbot.scorecards/1" (docs/scoring.md)."""
         from bot.cli import context, fail, out
         from coaching.scoring import ScoringConfigError, config_for
