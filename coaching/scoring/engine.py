@@ -122,11 +122,12 @@ class _Scorer:
         last = month_end(month)
         self.pace = (as_of.day, last.day) if as_of is not None and month <= as_of < last else None
         self.weights = list(cfg.profile(branch.score_profile).weights.items())
+        self.names = frozenset(n for n, _ in self.weights)
         self.veto = cfg.compliance.major_veto
 
     def card(self, row: dict[str, object], teams: dict[int, tuple[str, str]]) -> Scorecard:
         cfg, b = self.cfg, self.branch
-        raws = raw_values(cfg, b.code, row, self.pace)
+        raws = raw_values(cfg, b.code, row, self.pace, self.names)
         comps: dict[str, Component] = {}
         wsum = acc = Decimal(0)
         for name, weight in self.weights:

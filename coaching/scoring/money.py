@@ -24,13 +24,20 @@ def half_up(v: object, places: int = 1) -> Decimal:
     return d(v).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
+_TENTH, _TEN_THOUSANDTH = Decimal("0.1"), Decimal("0.0001")
+
+
 def r1(v: object | None) -> float | None:
     """The display value of a score or total: one decimal, ROUND_HALF_UP (None stays None)."""
-    return None if v is None else float(half_up(v, 1))
+    if v is None:
+        return None
+    return float((v if isinstance(v, Decimal) else d(v)).quantize(_TENTH, ROUND_HALF_UP))
 
 
 def r4(v: object | None) -> float | None:
-    return None if v is None else float(half_up(v, 4))
+    if v is None:
+        return None
+    return float((v if isinstance(v, Decimal) else d(v)).quantize(_TEN_THOUSANDTH, ROUND_HALF_UP))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Float, case, cast, distinct, exists, func, or_, select
+from sqlalchemy import BigInteger, Float, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from coaching.calendar import BranchInfo
@@ -133,33 +133,32 @@ def raw_rows(
         .group_by(Repayment.collector_id)
         .subquery("pay")
     )
-    calls = (
+    # One pass over the month's calls: per (collector, case), then per collector with the
+    # case's bucket (cases handled per bucket, for the per-case complaint rate and cost).
+    worked = (
         select(
             Call.collector_id.label("eid"),
-            func.count().label("calls"),
-            func.sum(case((Call.outcome != "no_answer", 1), else_=0)).label("connected"),
+            Call.case_id.label("cid"),
+            func.count().label("n"),
+            func.sum(case((Call.outcome != "no_answer", 1), else_=0)).label("conn"),
         )
         .where(Call.started_at >= start, Call.started_at < end)
-        .group_by(Call.collector_id)
-        .subquery("cl")
-    )
-    worked = (
-        select(Call.collector_id.label("eid"), Call.case_id.label("cid"))
-        .where(Call.started_at >= start, Call.started_at < end)
-        .distinct()
+        .group_by(Call.collector_id, Call.case_id)
         .subquery("worked")
     )
-    handled = (
+    calls = (
         select(
             worked.c.eid,
+            func.sum(worked.c.n).label("calls"),
+            func.sum(worked.c.conn).label("connected"),
             *[
-                func.count(distinct(case((Case.bucket == b, worked.c.cid)))).label(f"h{i}")
+                func.sum(case((Case.bucket == b, 1), else_=0)).label(f"h{i}")
                 for i, b in enumerate(BUCKETS)
             ],
         )
         .join(Case, Case.id == worked.c.cid)
         .group_by(worked.c.eid)
-        .subquery("hd")
+        .subquery("cl")
     )
     cmp = (
         select(Complaint.collector_id.label("eid"), func.count().label("complaints"))
@@ -210,7 +209,7 @@ def raw_rows(
         .group_by(CollectorCost.employee_id)
         .subquery("cost")
     )
-    subs = (asg, pay, calls, handled, cmp, qa, sk, ptp, cost)
+    subs = (asg, pay, calls, cmp, qa, sk, ptp, cost)
     cols = [c for sq in subs for c in sq.c if c.name != "eid"]
     stmt = select(emp.c.eid, emp.c.employee_no, emp.c.name, emp.c.team_id, emp.c.is_lead, *cols)
     stmt = stmt.select_from(emp)

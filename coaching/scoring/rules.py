@@ -7,9 +7,11 @@ module turns them into raw values following docs/scoring.md. Every n/a carries a
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from decimal import Decimal
 
-from coaching.scoring.config import LOWER_IS_BETTER, Band, ScoringConfig
+from coaching.scoring.config import COMPONENTS, LOWER_IS_BETTER, Band, ScoringConfig
 from db.models.work import BUCKETS
 
 ZERO, ONE, HUNDRED = Decimal(0), Decimal(1), Decimal(100)
@@ -34,10 +36,24 @@ def _int(row: dict[str, object], key: str) -> int:
 
 def _money(row: dict[str, object], key: str) -> Decimal:
     """A cent sum from SQL (int or Decimal) as an exact amount."""
-    return Decimal(int(row.get(key) or 0)) * CENT  # type: ignore[call-overload]
+    v = row.get(key)
+    return Decimal(int(v)).scaleb(-2) if v else ZERO  # type: ignore[call-overload]
 
 
-def band_score(name: str, raw: Decimal, band: Band) -> Decimal:
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """A band computed per collector (cheaper than building a pydantic `Band` per row)."""
+
+    target: Decimal
+    zero_at: Decimal
+
+
+_A = tuple(f"a{i}" for i in range(len(BUCKETS)))
+_R = tuple(f"r{i}" for i in range(len(BUCKETS)))
+_H = tuple(f"h{i}" for i in range(len(BUCKETS)))
+
+
+def band_score(name: str, raw: Decimal, band: Band | Bounds) -> Decimal:
     """100 at `target`, 0 at `zero_at`, linear between, clamped to [0, 100]."""
     t, z = band.target, band.zero_at
     assert t is not None and z is not None
@@ -69,7 +85,9 @@ def recovery(
     assigned = repaid = credited = ZERO
     t_acc = z_acc = ZERO
     for i, b in enumerate(BUCKETS):
-        a, r = _money(row, f"a{i}"), _money(row, f"r{i}")
+        if not row.get(_A[i]) and not row.get(_R[i]):
+            continue
+        a, r = _money(row, _A[i]), _money(row, _R[i])
         c = min(r * cfg.bucket_weight(b), max(a, r))
         assigned, repaid, credited = assigned + a, repaid + r, credited + c
         band = spec.buckets.get(b, spec)
@@ -85,7 +103,7 @@ def recovery(
         out["raw"] = credited / assigned
         # The portfolio's band: each bucket's band weighted by its assigned amount.
         share = Decimal(pace[0]) / Decimal(pace[1]) if pace else ONE
-        out["band"] = Band(target=t_acc / assigned * share, zero_at=z_acc / assigned * share)
+        out["band"] = Bounds(t_acc / assigned * share, z_acc / assigned * share)
         out["target"] = t_acc / assigned * share
     out["pace"] = pace
     return out
@@ -94,21 +112,33 @@ def recovery(
 def handled_weighted(cfg: ScoringConfig, row: dict[str, object]) -> Decimal:
     """Cases worked (called at least once) in the month, M6+ counting its bucket weight."""
     return sum(
-        (Decimal(_int(row, f"h{i}")) * cfg.bucket_weight(b) for i, b in enumerate(BUCKETS)),
+        (
+            Decimal(_int(row, _H[i])) * cfg.bucket_weight(b)
+            for i, b in enumerate(BUCKETS)
+            if row.get(_H[i])
+        ),
         ZERO,
     )
 
 
+Raw = tuple[Decimal | None, dict[str, object], Band | Bounds | None]
+
+
 def raw_values(
-    cfg: ScoringConfig, branch: str, row: dict[str, object], pace: tuple[int, int] | None = None
-) -> dict[str, tuple[Decimal | None, dict[str, object], Band | None]]:
-    """name → (raw value or None for n/a, the counts behind it, the band to score it with)."""
+    cfg: ScoringConfig,
+    branch: str,
+    row: dict[str, object],
+    pace: tuple[int, int] | None = None,
+    names: Collection[str] | None = None,
+) -> dict[str, Raw]:
+    """name → (raw value or None for n/a, the counts behind it, the band to score it with),
+    for `names` (default: every component)."""
     rec = recovery(cfg, branch, row, pace)
     calls = _int(row, "calls")
     connected = _int(row, "connected")
     complaints = _int(row, "complaints")
     minors, majors = _int(row, "minors"), _int(row, "majors")
-    handled = sum(_int(row, f"h{i}") for i in range(len(BUCKETS)))
+    handled = sum(_int(row, k) for k in _H)
     handled_w = handled_weighted(cfg, row)
 
     def complaint_rate(name: str) -> tuple[Decimal | None, dict[str, object], Band | None]:
@@ -127,8 +157,6 @@ def raw_values(
     skills_n, prev_n = _int(row, "skills_n"), _int(row, "skills_prev_n")
     skills_avg = Decimal(repr(float(row["skills_avg"]))) if skills_n else None  # type: ignore[arg-type]
     prev_avg = Decimal(repr(float(row["skills_prev_avg"]))) if prev_n else None  # type: ignore[arg-type]
-    kept, broken = _int(row, "ptp_kept"), _int(row, "ptp_broken")
-    cost = _money(row, "cost") if row.get("cost_n") else None
 
     def spec(name: str) -> Band | None:
         return cfg.component(name, branch) if name in cfg.components else None
@@ -140,18 +168,20 @@ def raw_values(
     if not active:
         rec.pop("raw", None)
         rec["na"] = "no_activity" if rec["assigned"] else "no_assigned"
-    return {
-        "recovery": (rec.get("raw"), rec, rec.get("band")),  # type: ignore[return-value]
-        "complaints": complaint_rate("complaints"),
-        "satisfaction": complaint_rate("satisfaction"),
-        # Nothing to be compliant about without calls; a finding is something, though.
-        "compliance": (
-            Decimal(minors) if calls or minors else None,
-            {"minor": minors, "major": majors, "calls": calls},
-            None,
-        ),
-        "skills": (skills_avg, {"assessments": skills_n}, spec("skills")),
-        "skill_growth": (
+    out: dict[str, Raw] = {"recovery": (rec.get("raw"), rec, rec.get("band"))}  # type: ignore[dict-item]
+    want = set(COMPONENTS if names is None else names)
+    for name in ("complaints", "satisfaction"):
+        if name in want:
+            out[name] = complaint_rate(name)
+    # Nothing to be compliant about without calls; a finding is something, though.
+    out["compliance"] = (
+        Decimal(minors) if calls or minors else None,
+        {"minor": minors, "major": majors, "calls": calls},
+        None,
+    )
+    out["skills"] = (skills_avg, {"assessments": skills_n}, spec("skills"))
+    if "skill_growth" in want:
+        out["skill_growth"] = (
             skills_avg - prev_avg if skills_avg is not None and prev_avg is not None else None,
             {
                 "assessments": skills_n,
@@ -161,22 +191,26 @@ def raw_values(
                 "months": spec_months(cfg, branch),
             },
             spec("skill_growth"),
-        ),
-        "ptp_kept": (
+        )
+    if "ptp_kept" in want:
+        kept, broken = _int(row, "ptp_kept"), _int(row, "ptp_broken")
+        out["ptp_kept"] = (
             Decimal(kept) / Decimal(kept + broken) if kept + broken else None,
             {"kept": kept, "due": kept + broken},
             spec("ptp_kept"),
-        ),
-        "cost_per_case": (
+        )
+    if "cost_per_case" in want:
+        cost = _money(row, "cost") if row.get("cost_n") else None
+        out["cost_per_case"] = (
             cost / Decimal(handled) if cost is not None and handled else None,
             {"cost": cost, "handled": handled},
             spec("cost_per_case"),
-        ),
-    }
+        )
+    return out
 
 
 def repaid_any(row: dict[str, object]) -> bool:
-    return any(row.get(f"r{i}") for i in range(len(BUCKETS)))
+    return any(row.get(k) for k in _R)
 
 
 def spec_months(cfg: ScoringConfig, branch: str) -> int:
@@ -186,7 +220,7 @@ def spec_months(cfg: ScoringConfig, branch: str) -> int:
 
 
 def normalise(
-    cfg: ScoringConfig, name: str, raw: Decimal | None, band: Band | None
+    cfg: ScoringConfig, name: str, raw: Decimal | None, band: Band | Bounds | None
 ) -> Decimal | None:
     """0–100 (exact) for a raw value; None stays None (n/a)."""
     if raw is None:
