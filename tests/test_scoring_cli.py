@@ -160,6 +160,8 @@ def test_snapshot_job_promotions_job_and_cli(ctx, cli) -> None:  # type: ignore[
     assert res.exit_code == 0, res.output
     assert "C0003" in res.output and "C0004" in res.output and "C0001" not in res.output
     assert "2 candidate(s)" in res.output
+    assert "trainee → account manager: 3 months ≥ 90.0" in res.output
+    assert "account manager → senior: 12 months ≥ 75.0" in res.output
 
 
 def test_cli_reports_bad_config(ctx, cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
