@@ -70,7 +70,7 @@ def test_telegram_down_at_start_keeps_web_up_then_recovers(bound_db, telegram, t
     menus = double.sent("setMyCommands")
     assert {m.get("language_code") for m in menus} >= {None, "zh", "en"}
     scopes = {m["scope"]["type"] for m in menus}
-    assert scopes == {"all_private_chats", "all_group_chats"}
+    assert {"all_private_chats", "all_group_chats"} <= scopes
 
 
 def test_rejected_token_is_one_clear_line_and_health_says_so(bound_db, telegram, tmp_path):
