@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -543,6 +543,14 @@ def pacer_for(ctx: AppContext, rate: float | None = None) -> Pacer:
         1.0 / st.rate_private_per_s,
         60.0 / st.rate_group_per_min,
     )
+
+
+def next_due_in(s: Session, now: datetime) -> float | None:
+    """Seconds until the earliest pending row is due (0 when one is due now); None if none."""
+    first = s.execute(
+        select(func.min(Outbox.next_attempt_at)).where(Outbox.status == "pending")
+    ).scalar()
+    return None if first is None else max((first - now).total_seconds(), 0.0)
 
 
 def reclaim_all(s: Session) -> int:
