@@ -200,7 +200,7 @@ def attrition(
         highlight=False,
     )
     path = chart or ctx.output_dir / f"attrition-{branch or 'all'}-{today}.png"
-    draw(rep, path)
+    draw(rep, path, locale=ctx.settings.default_locale)
     out.print(f"chart: {path}", highlight=False)
     _audit(ctx, "cli:attrition", branch or "*")
 

@@ -53,7 +53,7 @@ async def attrition_cmd(req: Request) -> None:
 
     await req.say("hr.attrition", rep=rep, pct=pct)
     path = req.app.output_dir / f"attrition-{req.chat_id}-{today}.png"
-    await req.app.run(lambda _s: attrition.chart(rep, path))
+    await req.app.run(lambda _s: attrition.chart(rep, path, locale=req.locale))
     await req.photo(str(path))
 
 

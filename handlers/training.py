@@ -255,7 +255,7 @@ async def stats_cmd(req: Request) -> None:
     )
     await req.say("training.stats", markup, st=st)
     path = req.app.output_dir / f"training-stats-{req.me.employee_id}.png"
-    png = await asyncio.to_thread(analytics.chart, st, path)
+    png = await asyncio.to_thread(lambda: analytics.chart(st, path, locale=req.locale))
     if png is not None:
         await req.photo(str(png), req.t("training.chart_caption"))
 
