@@ -118,7 +118,7 @@ async def test_language_switch_by_button(ctx, harness: Harness) -> None:
 async def test_admin_registers_group(ctx, harness: Harness) -> None:
     seed(ctx)
     [r] = await harness.chat.send(3001, "/register trainers SH", chat_id=-777)
-    assert "trainers" in r.text
+    assert "培训主管群" in r.text
     with ctx.db.session() as s:
         assert people.group_purposes(s, -777) == {"trainers": 1}
     [r2] = await harness.chat.send(3001, "/register nope", chat_id=-777)

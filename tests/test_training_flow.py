@@ -107,9 +107,11 @@ async def test_trainer_pushes_team_takes_exam_and_stats_show_it(ctx, harness: Ha
     # Trainer's /stats: completion 1/4, pass 1/2, per-question figures, remedial buttons.
     replies = await h.chat.send(TRAINER, "/stats")
     text = replies[0].text
-    assert "team:SH-1：1/4 = 25%" in text and "🔴" in text
+    # Sent minutes ago: not late, not red, and the target in words.
+    assert "⏳ #1 合规必修考试 → 小组 SH-1：1/4 = 25%，未到截止时间" in text
+    assert "🔴 #1" not in text
     assert "合规必修考试：1/2 人通过 = 50%" in text
-    assert "正确率低于 70% 的题目" in text and "compliance-exam/c" in text
+    assert "正确率低于 70% 的题目" in text and "🔴 合规必修考试 第 " in text
     assert "1/2 = 50%" in text  # a question one of the two got wrong
     assert any(lbl.startswith("📌 推送补救") for lbl, _ in buttons(replies[0]))
     assert [m.kind for m in replies[1:]] == ["photo"]
@@ -123,7 +125,7 @@ async def test_ask_reminder_after_24_simulated_hours_then_reply(
     seed_org(ctx)
     h = harness
     [ack] = await h.chat.send(1003, "/ask 债务人说下个月才能还，电话 138 0013 8000，怎么约定？")
-    assert "已转给培训主管" in ack.text
+    assert "已转给 1 位培训主管" in ack.text
     fwd = h.api.last(TRAINER)
     assert "学员提问 #1" in fwd.text and "C0003" in fwd.text
     assert "13800138000" not in fwd.text and "138 0013 8000" not in fwd.text  # redacted
@@ -252,7 +254,7 @@ async def test_weekly_digest_to_trainers_chat(ctx, harness: Harness, clock) -> N
         await outbox.deliver_due(h.chat.app.bot, ctx, pacer=outbox.Pacer(1000.0, 0.0))
     msgs = h.api.sent(TRAINERS_CHAT)
     assert [m.kind for m in msgs] == ["text", "photo"]
-    assert "培训统计" in msgs[0].text and "team:SH-1：1/4 = 25%" in msgs[0].text
+    assert "培训统计" in msgs[0].text and "小组 SH-1：1/4 = 25%" in msgs[0].text
     assert "合规必修考试：1/1 人通过 = 100%" in msgs[0].text
     # Next week: a new digest.
     clock.advance(timedelta(days=7))

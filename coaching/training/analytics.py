@@ -40,6 +40,8 @@ class PushStat:
     overdue: int
     completion_pct: float
     flagged: bool
+    # Some deadline of this push has passed: only then can it be late or flagged.
+    due_passed: bool = False
 
 
 @dataclass
@@ -125,6 +127,7 @@ def compute(
             1 for a in assigns if (a.status == "open" and a.due_at < now) or (a.status == "failed")
         )
         pct = _pct(done, len(assigns))
+        due_passed = any(a.due_at < now for a in assigns)
         st.pushes.append(
             PushStat(
                 push_id=push_id,
@@ -136,8 +139,10 @@ def compute(
                 completed=done,
                 overdue=overdue,
                 completion_pct=pct,
-                # Only judged once the deadline passed for everyone or someone is late.
-                flagged=pct < COMPLETION_FLAG,
+                # Only judged once a deadline has passed (or someone failed): a push sent
+                # minutes ago is not behind.
+                flagged=pct < COMPLETION_FLAG and (due_passed or overdue > 0),
+                due_passed=due_passed,
             )
         )
     # Pass rate per quiz: trainees whose best attempt passed / trainees who finished one.
