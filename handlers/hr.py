@@ -8,6 +8,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from bot.i18n import label
 from coaching.risk import alerts, attrition, exits
 from coaching.risk.exits import ExitError
 from coaching.risk.jobs import config
@@ -77,7 +78,7 @@ async def risk_button(req: Request) -> None:
     )
     if not result.ok:
         assert req.query is not None
-        await req.query.answer(req.t(f"hr.{result.error}")[:190], show_alert=True)
+        await req.query.answer(label(req.locale, f"hr.{result.error}")[:190], show_alert=True)
         req._answered = True  # type: ignore[attr-defined]
         return
     markup = InlineKeyboardMarkup.de_json(result.markup, req.context.bot) if result.markup else None

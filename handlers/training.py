@@ -8,7 +8,7 @@ import asyncio
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
-from bot.i18n import t
+from bot.i18n import plain, t
 from coaching.training import analytics, questions, service
 from coaching.training.service import (
     AnswerError,
@@ -101,7 +101,7 @@ async def answer_button(req: Request) -> None:
     if isinstance(res, AnswerError):
         assert req.query is not None
         req._answered = True  # type: ignore[attr-defined]
-        await req.query.answer(req.t("training.stale"), show_alert=False)
+        await req.query.answer(plain(req.t("training.stale")), show_alert=False)
         return
     if res.toggled is not None:
         v = res.toggled
@@ -136,7 +136,7 @@ async def lesson_button(req: Request) -> None:
     if isinstance(res, AnswerError):
         req._answered = True  # type: ignore[attr-defined]
         assert req.query is not None
-        await req.query.answer(req.t("training.stale"))
+        await req.query.answer(plain(req.t("training.stale")))
         return
     assert req.query is not None and req.query.message is not None
     await req.context.bot.edit_message_reply_markup(req.chat_id, req.query.message.message_id)

@@ -86,7 +86,7 @@ async def test_trainer_pushes_team_takes_exam_and_stats_show_it(ctx, harness: Ha
     assert "4/4" in h.api.last(TRAINER).text
     await h.chat.tap(TRAINER, h.api.last(TRAINER), "7 天")
     done = h.api.last(TRAINER).text
-    assert "已推送《合规必修考试》给 team:SH-1：4 人" in done and "2026-03-09" in done
+    assert "已推送《合规必修考试》给小组 SH-1：4 人" in done and "2026-03-09" in done
     # Each collector of the team got a notice; the JKT collector did not.
     for user in (1001, 1002, 1003, 1004):
         assert "新培训任务" in h.api.last(user).text
@@ -274,7 +274,7 @@ async def test_push_to_one_person_with_pickers(ctx, harness: Harness) -> None:
     assert "选择 SH-1 的成员" in h.api.last(TRAINER).text
     await h.chat.tap(TRAINER, h.api.last(TRAINER), "C0002 催收员2")
     await h.chat.tap(TRAINER, h.api.last(TRAINER), "3 天")
-    assert "给 person:C0002：1 人" in h.api.last(TRAINER).text
+    assert "给个人 C0002：1 人" in h.api.last(TRAINER).text
     assert "2026-03-05" in h.api.last(1002).text and h.api.sent(1001) == []
 
 
