@@ -1,4 +1,4 @@
-"""`coachbot content import DIR`, `coachbot training push …`, `coachbot training stats`."""
+"""`coachbot content import|lint DIR`, `coachbot training push …`, `coachbot training stats`."""
 
 from __future__ import annotations
 
@@ -33,12 +33,14 @@ def content_import(
 ) -> None:
     """Validate every YAML file under DIRECTORY and upsert them by id (all or nothing)."""
     from bot.cli import context, ensure_schema, err, fail, out
+    from coaching.training import rules
     from coaching.training.content import import_dir
 
     ctx = context()
     ensure_schema(ctx)
     d = directory or default_content_dir(ctx.settings.training_content_dir)
-    rep = ctx.call(import_dir, d, ctx.clock.now(), dry_run=check)
+    facts = rules.from_settings(ctx.settings)
+    rep = ctx.call(import_dir, d, ctx.clock.now(), dry_run=check, rules=facts)
     if rep.errors:
         for e in rep.errors:
             err.print(f"[red]refused[/red] {e}", highlight=False)
@@ -49,6 +51,45 @@ def content_import(
     out.print(
         f"imported from {d}: {len(rep.created)} created, {len(rep.updated)} updated, "
         f"{len(rep.unchanged)} unchanged"
+    )
+
+
+@content_app.command("lint")
+def content_lint(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Default: COACHBOT_TRAINING_CONTENT_DIR")
+    ] = None,
+    profile: Annotated[
+        str, typer.Option(help="Compliance rule profile the content must agree with")
+    ] = "default",
+    scenarios: Annotated[
+        Path | None, typer.Option(help="Role-play scenarios (default: COACHBOT_SCENARIOS_DIR)")
+    ] = None,
+) -> None:
+    """Check what the content teaches: balanced answer keys, no term the compliance guard
+    flags in a title, and call limits stated as the configured rule counts them."""
+    from bot.cli import context, err, fail, out
+    from coaching.roleplay.scenarios import DEFAULT_DIR
+    from coaching.training import rules
+    from coaching.training.lint import lint
+
+    ctx = context()
+    d = directory or default_content_dir(ctx.settings.training_content_dir)
+    try:
+        facts = rules.from_settings(ctx.settings, profile)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    sc = scenarios or (Path(ctx.settings.scenarios_dir) if ctx.settings.scenarios_dir else None)
+    problems = lint(d, facts, sc or DEFAULT_DIR)
+    for p in problems:
+        err.print(f"[red]problem[/red] {p}", highlight=False)
+    if problems:
+        raise fail(f"{len(problems)} problem(s) in {d}")
+    counted = "connected calls" if facts.connected_only else "dial attempts"
+    out.print(
+        f"{d}: content agrees with the {facts.profile} rule "
+        f"(≤ {facts.max_calls} {counted} a day, {facts.hours}); answer keys balanced",
+        highlight=False,
     )
 
 

@@ -13,6 +13,7 @@ from bot.jobs import get_job, run_job
 from bot.localapi import buttons
 from coaching.calendar import all_branches
 from coaching.training import signals
+from coaching.training.service import option_order
 from db.models import (
     AssessmentResult,
     Employee,
@@ -47,7 +48,9 @@ def _correct_letters(ctx, user: int) -> list[str]:  # type: ignore[no-untyped-de
             .where(Employee.employee_no == f"C{user - 1000:04d}")
         ).scalar_one()
         q = s.get(QuizQuestion, att.question_ids[att.position])
-        return ["ABCDEFGH"[i] for i in q.correct]
+        # Options are shuffled per attempt: the letters as this attempt shows them.
+        order = option_order(att, q)
+        return sorted("ABCDEFGH"[order.index(i)] for i in q.correct)
 
 
 async def _take_exam(ctx, h: Harness, user: int, right: int) -> str:  # type: ignore[no-untyped-def]
