@@ -127,9 +127,14 @@ def training_push(
     res = ctx.call(service.push, item, ttype, ref, ctx.clock.now(), days=days, on=on, cfg=cfg)
     if isinstance(res, service.TargetError):
         raise fail(f"{res.value}: {item} → {ttype} {ref}")
+    from coaching.training.notify import queue_push_notices
+
+    # Same notices as a push in chat: trainees and the trainers' chat, via the outbox.
+    trainees, chats = ctx.call(queue_push_notices, res, f"{ttype}:{ref}", ctx.clock.now())
     out.print(
         f"push #{res.push_id} {res.item_title}: {len(res.assigned)} assigned, "
-        f"{len(res.skipped)} skipped (already open); due {sorted(set(res.due_local.values()))}"
+        f"{len(res.skipped)} skipped (already open); due {sorted(set(res.due_local.values()))}; "
+        f"notices queued: {trainees} trainee(s), {chats} trainers' chat(s)"
     )
 
 
