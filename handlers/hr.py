@@ -106,6 +106,8 @@ def _ask_markup(req: Request, d: dict[str, Any]) -> Any:
                 ]
             ]
         )
+    if d["awaiting"] == "handover" and d["handover"]:
+        return keyboard([[(req.t("hr.btn_handover_done"), f"hrx:hd:{d['id']}")]])
     if d["awaiting"] == "confirm":
         return keyboard(
             [
@@ -135,7 +137,9 @@ async def _show(req: Request, d: dict[str, Any], edit: bool) -> None:
 
 
 async def _error(req: Request, exc: ExitError) -> None:
-    await req.say("hr.exit_error", code=exc.code, p=exc.params)
+    # "today" in the person's branch: a leaving date still ahead is not "has left".
+    today = req.app.clock.now().astimezone(_tz(req)).date()
+    await req.say("hr.exit_error", code=exc.code, p=exc.params, today=today)
 
 
 @command("exit", access=HR_ANY, help_key="hr.help_exit", order=42)
@@ -172,6 +176,8 @@ async def exit_button(req: Request) -> None:
         elif step == "day" and len(req.args) == 3:
             d = req.args[2]
             rec = exits.set_last_day(s, draft_id, by, date(int(d[:4]), int(d[4:6]), int(d[6:8])))
+        elif step == "hd":
+            rec = exits.finish_handover(s, draft_id, by)
         elif step == "ok":
             rec = exits.confirm(s, draft_id, by, now)
         elif step == "no":

@@ -53,7 +53,9 @@ async def test_exit_form_in_bot_then_access_ends_after_last_day(ctx, harness: Ha
     [r1] = await harness.chat.send(HR, "薪酬低于预期", chat_id=SH_CHAT)
     assert "交接清单" in r1.text
     [r2] = await harness.chat.send(HR, "案件移交组长\n工牌归还", chat_id=SH_CHAT)
-    assert "面谈" in r2.text
+    assert "交接清单（2 项）" in r2.text
+    [r3] = await harness.chat.send(HR, "完成", chat_id=SH_CHAT)
+    assert "面谈" in r3.text
     [review] = await harness.chat.send(HR, "希望以后有机会回来", chat_id=SH_CHAT)
     assert "☐ 案件移交组长" in review.text and "☐ 工牌归还" in review.text
     assert "内部原因" in review.text and "2026-03-02" in review.text
