@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 content_app = typer.Typer(
     help="Training content (courses and quizzes as YAML).", no_args_is_help=True
@@ -140,16 +139,16 @@ def training_push(
 
 @training_app.command("stats")
 def training_stats(
-    fmt: Annotated[str, typer.Option("--format", help="json or table")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help="table, csv (pushes) or json")] = "table",
     branch: Annotated[str | None, typer.Option(help="Branch code; default every branch")] = None,
 ) -> None:
     """The figures /stats shows: completion, pass rates, per-question rates, who is behind."""
     from bot.cli import context, fail, out
+    from bot.listing import check_format, emit
     from coaching.calendar import all_branches
     from coaching.training import analytics
 
-    if fmt not in ("json", "table"):
-        raise fail("--format must be json or table")
+    check_format(fmt)
     ctx = context()
     branch_id = None
     if branch:
@@ -161,34 +160,90 @@ def training_stats(
     if fmt == "json":
         typer.echo(json.dumps(st.to_dict(), ensure_ascii=False, indent=2))
         return
-    t1 = Table("push", "item", "target", "done/assigned", "completion %", "overdue", "flag")
-    for p in st.pushes:
-        t1.add_row(
-            str(p.push_id),
-            p.slug,
-            p.target,
-            f"{p.completed}/{p.assigned}",
-            f"{p.completion_pct:.0f}",
-            str(p.overdue),
-            "<80%" if p.flagged else "",
+    if fmt == "csv":  # one flat listing: the pushes (the per-question rates are in json)
+        emit(
+            out,
+            "csv",
+            [
+                "push",
+                "item",
+                "title",
+                "target",
+                "assigned",
+                "completed",
+                "completion_pct",
+                "overdue",
+                "due_passed",
+                "flagged",
+            ],
+            [
+                [
+                    p.push_id,
+                    p.slug,
+                    p.title,
+                    p.target,
+                    p.assigned,
+                    p.completed,
+                    p.completion_pct,
+                    p.overdue,
+                    p.due_passed,
+                    p.flagged,
+                ]
+                for p in st.pushes
+            ],
         )
-    t2 = Table("quiz", "passed/trainees", "pass %", "attempts")
-    for q in st.quizzes:
-        t2.add_row(q.slug, f"{q.passed}/{q.trainees}", f"{q.pass_pct:.0f}", str(q.attempts))
-    t3 = Table("question", "competency", "correct/answers", "correct %", "flag")
-    for qq in st.questions:
-        t3.add_row(
-            f"{qq.slug}/{qq.qkey}",
-            qq.competency,
-            f"{qq.correct}/{qq.answers}",
-            f"{qq.correct_pct:.0f}",
-            "<70%" if qq.flagged else "",
-        )
-    t4 = Table("employee", "name", "team", "overdue", "failed mandatory")
-    for b in st.behind:
-        t4.add_row(b.employee_no, b.name, b.team, str(b.overdue), str(b.failed_mandatory))
-    for table in (t1, t2, t3, t4):
-        out.print(table)
+        return
+    emit(
+        out,
+        "table",
+        ["push", "item", "target", "done", "%", "late", "flag"],
+        [
+            [
+                p.push_id,
+                p.title,
+                p.target,
+                f"{p.completed}/{p.assigned}",
+                f"{p.completion_pct:.0f}",
+                p.overdue,
+                "<80%" if p.flagged else "",
+            ]
+            for p in st.pushes
+        ],
+        title="completion per push",
+    )
+    emit(
+        out,
+        "table",
+        ["quiz", "passed", "pass %", "attempts"],
+        [
+            [q.title, f"{q.passed}/{q.trainees}", f"{q.pass_pct:.0f}", q.attempts]
+            for q in st.quizzes
+        ],
+        title="pass rate per quiz",
+    )
+    emit(
+        out,
+        "table",
+        ["question", "competency", "correct", "%", "flag"],
+        [
+            [
+                f"{qq.quiz_title} Q{qq.number}",
+                qq.competency,
+                f"{qq.correct}/{qq.answers}",
+                f"{qq.correct_pct:.0f}",
+                "<70%" if qq.flagged else "",
+            ]
+            for qq in st.questions
+        ],
+        title="correct rate per question",
+    )
+    emit(
+        out,
+        "table",
+        ["employee", "name", "team", "late", "failed mandatory"],
+        [[b.employee_no, b.name, b.team, b.overdue, b.failed_mandatory] for b in st.behind],
+        title="falling behind",
+    )
 
 
 def register(app: typer.Typer) -> None:
