@@ -227,12 +227,22 @@ def jobs_run(
 
 async def _deliver_now(ctx: AppContext) -> None:
     from telegram import Bot
+    from telegram.error import TelegramError
 
     from bot import outbox
 
     bot = Bot(ctx.settings.telegram_bot_token or "", base_url=ctx.settings.telegram_api_base_url)
-    async with bot:
-        n = await outbox.deliver_due(bot, ctx)
+    try:
+        async with bot:
+            n = await outbox.deliver_due(bot, ctx)
+    except (TelegramError, OSError) as exc:
+        # The job ran and its messages are queued: the running bot sends them.
+        err.print(
+            f"[yellow]queued, not sent now:[/yellow] Telegram did not answer ({exc}); "
+            "the running bot delivers them",
+            highlight=False,
+        )
+        return
     out.print(f"{n} messages delivered")
 
 
