@@ -75,3 +75,27 @@ def test_the_probe_catches_a_raw_token() -> None:
     assert leaks("A &amp;lt; B", "en")
     assert not leaks("分公司：SH（北京时间）", "zh_CN")
     assert not leaks("Role: collector", "en")
+
+
+def test_human_names_keep_the_message_layout() -> None:
+    class Me:
+        employee_no, name, branch_code, timezone = "T0001", "肖秀", "SH", "Asia/Shanghai"
+
+    who = t("zh_CN", "admin.whoami", me=Me(), roles=["trainer", "hr"]).splitlines()
+    assert who == ["工号：T0001", "姓名：肖秀", "角色：培训主管、人事", "分公司：SH（北京时间）"]
+    who_en = t("en", "admin.whoami", me=Me(), roles=["trainer"]).splitlines()
+    assert who_en[2:] == ["Roles: Trainer", "Branch: SH (China time)"]
+    v = {
+        "level": "high",
+        "employee_no": "C0001",
+        "name": "张三",
+        "team": "SH-1",
+        "months": 0,
+        "score": 70,
+        "reasons": [],
+        "actions": [],
+    }
+    lines = t("zh_CN", "hr.alert_person", v=v).splitlines()
+    assert lines[0].endswith("· SH-1 · 入职不满 1 个月") and lines[1] == "风险 70/100 · 高"
+    v["months"] = 5
+    assert t("zh_CN", "hr.alert_person", v=v).splitlines()[0].endswith("入职 5 个月")
