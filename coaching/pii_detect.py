@@ -62,8 +62,9 @@ def _digits(s: str) -> str:
 
 
 # --- values that must survive -----------------------------------------------------------
-_NB = r"(?<![\dA-Za-z])"  # no digit/letter before
-_NA = r"(?![\dA-Za-z])"  # no digit/letter after
+# Numbers end where digits end: "ID110105…X" glued to letters is still an ID number.
+_NB = r"(?<!\d)"
+_NA = r"(?!\d)"
 _REF_WORDS = (
     r"(?:案件?编?号|编号|单号|工单号?|合同号|流水号|借据号|订单号|批次号|工号|质检单号?|通话编号|"
     r"case\s*(?:ref|no\.?|number|id)|call\s*id|ticket|contract\s*no\.?|ref(?:erence)?\.?|order\s*no\.?)"
@@ -82,14 +83,20 @@ KEEP = [
     re.compile(r"(?:[¥$￥€]|RMB|CNY|USD|IDR|Rp\.?)\s?\d[\d,.]*", re.I),
     re.compile(_NB + r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)"),
     re.compile(_NB + r"\d+(?:\.\d+)?\s*(?:元|块|万|亿|千|百|%|％|percent)"),
-    # reference numbers: letter-prefixed codes and numbers after reference words
-    re.compile(_NB + r"[A-Za-z]{1,6}[-_]?\d[\dA-Za-z]*(?:-[\dA-Za-z]+)*" + _NA),
+    # reference numbers after reference words
     re.compile(_REF_WORDS + r"\s*[:：#]?\s*[A-Za-z0-9][A-Za-z0-9\-_]*", re.I),
 ]
+# Letter-prefixed codes (CASE-2026-000123, AJ2026…) shield only the looser number shapes:
+# a valid card or mobile number glued to letters is still redacted.
+_CODE = re.compile(r"(?<![A-Za-z\d])[A-Za-z]{1,6}[-_]?\d[\dA-Za-z]*(?:-[\dA-Za-z]+)*" + _NA)
 
 
 def keep_spans(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for p in KEEP for m in p.finditer(text)]
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _CODE.finditer(text)]
 
 
 # --- numeric detectors --------------------------------------------------------------------
@@ -99,16 +106,14 @@ _CARD = re.compile(
     _NB + r"(?:\d{13,19}|\d{4}(?:[ \-]\d{4}){2,3}(?:[ \-]\d{1,4})?|\d{6}[ \-]\d{9,13})" + _NA
 )
 _MOBILE = re.compile(
-    r"(?<![\dA-Za-z+])(?:(?:\+|00)?86[\s\-.]?|\(\+?86\)\s?)?"
+    r"(?<![\d+])(?:(?:\+|00)?86[\s\-.]?|\(\+?86\)\s?)?"
     r"1[3-9]\d(?:[\s.\-]?\d{4}[\s.\-]?\d{4}|\s\d{8})" + _NA
 )
 _LANDLINE = re.compile(
-    r"(?<![\dA-Za-z+])(?:(?:\+86[\s\-]?)?\(?0?\d{2,3}\)|(?:\+86[\s\-]?)\d{2,3}|0\d{2,3})"
+    r"(?<![\d+])(?:(?:\+86[\s\-]?)?\(?0?\d{2,3}\)|(?:\+86[\s\-]?)\d{2,3}|0\d{2,3})"
     r"[\s\-]?\d{3,4}[\s\-]?\d{4}(?:\s?(?:转|ext\.?|x|分机)\s?\d{1,5})?" + _NA
 )
-_INTL = re.compile(
-    r"(?<![\dA-Za-z])(?:\+|00)\d{1,3}[\s\-]?(?:\(?\d{1,4}\)?[\s\-]?){1,4}\d{2,5}" + _NA
-)
+_INTL = re.compile(r"(?<!\d)(?:\+|00)\d{1,3}[\s\-]?(?:\(?\d{1,4}\)?[\s\-]?){1,4}\d{2,5}" + _NA)
 _ID_MOBILE = re.compile(_NB + r"08\d{2}[\s\-]?\d{3,4}[\s\-]?\d{3,5}" + _NA)
 _LOCAL8 = re.compile(
     r"(?:座机|电话|固话|分机|tel|phone|landline)[^\d\n]{0,6}("
@@ -131,9 +136,10 @@ def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
 def _numeric(text: str, keep: list[tuple[int, int]]) -> list[Hit]:
     hits: list[Hit] = []
     taken: list[tuple[int, int]] = []
+    loose = keep + code_spans(text)
 
-    def add(a: int, b: int, kind: str, shielded: bool = True) -> None:
-        if _overlaps(a, b, taken) or (shielded and _overlaps(a, b, keep)):
+    def add(a: int, b: int, kind: str, shielded: bool = True, weak: bool = False) -> None:
+        if _overlaps(a, b, taken) or (shielded and _overlaps(a, b, loose if weak else keep)):
             return
         hits.append(Hit(a, b, kind))
         taken.append((a, b))
@@ -160,16 +166,16 @@ def _numeric(text: str, keep: list[tuple[int, int]]) -> list[Hit]:
     for m in _LANDLINE.finditer(text):
         n = len(_digits(m.group(0)))
         if 9 <= n <= 17:
-            add(m.start(), m.end(), "phone")
+            add(m.start(), m.end(), "phone", weak=True)
     for m in _INTL.finditer(text):
         if 8 <= len(_digits(m.group(0))) <= 15:
-            add(m.start(), m.end(), "mobile" if "+62 8" in m.group(0) else "phone")
+            add(m.start(), m.end(), "mobile" if "+62 8" in m.group(0) else "phone", weak=True)
     for m in _ID_MOBILE.finditer(text):
         if 10 <= len(_digits(m.group(0))) <= 13:
-            add(m.start(), m.end(), "mobile")
+            add(m.start(), m.end(), "mobile", weak=True)
     for m in _LOCAL8.finditer(text):
-        add(m.start(1), m.end(1), "phone")
-    hits += _phonenumbers(text, taken, keep)
+        add(m.start(1), m.end(1), "phone", weak=True)
+    hits += _phonenumbers(text, taken, loose)
     return hits
 
 

@@ -571,6 +571,28 @@ HAND_FORMS: list[tuple[str, str, str, dict]] = [
     ("violence", "弄 死 你", "spaced", NO),
 ]
 
+# Lines that honestly belong to a second category too: flagging that one is not an error.
+ALSO = {
+    "给你脸不要脸是吧，到时候别怪我们不客气": ["insult"],
+    "我拿刀去你家谈": ["threat"],
+    "打到你还钱为止": ["harassment", "threat"],
+    "You are a pathetic loser.": ["derogatory"],
+    "这里是人民法院，通知你明天到庭": ["false_legal"],
+    "本人是执行法官，给你最后一次机会": ["misleading", "false_legal"],
+    "请你告诉他赶紧还款，不然后果很严重": ["threat"],
+    "I can get your credit record deleted if you pay me now.": ["personal_account"],
+    "我已经把你的资料发给你的同学了": ["contact_unrelated"],
+    "我们会在你单位门口贴你的欠款告示": ["threat"],
+    "你这种人就会用死来威胁": ["derogatory"],
+    "我会联系你的同事和领导说明情况": ["disclosure", "privacy"],
+    "我们会把你的事告诉你公司人事部": ["privacy", "disclosure"],
+    "你孩子以后考公当兵都不行": ["threat"],
+    "今天不还，明天就去你孩子学校门口等你": ["contact_unrelated"],
+    "你死了我们也会找你家人要": ["threat", "false_legal"],
+    "Even if you kill yourself, your family still has to pay.": ["false_legal"],
+    "你的照片和身份证我们会发到网上曝光": ["threat"],
+    "你老婆的手机号、你孩子的学校我们都知道": ["threat"],
+}
 TRANSFORM_SHARE = 0.18
 FW = {
     c: chr(ord(c) + 0xFEE0)
@@ -615,7 +637,19 @@ def main() -> None:
 
 
 def _row(lang: str, text: str, labels: list[str], ctx: dict, kind: str, form: str) -> dict:
-    return {"lang": lang, "text": text, "labels": labels, "ctx": ctx, "kind": kind, "form": form}
+    also = ALSO.get(_plain(text), [])
+    row = {"lang": lang, "text": text, "labels": labels, "ctx": ctx, "kind": kind, "form": form}
+    return {**row, "also": also} if also else row
+
+
+def _plain(text: str) -> str:
+    t = opencc.OpenCC("t2s").convert(text)
+    t = "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E and c != "，" else c for c in t)
+    return t.replace("\u200b", "").replace("  ", "").replace(" ", "") if _cjk(t) else t
+
+
+def _cjk(t: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in t)
 
 
 if __name__ == "__main__":
