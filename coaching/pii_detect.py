@@ -159,7 +159,7 @@ def _numeric(text: str, keep: list[tuple[int, int]]) -> list[Hit]:
     for m in _CARD.finditer(text):
         v = _digits(m.group(0))
         ctx = bool(_CARD_CTX.search(text[max(0, m.start() - 12) : m.start()]))
-        if (luhn_ok(v) and len(v) >= 15) or (ctx and 15 <= len(v) <= 19):
+        if (luhn_ok(v) and len(v) >= 13) or (ctx and 15 <= len(v) <= 19):
             add(m.start(), m.end(), "card")
     for m in _MOBILE.finditer(text):
         add(m.start(), m.end(), "mobile")

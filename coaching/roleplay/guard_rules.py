@@ -67,7 +67,7 @@ class Hit:
 # are not cues: "不还钱就…" is a condition, "别逼我" is a threat.
 _NEG_ZH = (
     "不会|不能|不是|不要|不用|不必|无需|不需要|绝不|绝对不|决不|从不|从来不|没有|并不|并非|"
-    "请勿|切勿|谨防|警惕|防范|严禁|禁止|不得|不谈|先不|暂停|放一放|不可以|没什么|不存在|不可能|别担心"
+    "请勿|切勿|谨防|警惕|防范|严禁|禁止|不谈|先不|暂停|放一放|不可以|没什么|不存在|不可能|别担心"
 )
 _NEG_EN = (
     r"\b(?:not|never|no|won't|wont|don't|dont|doesn't|can't|cannot|isn't|aren't|nobody|"
@@ -80,9 +80,16 @@ _CONDITION = re.compile(
     r"(?:pay|answer|respond|call|pick|reply|settle)"
 )
 # "做人不能这么没底线" is a reproach, not a negation.
-_RHETORIC = re.compile(r"(?:不能|不要|不是)(?:这么|这样|那么|那样)")
+_RHETORIC = re.compile(
+    r"(?:不能|不要|不是)(?:这么|这样|那么|那样)|(?:don't|dont|do not) want (?:to|me|us)"
+)
+_DEFER = re.compile(
+    r"先不谈|不谈|往后放|放一放|先放|不急|不着急|暂停|暂缓|以后再说"
+    r"|\b(?:aside|on hold|pause|later)\b"
+)
 _CLAUSE = re.compile(r"[，。！？；,.!?;:：\n]")
 _WINDOW_ZH, _WINDOW_EN = 10, 40
+_NUMERIC = re.compile(r"\\d|\[[^\]]*\d-\d")  # a pattern about digits: \d or [0-9]
 
 
 def _negated(text: str, start: int, end: int, inside: bool) -> bool:
@@ -93,6 +100,11 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
     a = max(a, start - (_WINDOW_EN if text[start:end].isascii() else _WINDOW_ZH))
     if start > 0 and text[start - 1] in "不没未非" and not inside:
         return True  # 不代表法院, 没派人
+    b = end
+    while b < len(text) and not _CLAUSE.match(text[b]):
+        b += 1
+    if _DEFER.search(text[end:b]):
+        return True  # "还款的事今天先不谈": put off, not demanded
     scope = text[a : end if inside else start]
     for m in _NEG.finditer(scope):
         tail = scope[m.start() :]
@@ -112,6 +124,35 @@ def _word_ok(text: str, start: int, end: int, term: str) -> bool:
     return not (term[-1].isalnum() and after.isascii() and after.isalnum())
 
 
+@lru_cache(maxsize=1)
+def _jieba():  # type: ignore[no-untyped-def]
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.dt.initialize()
+    return jieba
+
+
+def _cuts(text: str) -> set[int]:
+    """Word boundaries of `text` by the jieba segmenter."""
+    jieba = _jieba()
+    return {b for _, a, b in jieba.tokenize(text)} | {0}
+
+
+@lru_cache(maxsize=4096)
+def _is_word(term: str) -> bool:
+    """A dictionary word ("人渣") stands on its own even where the segmenter splits it
+    differently ("个人/渣"); only non-words ("妈的") need clean word boundaries."""
+    return bool(_jieba().dt.FREQ.get(term))
+
+
+def _segment_ok(cuts: set[int] | None, start: int, end: int) -> bool:
+    """A two-character Chinese term must be a word of its own: "妈的" is not in "爸妈的"."""
+    return cuts is None or (start in cuts and end in cuts)
+
+
 def _pinyin(term: str) -> list[str]:
     from pypinyin import lazy_pinyin
 
@@ -119,7 +160,34 @@ def _pinyin(term: str) -> list[str]:
     return [" ".join(syl), "".join(syl)]
 
 
-def _compile(path: Path, raw: Any, where: str) -> Matchers:
+def load_vocab(directory: Path) -> dict[str, str]:
+    """Word classes from `_vocab.yaml`, as regex alternations for {NAME} in patterns."""
+    path = directory / "_vocab.yaml"
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out = {}
+    for name, words in data.items():
+        if not isinstance(words, list) or not words:
+            raise GuardConfigError(f"{path.name}: {name}: must be a non-empty list")
+        alts = sorted((re.escape(_norm(str(w))) for w in words), key=len, reverse=True)
+        out[str(name)] = "(?:" + "|".join(alts) + ")"
+    return out
+
+
+_VOCAB_REF = re.compile(r"\{([A-Z][A-Z_]*)\}")
+
+
+def _expand(src: str, vocab: dict[str, str], where: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1) not in vocab:
+            raise GuardConfigError(f"{where}: unknown word class {{{m.group(1)}}}")
+        return vocab[m.group(1)]
+
+    return _VOCAB_REF.sub(sub, src)
+
+
+def _compile(path: Path, raw: Any, where: str, vocab: dict[str, str]) -> Matchers:
     if raw is None:
         return Matchers()
     if not isinstance(raw, dict):
@@ -131,8 +199,8 @@ def _compile(path: Path, raw: Any, where: str) -> Matchers:
     for i, p in enumerate(raw.get("patterns") or []):
         src, neg = (p, True) if isinstance(p, str) else (p.get("re"), p.get("negation", True))
         try:
-            rx = re.compile(str(src), re.IGNORECASE)
-            pats.append(Pattern(rx, bool(neg), bool(re.search(r"\d", str(src)))))
+            rx = re.compile(_expand(str(src), vocab, f"{path.name}: {where}"), re.IGNORECASE)
+            pats.append(Pattern(rx, bool(neg), bool(_NUMERIC.search(str(src)))))
         except re.error as exc:
             raise GuardConfigError(f"{path.name}: {where}.patterns[{i}]: {exc}") from exc
     return Matchers([_norm(t) for t in terms], pats)
@@ -142,7 +210,8 @@ def _norm(s: str) -> str:
     return normalize(s).text.lower()
 
 
-def load_category(path: Path) -> Category:
+def load_category(path: Path, vocab: dict[str, str] | None = None) -> Category:
+    vocab = vocab if vocab is not None else load_vocab(path.parent)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -173,9 +242,10 @@ def load_category(path: Path) -> Category:
     )
     if unknown:
         raise GuardConfigError(f"{path.name}: {sorted(unknown)[0]}: unknown field")
-    matchers = {"any": _compile(path, {k: data.get(k) for k in ("terms", "patterns")}, "match")}
+    base = {k: data.get(k) for k in ("terms", "patterns")}
+    matchers = {"any": _compile(path, base, "match", vocab)}
     for sc in ("third_party", "crisis"):
-        matchers[sc] = _compile(path, data.get(sc), sc)
+        matchers[sc] = _compile(path, data.get(sc), sc, vocab)
     return Category(
         id=cid,
         severity=data["severity"],
@@ -214,10 +284,16 @@ class RuleSet:
         if a is None or not text:
             return []
         out = []
+        cuts: set[int] | None = None
         for end, (term, ids) in a.iter(text):
             start = end - len(term) + 1
-            if _word_ok(text, start, end + 1, term):
-                out += [Hit(cid, start, end + 1, term) for cid in ids]
+            if not _word_ok(text, start, end + 1, term):
+                continue
+            if len(term) == 2 and is_cjk(term[0]) and is_cjk(term[1]) and not _is_word(term):
+                cuts = cuts if cuts is not None else _cuts(text)
+                if not _segment_ok(cuts, start, end + 1):
+                    continue
+            out += [Hit(cid, start, end + 1, term) for cid in ids]
         return out
 
     def match(self, text: str, scopes: tuple[str, ...] = ("any",)) -> list[Hit]:
@@ -252,7 +328,8 @@ class RuleSet:
 
 @lru_cache(maxsize=4)
 def load_rules(directory: Path = DEFAULT_DIR) -> RuleSet:
-    files = sorted(directory.glob("*.yaml"))
+    files = sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))
     if not files:
         raise GuardConfigError(f"{directory}: no guard rule files")
-    return RuleSet([load_category(p) for p in files])
+    vocab = load_vocab(directory)
+    return RuleSet([load_category(p, vocab) for p in files])
