@@ -70,8 +70,8 @@ _NEG_ZH = (
     "请勿|切勿|谨防|警惕|防范|严禁|禁止|不谈|先不|暂停|放一放|不可以|没什么|不存在|不可能|别担心"
 )
 _NEG_EN = (
-    r"\b(?:not|never|no|won't|wont|don't|dont|doesn't|can't|cannot|isn't|aren't|nobody|"
-    r"no one|nothing|without|beware|neither|nor)\b"
+    r"\b(?:more than|rather than|instead of|not|never|no|won't|wont|don't|dont|doesn't|"
+    r"can't|cannot|isn't|aren't|nobody|no one|nothing|without|beware|neither|nor)\b"
 )
 _NEG = re.compile(rf"(?:{_NEG_ZH})|{_NEG_EN}")
 # "If you don't pay …" is the debtor's condition, not our negation.
@@ -121,6 +121,8 @@ def _word_ok(text: str, start: int, end: int, term: str) -> bool:
     after = text[end] if end < len(text) else " "
     if term[0].isalnum() and before.isascii() and before.isalnum():
         return False
+    if term[-1].isalpha() and after == "s":  # plural: "losers", "idiots"
+        after = text[end + 1] if end + 1 < len(text) else " "
     return not (term[-1].isalnum() and after.isascii() and after.isalnum())
 
 
@@ -135,10 +137,11 @@ def _jieba():  # type: ignore[no-untyped-def]
     return jieba
 
 
-def _cuts(text: str) -> set[int]:
-    """Word boundaries of `text` by the jieba segmenter."""
+def _cuts(text: str) -> list[tuple[int, int]]:
+    """Spans of the dictionary words the jieba segmenter finds in `text`."""
     jieba = _jieba()
-    return {b for _, a, b in jieba.tokenize(text)} | {0}
+    freq = jieba.dt.FREQ
+    return [(a, b) for w, a, b in jieba.tokenize(text) if b - a > 1 and freq.get(w)]
 
 
 @lru_cache(maxsize=4096)
@@ -148,9 +151,9 @@ def _is_word(term: str) -> bool:
     return bool(_jieba().dt.FREQ.get(term))
 
 
-def _segment_ok(cuts: set[int] | None, start: int, end: int) -> bool:
-    """A two-character Chinese term must be a word of its own: "妈的" is not in "爸妈的"."""
-    return cuts is None or (start in cuts and end in cuts)
+def _segment_ok(words: list[tuple[int, int]], start: int, end: int) -> bool:
+    """A two-character non-word must not cut through a real word: "妈的" is not in "爸妈的"."""
+    return not any(a < start < b or a < end < b for a, b in words)
 
 
 def _pinyin(term: str) -> list[str]:
@@ -284,7 +287,7 @@ class RuleSet:
         if a is None or not text:
             return []
         out = []
-        cuts: set[int] | None = None
+        cuts: list[tuple[int, int]] | None = None
         for end, (term, ids) in a.iter(text):
             start = end - len(term) + 1
             if not _word_ok(text, start, end + 1, term):
