@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     ingest_max_body_bytes: int = Field(20_000_000, alias="COACHBOT_INGEST_MAX_BYTES", gt=0)
     # Outbox pace per bot process (msg/s); Telegram allows ~30/s per bot in total.
     outbox_rate: float = Field(25.0, alias="COACHBOT_OUTBOX_RATE", gt=0, le=30)
+    # Demo mode: the demo PII key is accepted (see coaching.privacy.check_pii_key).
+    demo_mode: bool = Field(False, alias="COACHBOT_DEMO")
 
     @field_validator("default_locale")
     @classmethod
