@@ -129,6 +129,15 @@ _ID_CTX = re.compile(r"身份证|证件|身份号|ID|identity|NIK|KTP", re.I)
 _CARD_CTX = re.compile(r"卡号|银行卡|信用卡|账号|帐号|card|account", re.I)
 
 
+def _dated_code(text: str, start: int, digits: str) -> bool:
+    """Letters glued to a number that starts with a year and month ("AJ202604020015"): a
+    case or call reference, not a card (Luhn passes one in ten of those)."""
+    if start == 0 or not text[start - 1].isascii() or not text[start - 1].isalpha():
+        return False
+    y, mo = int(digits[:4]), int(digits[4:6])
+    return 1990 <= y <= 2039 and 1 <= mo <= 12
+
+
 def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
     return any(a < e and s < b for s, e in spans)
 
@@ -159,6 +168,8 @@ def _numeric(text: str, keep: list[tuple[int, int]]) -> list[Hit]:
     for m in _CARD.finditer(text):
         v = _digits(m.group(0))
         ctx = bool(_CARD_CTX.search(text[max(0, m.start() - 12) : m.start()]))
+        if _dated_code(text, m.start(), v):
+            continue
         if (luhn_ok(v) and len(v) >= 13) or (ctx and 15 <= len(v) <= 19):
             add(m.start(), m.end(), "card")
     for m in _MOBILE.finditer(text):
@@ -238,20 +249,22 @@ _PROV = (
 )
 _CITY = _NC + r"{2,4}?(?:市|州|盟)"
 _DIST = _NC + r"{1,5}?(?:区|县|旗|镇|乡|街道)"
+_NL = r"(?:" + _NC + r"|[A-Za-z])"  # place names may hold Latin letters (望京SOHO)
 _STREET = _NC + r"{1,8}?(?:大道|大街|路|街|巷|弄|胡同)(?:[一二三四五六七八九十\d]+段)?"
-_ESTATE = _NC + r"{2,6}?(?:小区|花园|公寓|大厦|新村|家园|苑|广场|中心|院)"
+_ESTATE = _NL + r"{2,10}?(?:小区|花园|公寓|大厦|新村|家园|苑|广场|中心|院|塔|SOHO|soho)"
 _VILLAGE = _NC + r"{1,4}?村"
-_UNIT = r"\d+(?:-\d+)?\s*(?:号院|号楼|号|弄|栋|幢|座|楼|单元|层|室|房|组)"
+_UNIT = r"\s?\d+(?:-\d+)?\s*(?:号院|号楼|号|弄|栋|幢|座|塔|楼|单元|层|室|房|组)"
 _ADDR_ZH = re.compile(
     rf"(?P<prov>{_PROV})?(?P<city>{_CITY})?(?P<dist>(?:{_DIST})*)"
-    rf"(?P<place>{_STREET}|{_ESTATE}|{_VILLAGE})?(?P<units>(?:{_UNIT}|\d{{3,4}}(?![\d号]))*)"
+    rf"(?P<place>{_STREET}|{_ESTATE}(?:塔|座)?|{_VILLAGE})?"
+    rf"(?P<units>(?:{_UNIT}|\d{{3,4}}(?![\d号])|\s?\d{{1,3}}(?=\s\d{{3,4}}[室房]))*)"
 )
 _EN_STREET = r"(?:Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Drive|Boulevard|Blvd|Way|Place|Court|Jalan)"
 _ADDR_EN = re.compile(
     r"(?:(?:Room|Flat|Unit|Apt\.?|Suite)\s+\w+,?\s+)?(?:No\.\s*)?\d+[A-Z]?,?\s+"
     rf"(?:[A-Z][a-z]+\s+){{1,3}}{_EN_STREET}\b\.?"
     r"(?:,\s*[A-Z][a-z]+(?:\s+(?:District|City|Province))?)*"
-    r"|(?:Jl\.?|Jalan)\s+(?:(?!No\b)[A-Z][a-z]+\s?){1,3}(?:No\.?\s*\d+[A-Z]?)?(?:,\s*[A-Z][a-z]+)*"
+    r"|(?:No\.?\s*\d+[A-Z]?,?\s+)?(?:Jl\.?|Jalan)\s+(?:(?!No\b)[A-Z][a-z]+\s?){1,3}(?:No\.?\s*\d+[A-Z]?)?(?:,\s*[A-Z][a-z]+)*"
 )
 
 

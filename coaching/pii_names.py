@@ -27,12 +27,20 @@ _SHORT = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁"
     "潘蒋蔡杜叶程魏吕丁沈姚卢崔谭陆汪廖贾夏邹孟熊秦邱尹薛段雷侯史陶贺顾毛郝龚邵"
 )
+# Characters that do not occur in given names: a "name" holding one is a phrase (谢谢您, 王八蛋).
+_NOT_GIVEN_CHARS = "您你我他她它们的了是在不也就都和吗呢吧啊么这那个蛋谢说要会能有没把被给"
+_NOT_GIVEN = set(_NOT_GIVEN_CHARS)
+_G = rf"(?:(?![{_NOT_GIVEN_CHARS}])[\u4e00-\u9fa5])"  # one possible given-name character
 _A_NOT = set("姨里拉根富婆公伯妈爸哥姐嫂弥尔斯门胶联Q森")
 _XIAO_NOT = set("时心区于钱金白高额孩朋吃说学组马")  # 小时, 小心, 小区, 小于, 小钱 …
 _LAO_NOT = set("师板公婆家乡客人实百大天爸妈虎鼠")
 
 _HON = re.compile(
-    rf"(?:{'|'.join(COMPOUND)}|[{SURNAMES}])[\u4e00-\u9fa5]{{0,2}}?(?:先生|女士|小姐|太太|夫人)(?!们)"
+    rf"(?:{'|'.join(COMPOUND)}|[{SURNAMES}]){_G}{{0,2}}?(?:先生|女士|小姐|太太|夫人)(?!们)"
+)
+# Surname + a form of address: 张大爷, 李阿姨, 王师傅, 刘总.
+_ADDRESS_FORM = re.compile(
+    rf"[{SURNAMES}](?:大爷|大妈|大叔|大婶|阿姨|叔叔|伯伯|大哥|大姐|师傅|老板|经理|主任|老师|总)(?!们)"
 )
 _LAO = re.compile(rf"老[{SURNAMES}]")
 _XIAO = re.compile(rf"小[{_SHORT}]")
@@ -40,7 +48,7 @@ _A = re.compile(r"阿[\u4e00-\u9fa5]")
 _ROLE = re.compile(
     r"(?:客户|债务人|借款人|联系人|户主|收件人|担保人|本人|姓名|名叫|叫做|名字是|老婆|老公|妻子|丈夫|"
     r"儿子|女儿|父亲|母亲|哥哥|姐姐|弟弟|妹妹|你好|您好|同事|员工)[:：是为]?"
-    rf"((?:{'|'.join(COMPOUND)}|[{SURNAMES}])[\u4e00-\u9fa5]{{1,2}})"
+    rf"((?:{'|'.join(COMPOUND)}|[{SURNAMES}]){_G}{{1,2}})"
 )
 _STOP_AFTER = set("的说和与是在把被给也都就又还已将欠本承诺留搬：，。、")
 _EN_TITLE = re.compile(
@@ -51,7 +59,7 @@ _EN_ROLE = re.compile(
     r"([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
 )
 _EN_NOT = {"Sir", "Madam", "Customer", "Team", "All", "The", "Please", "Thank"}
-_COMPOUND = re.compile(rf"(?:{'|'.join(c for c in COMPOUND if c != '东方')})[\u4e00-\u9fa5]{{1,2}}")
+_COMPOUND = re.compile(rf"(?:{'|'.join(c for c in COMPOUND if c != '东方')}){_G}{{1,2}}")
 _NAME_NEXT = ("nr", "nz", "ns", "ng")
 _PLACE_END = set("市区县省路街村镇州山河湖江岛港湾")
 
@@ -94,6 +102,23 @@ def _is_word(text: str, a: int, b: int) -> bool:
         if end <= len(text) and freq.get(w, 0) > floor and not tags.get(w, "").startswith("nr"):
             return True
     return False
+
+
+def _plausible(text: str, a: int, b: int) -> bool:
+    """A Chinese name candidate that is not a phrase and does not start inside a word
+    (养老金 holds 老金, but nobody is called that there)."""
+    w = text[a:b]
+    if any(c in _NOT_GIVEN for c in w[1:]):
+        return False
+    if w[0] in "老小阿" and a > 0 and _cjk(text[a - 1]):
+        tk = _jieba().dt.tokenizer
+        tokens = tk.tokenize(text[max(0, a - 3) : b])
+        off = max(0, a - 3)
+        freq = tk.FREQ
+        for tok, ta, tb in tokens:
+            if ta + off < a < tb + off and freq.get(tok):
+                return False
+    return True
 
 
 def _trim_given(text: str, a: int, b: int) -> int:
@@ -157,6 +182,7 @@ def find_names(text: str, known: tuple[str, ...] = ()) -> list[tuple[int, int]]:
         if len(name) >= 2:
             spans += [(m.start(), m.end()) for m in re.finditer(re.escape(name), text)]
     spans += [(m.start(), m.end()) for m in _HON.finditer(text)]
+    spans += [(m.start(), m.end()) for m in _ADDRESS_FORM.finditer(text)]
     for pat, stop in ((_LAO, _LAO_NOT), (_XIAO, _XIAO_NOT)):
         for m in pat.finditer(text):
             if m.group(0)[1] not in stop and not _is_word(text, m.start(), m.end()):
@@ -171,6 +197,7 @@ def find_names(text: str, known: tuple[str, ...] = ()) -> list[tuple[int, int]]:
         spans.append((a, _trim_given(text, a, m.end(1))))
     if re.search(r"[\u4e00-\u9fa5]", text):
         spans += _jieba_names(text)
+    spans = [(a, b) for a, b in spans if _plausible(text, a, b)]
     spans += [(m.start(), m.end()) for m in _EN_TITLE.finditer(text)]
     for m in _EN_ROLE.finditer(text):
         if m.group(1).split()[0] not in _EN_NOT:
