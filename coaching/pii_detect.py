@@ -86,9 +86,9 @@ KEEP = [
     # reference numbers after reference words
     re.compile(_REF_WORDS + r"\s*[:：#]?\s*[A-Za-z0-9][A-Za-z0-9\-_]*", re.I),
 ]
-# Letter-prefixed codes (CASE-2026-000123, AJ2026…) shield only the looser number shapes:
+# Codes with an upper-case prefix (CASE-2026-000123, AJ2026…) shield only the looser number shapes:
 # a valid card or mobile number glued to letters is still redacted.
-_CODE = re.compile(r"(?<![A-Za-z\d])[A-Za-z]{1,6}[-_]?\d[\dA-Za-z]*(?:-[\dA-Za-z]+)*" + _NA)
+_CODE = re.compile(r"(?<![A-Za-z\d])[A-Z]{2,6}[-_]?\d[\dA-Za-z]*(?:-[\dA-Za-z]+)*" + _NA)
 
 
 def keep_spans(text: str) -> list[tuple[int, int]]:
@@ -148,6 +148,9 @@ def _numeric(text: str, keep: list[tuple[int, int]]) -> list[Hit]:
     loose = keep + code_spans(text)
 
     def add(a: int, b: int, kind: str, shielded: bool = True, weak: bool = False) -> None:
+        # A bare digit run glued to letters may be a reference code (HT0123456789); a number
+        # written with separators (x021-6123 4567) is dialled, whatever stands before it.
+        weak = weak and text[a:b].isalnum()
         if _overlaps(a, b, taken) or (shielded and _overlaps(a, b, loose if weak else keep)):
             return
         hits.append(Hit(a, b, kind))
@@ -174,13 +177,13 @@ def _numeric(text: str, keep: list[tuple[int, int]]) -> list[Hit]:
             add(m.start(), m.end(), "card")
     for m in _MOBILE.finditer(text):
         add(m.start(), m.end(), "mobile")
+    for m in _INTL.finditer(text):
+        if 7 <= len(_digits(m.group(0))) <= 15:
+            add(m.start(), m.end(), "mobile" if "+62 8" in m.group(0) else "phone", weak=True)
     for m in _LANDLINE.finditer(text):
         n = len(_digits(m.group(0)))
         if 9 <= n <= 17:
             add(m.start(), m.end(), "phone", weak=True)
-    for m in _INTL.finditer(text):
-        if 8 <= len(_digits(m.group(0))) <= 15:
-            add(m.start(), m.end(), "mobile" if "+62 8" in m.group(0) else "phone", weak=True)
     for m in _ID_MOBILE.finditer(text):
         if 10 <= len(_digits(m.group(0))) <= 13:
             add(m.start(), m.end(), "mobile", weak=True)
