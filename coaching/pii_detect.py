@@ -82,7 +82,7 @@ KEEP = [
     # amounts and percentages
     re.compile(r"(?:[¥$￥€]|RMB|CNY|USD|IDR|Rp\.?)\s?\d[\d,.]*", re.I),
     re.compile(_NB + r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)"),
-    re.compile(_NB + r"\d+(?:\.\d+)?\s*(?:元|块|万|亿|千|百|%|％|percent)"),
+    re.compile(_NB + r"\d{1,12}(?:\.\d+)?\s*(?:元|块|万|亿|千|百|%|％|percent)"),
     # reference numbers after reference words
     re.compile(_REF_WORDS + r"\s*[:：#]?\s*[A-Za-z0-9][A-Za-z0-9\-_]*", re.I),
 ]
@@ -123,8 +123,14 @@ _LOCAL8 = re.compile(
     re.I,
 )
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
+    r"(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-])"
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-][A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]*"
+    r"@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
 )
+# Any other unbroken run of 11+ digits that no rule above explains and that is not shielded
+# as an amount, date or reference, or digits grouped exactly like a card (4-4-4-x): too long
+# to be anything but an identifier. Other separate numbers are never merged into one.
+_LONG_RUN = re.compile(_NB + r"(?:\d{11,}|\d{4}(?:[ \-]\d{4}){2,3}[ \-]\d{1,4})" + _NA)
 _ID_CTX = re.compile(r"身份证|证件|身份号|ID|identity|NIK|KTP", re.I)
 _CARD_CTX = re.compile(r"卡号|银行卡|信用卡|账号|帐号|card|account", re.I)
 
@@ -189,6 +195,8 @@ def _numeric(text: str, keep: list[tuple[int, int]]) -> list[Hit]:
             add(m.start(), m.end(), "mobile", weak=True)
     for m in _LOCAL8.finditer(text):
         add(m.start(1), m.end(1), "phone", weak=True)
+    for m in _LONG_RUN.finditer(text):
+        add(m.start(), m.end(), "number", weak=True)
     hits += _phonenumbers(text, taken, loose)
     return hits
 

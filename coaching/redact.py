@@ -45,6 +45,7 @@ LABELS = {
     "wechat": "微信",
     "plate": "车牌",
     "address": "地址",
+    "number": "号码",
 }
 # When two detectors claim overlapping text, the more specific one wins.
 _RANK = {
@@ -58,6 +59,7 @@ _RANK = {
     "plate": 7,
     "address": 8,
     "name": 9,
+    "number": 10,
 }
 
 

