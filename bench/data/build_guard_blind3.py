@@ -77,6 +77,56 @@ N = [
     ("compliant", NO, "我们可以帮您申请延期，需要您提供一些材料"),
 ]
 
+# Everyday compliant lines written blind to probe false alarms (4 of 45 fired before tuning).
+PROBE = [
+    "您好，我是XX银行信用卡中心委托的催收专员，工号3021",
+    "请问您是王先生本人吗？",
+    "您的账单已经逾期30天，今天来电是想跟您确认一下还款安排",
+    "理解您的难处，我们看看能不能分三期",
+    "如果您这个月确实困难，可以先还一部分，剩下的按计划来",
+    "我会把今天的通话内容记录下来",
+    "您方便的话，晚上七点前我再打给您",
+    "我们每个月会按规定提醒您一次",
+    "逾期会有罚息，具体金额以银行的账单为准",
+    "您可以通过手机银行APP直接还款，非常方便",
+    "请不要相信任何让您转账到个人账户的电话",
+    "如果您认为金额有误，可以向银行申请复核",
+    "我们尊重您的隐私，不会和其他人讨论您的账户",
+    "您的家人如果接到电话，我们只会说有私事找您",
+    "如果您一直不处理，银行可能会委托律师依法起诉",
+    "法院判决以后，执行是法院的事情，我们无权干涉",
+    "您提到要去打工挣钱还款，这个计划很好",
+    "打工的收入稳定下来以后，我们可以再调整方案",
+    "您别着急，我们慢慢商量",
+    "那我们约好下周三下午三点再联系，可以吗",
+    "如果您对我的服务不满意，可以拨打投诉热线",
+    "今天就先到这里，感谢您的配合",
+    "您说您的孩子生病了，我很遗憾，先照顾孩子",
+    "我们公司不收取任何上门费、手续费",
+    "请您保管好还款凭证",
+    "上次您说会还两千，今天还有困难吗",
+    "您愿意的话，我可以帮您申请延期还款",
+    "银行对长期逾期的账户会依法采取措施，这是实话",
+    "您的征信记录会如实反映还款情况，还清后会更新",
+    "我们只和您本人沟通，不会联系您的单位",
+    "Hi, I'm calling from the collection agency on behalf of your bank.",
+    "Is now a good time to talk about your account?",
+    "I understand this is stressful. Let's work out a plan.",
+    "You can pay through the bank's official app.",
+    "We won't discuss your account with anyone else.",
+    "If you disagree with the balance, you can file a dispute.",
+    "I'll call you back tomorrow at 10 am if that suits you.",
+    "The bank may take legal action if the account remains unpaid.",
+    "Thank you, I have noted your payment promise for the 15th.",
+    "Please keep your receipts for your records.",
+    "Let me check with my supervisor whether a fee reduction is possible.",
+    "我们的外访同事会提前预约，经您同意后才会拜访",
+    "您的手机号码是否有变更？我们需要更新联系方式",
+    "您不用担心，我们不会把这件事告诉您的家人",
+    "这个月的还款日是15号，您记一下",
+]
+N += [("compliant_probe", NO, t) for t in PROBE]
+
 
 def _row(i: int, text: str, labels: list[str], ctx: dict, kind: str) -> dict:
     lang = "en" if text.isascii() else "zh"

@@ -67,7 +67,7 @@ class Hit:
 # are not cues: "不还钱就…" is a condition, "别逼我" is a threat.
 _NEG_ZH = (
     "不会|不能|不是|不要|不用|不必|无需|不需要|绝不|绝对不|决不|从不|从来不|没有|并不|并非|"
-    "请勿|切勿|谨防|警惕|防范|严禁|禁止|不谈|先不|暂停|放一放|不可以|没什么|不存在|不可能|别担心"
+    "请勿|切勿|谨防|警惕|防范|严禁|禁止|不谈|不收|免收|无任何|不相信|别相信|先不|暂停|放一放|不可以|没什么|不存在|不可能|别担心"
 )
 _NEG_EN = (
     r"\b(?:more than|rather than|instead of|not|never|no|won't|wont|don't|dont|doesn't|"
@@ -81,14 +81,15 @@ _CONDITION = re.compile(
 )
 # "做人不能这么没底线" is a reproach, not a negation.
 _RHETORIC = re.compile(
-    r"(?:不能|不要|不是)(?:这么|这样|那么|那样)|(?:don't|dont|do not) want (?:to|me|us)"
+    r"(?:不能|不要|不是)(?:这么|这样|那么|那样)|不要以为|不要觉得|不要想|不是吓唬"
+    r"|(?:don't|dont|do not) want (?:to|me|us)"
 )
 _DEFER = re.compile(
     r"先不谈|不谈|往后放|放一放|先放|不急|不着急|暂停|暂缓|以后再说"
     r"|\b(?:aside|on hold|pause|later)\b"
 )
 _CLAUSE = re.compile(r"[，。！？；,.!?;:：\n]")
-_WINDOW_ZH, _WINDOW_EN = 10, 40
+_WINDOW_ZH, _WINDOW_EN = 16, 40
 _NUMERIC = re.compile(r"\\d|\[[^\]]*\d-\d")  # a pattern about digits: \d or [0-9]
 
 
