@@ -78,6 +78,9 @@ def test_every_category_has_severity_and_trainee_text() -> None:
         ("ni deng zhe", "threat"),
         ("钱直接转到我个人账户", "personal_account"),
         ("我每天给你打二十个电话", "harassment"),
+        ("你这个沙比", "insult"),
+        ("shabi，赶紧还", "insult"),
+        ("zai bu huan da duan ni de tui", "violence"),
     ],
 )
 def test_written_forms(line: str, rule: str) -> None:
@@ -86,7 +89,15 @@ def test_written_forms(line: str, rule: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["我们不会去您单位找您", "我不是律师", "打扰了，我是银行委托的专员", "垃圾分类的事先不说"],
+    [
+        "我们不会去您单位找您",
+        "我不是律师",
+        "打扰了，我是银行委托的专员",
+        "垃圾分类的事先不说",
+        "不还的话你爸妈的房子也不会受影响",
+        "去四川出差的话也可以在手机上还款",
+        "I made a plan for the payments",
+    ],
 )
 def test_negations_and_substrings(line: str) -> None:
     assert check_text(line) == []

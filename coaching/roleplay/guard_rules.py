@@ -17,6 +17,7 @@ import ahocorasick
 import yaml
 
 from coaching.normalize import is_cjk, normalize, numerals_to_digits
+from coaching.roleplay.guard_pinyin import PinyinMatcher
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "content" / "guard"
 SCOPES = ("any", "third_party", "crisis")
@@ -157,13 +158,6 @@ def _segment_ok(words: list[tuple[int, int]], start: int, end: int) -> bool:
     return not any(a < start < b or a < end < b for a, b in words)
 
 
-def _pinyin(term: str) -> list[str]:
-    from pypinyin import lazy_pinyin
-
-    syl = lazy_pinyin(term)
-    return [" ".join(syl), "".join(syl)]
-
-
 def load_vocab(directory: Path) -> dict[str, str]:
     """Word classes from `_vocab.yaml`, as regex alternations for {NAME} in patterns."""
     path = directory / "_vocab.yaml"
@@ -272,16 +266,21 @@ class RuleSet:
             a = ahocorasick.Automaton()
             entries: dict[str, list[str]] = {}
             for c in categories:
-                terms = list(c.matchers[scope].terms)
-                if scope == "any":
-                    terms += [p for t in c.pinyin for p in _pinyin(_norm(t))]
-                for t in terms:
+                for t in c.matchers[scope].terms:
                     entries.setdefault(t, []).append(c.id)
             for t, ids in entries.items():
                 a.add_word(t, (t, tuple(dict.fromkeys(ids))))
             if entries:
                 a.make_automaton()
                 self._auto[scope] = a
+        pins = {_norm(t) for c in categories for t in c.pinyin}
+        self._pinyin = PinyinMatcher(
+            [
+                (t, c.id, len(t) >= 4 or t in pins)
+                for c in categories
+                for t in c.matchers["any"].terms
+            ]
+        )
 
     def _scan(self, scope: str, text: str) -> list[Hit]:
         a = self._auto.get(scope)
@@ -323,6 +322,9 @@ class RuleSet:
                         if m and not (p.negation and _negated(variant, m.start(), m.end(), True)):
                             hits.append(Hit(c.id, m.start(), m.end(), m.group(0)))
                             break
+        for rule, a, b, matched in self._pinyin.scan(norm):
+            if not _negated(norm, a, b, inside=False):
+                hits.append(Hit(rule, a, b, matched))
         return [h for h in hits if not self._excepted(norm, h)]
 
     def _excepted(self, norm: str, h: Hit) -> bool:
