@@ -52,6 +52,7 @@ def test_set_is_big_and_covers_every_category_and_hard_negative() -> None:
         ("guard_blind.jsonl", 0.95, 0.95, 0.88),
         ("guard_blind2.jsonl", 0.95, 0.95, 0.85),
         ("guard_blind3.jsonl", 0.95, 0.95, 0.95),
+        ("guard_blind4.jsonl", 0.95, 0.95, 0.85),
     ],
 )
 def test_quality_floors(name: str, recall: float, precision: float, cat_precision: float) -> None:

@@ -56,6 +56,7 @@ def start(url: str, base: str, tmp_path: Path, **extra: str) -> tuple[subprocess
     env.update(
         DATABASE_URL=url,
         TELEGRAM_BOT_TOKEN="123456:TEST-TOKEN",
+        COACHBOT_PII_KEY="network-test-pii-key-0123456789abcdef",  # a real run needs its own
         TELEGRAM_API_BASE_URL=f"{base}/bot",
         COACHBOT_LISTEN_PORT=str(port),
         COACHBOT_OUTPUT_DIR=str(tmp_path / "out"),

@@ -83,7 +83,7 @@ _CONDITION = re.compile(
 # "做人不能这么没底线" is a reproach, not a negation.
 _RHETORIC = re.compile(
     r"(?:不能|不要|不是)(?:这么|这样|那么|那样)|不要以为|不要觉得|不要想|不是吓唬"
-    r"|(?:don't|dont|do not) want (?:to|me|us)"
+    r"|(?:don't|dont|do not) want (?:to|me|us)|(?:can't|cannot|can not) (?:promise|guarantee)"
 )
 _DEFER = re.compile(
     r"先不谈|不谈|往后放|放一放|先放|不急|不着急|暂停|暂缓|以后再说"
@@ -328,8 +328,18 @@ class RuleSet:
         return [h for h in hits if not self._excepted(norm, h)]
 
     def _excepted(self, norm: str, h: Hit) -> bool:
-        exc = self.categories[h.rule].exceptions
-        return any(e in norm and h.matched in e for e in exc)
+        """An exception phrase that overlaps the match cancels it ("垃圾分类", "发给我们")."""
+        for e in self.categories[h.rule].exceptions:
+            if h.start < 0:
+                if e in norm and h.matched in e:
+                    return True
+                continue
+            i = norm.find(e)
+            while i >= 0:
+                if i < h.end and h.start < i + len(e):
+                    return True
+                i = norm.find(e, i + 1)
+        return False
 
 
 @lru_cache(maxsize=4)
