@@ -82,7 +82,8 @@ KEEP = [
     # amounts and percentages
     re.compile(r"(?:[¥$￥€]|RMB|CNY|USD|IDR|Rp\.?)\s?\d[\d,.]*", re.I),
     re.compile(_NB + r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)"),
-    re.compile(_NB + r"\d{1,12}(?:\.\d+)?\s*(?:元|块|万|亿|千|百|%|％|percent)"),
+    re.compile(_NB + r"\d{1,10}(?:\.\d+)?\s*(?:元|块|千|百|%|％|percent)"),
+    re.compile(_NB + r"\d{1,6}(?:\.\d+)?\s*(?:万|亿)"),
     # reference numbers after reference words
     re.compile(_REF_WORDS + r"\s*[:：#]?\s*[A-Za-z0-9][A-Za-z0-9\-_]*", re.I),
 ]
@@ -113,7 +114,7 @@ _LANDLINE = re.compile(
     r"(?<![\d+])(?:(?:\+86[\s\-]?)?\(?0?\d{2,3}\)|(?:\+86[\s\-]?)\d{2,3}|0\d{2,3})"
     r"[\s\-]?\d{3,4}[\s\-]?\d{4}(?:\s?(?:转|ext\.?|x|分机)\s?\d{1,5})?" + _NA
 )
-_INTL = re.compile(r"(?<!\d)(?:\+|00)\d{1,3}[\s\-]?(?:\(?\d{1,4}\)?[\s\-]?){1,4}\d{2,5}" + _NA)
+_INTL = re.compile(r"(?:\+|(?<!\d)00)\d{1,3}[\s\-]?(?:\(?\d{1,4}\)?[\s\-]?){1,4}\d{2,5}" + _NA)
 _ID_MOBILE = re.compile(_NB + r"08\d{2}[\s\-]?\d{3,4}[\s\-]?\d{3,5}" + _NA)
 _LOCAL8 = re.compile(
     r"(?:座机|电话|固话|分机|tel|phone|landline)[^\d\n]{0,6}("
@@ -127,10 +128,11 @@ _EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-][A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]*"
     r"@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
 )
-# Any other unbroken run of 11+ digits that no rule above explains and that is not shielded
-# as an amount, date or reference, or digits grouped exactly like a card (4-4-4-x): too long
-# to be anything but an identifier. Other separate numbers are never merged into one.
-_LONG_RUN = re.compile(_NB + r"(?:\d{11,}|\d{4}(?:[ \-]\d{4}){2,3}[ \-]\d{1,4})" + _NA)
+# Any other run of 11+ digits, unbroken or in up to six groups joined by single spaces,
+# dashes or dots ("130 0100 00000"), that no rule above explains and that is not shielded as
+# an amount, date or reference: too long to be anything but an identifier. Numbers joined
+# by anything else ("分3期 2000", "1,200") are never merged into one.
+_LONG_RUN = re.compile(_NB + r"\d+(?:[ \-.]\d+){0,5}" + _NA)
 _ID_CTX = re.compile(r"身份证|证件|身份号|ID|identity|NIK|KTP", re.I)
 _CARD_CTX = re.compile(r"卡号|银行卡|信用卡|账号|帐号|card|account", re.I)
 
@@ -142,6 +144,12 @@ def _dated_code(text: str, start: int, digits: str) -> bool:
         return False
     y, mo = int(digits[:4]), int(digits[4:6])
     return 1990 <= y <= 2039 and 1 <= mo <= 12
+
+
+def _shields(a: int, b: int, keep: list[tuple[int, int]]) -> bool:
+    """A kept span (amount, date, reference) shields a number it starts at or before; one
+    that only begins inside the number ("…0000 04万") is part of the number, not a shield."""
+    return any(s <= a < e for s, e in keep)
 
 
 def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
@@ -157,7 +165,7 @@ def _numeric(text: str, keep: list[tuple[int, int]]) -> list[Hit]:
         # A bare digit run glued to letters may be a reference code (HT0123456789); a number
         # written with separators (x021-6123 4567) is dialled, whatever stands before it.
         weak = weak and text[a:b].isalnum()
-        if _overlaps(a, b, taken) or (shielded and _overlaps(a, b, loose if weak else keep)):
+        if _overlaps(a, b, taken) or (shielded and _shields(a, b, loose if weak else keep)):
             return
         hits.append(Hit(a, b, kind))
         taken.append((a, b))
@@ -195,9 +203,21 @@ def _numeric(text: str, keep: list[tuple[int, int]]) -> list[Hit]:
             add(m.start(), m.end(), "mobile", weak=True)
     for m in _LOCAL8.finditer(text):
         add(m.start(1), m.end(1), "phone", weak=True)
-    for m in _LONG_RUN.finditer(text):
-        add(m.start(), m.end(), "number", weak=True)
     hits += _phonenumbers(text, taken, loose)
+    for m in _LONG_RUN.finditer(text):
+        a, b = m.start(), m.end()
+        groups = re.split(r"[ \-.]", m.group(0))
+        if sum(map(len, groups)) < 11 or max(map(len, groups)) < 3:
+            continue
+        touching = [h for h in hits if h.start < b and a < h.end]
+        covered = sum(min(b, h.end) - max(a, h.start) for h in touching)
+        weak_ok = not (m.group(0).isalnum() and _shields(a, b, loose))
+        if covered < b - a and not _shields(a, b, keep) and weak_ok:
+            # Digits left over around what was found: the whole run goes, as one number
+            # (together with any hit it runs into: "+1 000 000 000 10000000000").
+            lo = min([a, *(h.start for h in touching)])
+            hi = max([b, *(h.end for h in touching)])
+            hits = [h for h in hits if h not in touching] + [Hit(lo, hi, "number")]
     return hits
 
 
