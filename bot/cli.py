@@ -345,7 +345,12 @@ def run(
             raise fail(str(exc)) from None
         return
     from bot.runner import run_bot
+    from coaching.privacy import PiiKeyError, check_pii_key
 
+    try:
+        check_pii_key(s.pii_hmac_key, demo=s.demo_mode)
+    except PiiKeyError as exc:
+        raise fail(str(exc)) from None
     setup_logging()
     ctx = context()
     ensure_schema(ctx)

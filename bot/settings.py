@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     clock_at_epoch: float | None = Field(None, alias="COACHBOT_CLOCK_AT_EPOCH")
     # Quizzes: questions and options in a new random order per attempt (docs/training.md).
     training_shuffle: bool = Field(True, alias="COACHBOT_TRAINING_SHUFFLE")
+    # Demo mode: the demo PII key is accepted (see coaching.privacy.check_pii_key).
+    demo_mode: bool = Field(False, alias="COACHBOT_DEMO")
 
     @field_validator("default_locale")
     @classmethod

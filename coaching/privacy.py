@@ -7,6 +7,30 @@ import hmac
 import re
 
 _SPACES = re.compile(r"[\s\-()]+")
+# The shipped default (bot/settings.py); fine for the demo and tests, never for real data:
+# with a public key the keyed hashes of names and phone numbers can be reversed by guessing.
+DEMO_PII_KEY = "coachbot-demo-key-change-me"
+MIN_KEY_LENGTH = 32
+
+
+class PiiKeyError(ValueError):
+    """The PII key is not fit for real debtor data; the message says what to do."""
+
+
+def check_pii_key(key: str, *, demo: bool) -> None:
+    """Outside demo mode the bot needs its own long COACHBOT_PII_KEY."""
+    if demo:
+        return
+    hint = (
+        "generate one with: python -c 'import secrets; print(secrets.token_hex(32))' "
+        "(or set COACHBOT_DEMO=1 to run the demo)"
+    )
+    if key == DEMO_PII_KEY:
+        raise PiiKeyError(f"COACHBOT_PII_KEY is the public demo key; set your own key — {hint}")
+    if len(key) < MIN_KEY_LENGTH:
+        raise PiiKeyError(
+            f"COACHBOT_PII_KEY is too short ({len(key)} characters, need {MIN_KEY_LENGTH}); {hint}"
+        )
 
 
 def normalise_identifier(raw: str) -> str:

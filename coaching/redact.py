@@ -1,95 +1,138 @@
-"""PII redaction for every text that leaves the building in an LLM prompt.
+"""The one PII redactor: every text that leaves the building or is stored as free text.
 
-`redact(text)` replaces mainland ID numbers, bank card numbers, phone numbers and e-mail
-addresses with neutral tags. The LLM client calls it on every message it sends (one choke
-point, see `coaching.llm.LLMClient._prepare`); drill lines are also stored redacted.
+Used by the LLM client's choke point (`coaching.llm.LLMClient._prepare`), role-play lines,
+summaries and tips, `/ask` questions and answers, QA finding notes and free-text import
+columns at ingest, and the import rejects file.
 
-The rules err on the side of removing too much:
-- e-mail addresses: anything shaped `local@domain.tld`;
-- any run of digits (allowing spaces, dashes, dots and brackets between them, an optional
-  leading `+` and a trailing `X` for ID numbers) with 11 or more digits is removed: an 18-digit
-  run with a valid ID checksum becomes `[ID]`, a 13–19 digit run passing Luhn `[CARD]`, a
-  CN mobile or `+`/`0`-prefixed number `[PHONE]`, anything else `[NUMBER]`;
-- shorter runs (7–10 digits) are removed as `[PHONE]` when they look dialled: they start with
-  `+` or `0`, or contain separators (landlines such as `021-6123 4567`, `8765 4321`). ISO dates
-  (`2026-03-15`) and plain amounts (`1200000`) are kept.
+`redact(text)` replaces personal data with readable numbered placeholders (`[姓名1]`,
+`[手机1]`, `[身份证1]` …). A `Redactor` keeps the numbering across calls, so one
+conversation gets consistent placeholders (the same phone is `[手机1]` every time).
+Detection runs on normalised text (`coaching.normalize`: full-width, zero-width and inner
+spaces, traditional characters, Chinese digits) and the replacement is mapped back onto the
+original characters, so amounts, dates, times, percentages and reference numbers stay
+exactly as written. The detectors live in `coaching.pii_detect` / `coaching.pii_names`.
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-EMAIL = re.compile(r"[^\s@<>()\[\],;:\"，。；：！？、]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+")
-# A digit run with separators; the optional X ends an ID number.
-_RUN = re.compile(r"\+?\d(?:[\s\-().]{0,2}\d)*[Xx]?")
-_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
-_MOBILE = re.compile(r"(?:86)?1[3-9]\d{9}")
+from coaching.normalize import normalize
+from coaching.pii_detect import Hit, detect, id_checksum, is_valid_id, luhn_ok
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
+__all__ = [
+    "LABELS",
+    "Redactor",
+    "Span",
+    "contains_pii",
+    "find_pii",
+    "id_checksum",
+    "is_valid_id",
+    "luhn_ok",
+    "redact",
+]
 
-
-def id_checksum(first17: str) -> str:
-    """The 18th character of a mainland resident ID number (GB 11643)."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
-
-
-def is_valid_id(value: str) -> bool:
-    v = value.upper()
-    return bool(re.fullmatch(r"\d{17}[\dX]", v)) and id_checksum(v[:17]) == v[17]
-
-
-def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
-
-
-def _classify(run: str) -> str | None:
-    """The tag replacing a digit run, or None to keep it."""
-    core = re.sub(r"[^\dXx]", "", run).upper()
-    digits = core.rstrip("X")
-    n = len(digits)
-    if n >= 11 or core.endswith("X"):
-        if (len(core) == 18 and is_valid_id(core)) or (
-            len(core) == 19 and core.endswith("X") and is_valid_id(core[:18])
-        ):
-            return "[ID]"
-        if 13 <= n <= 19 and core == digits and luhn_ok(digits):
-            return "[CARD]"
-        if run.startswith("+") or _MOBILE.fullmatch(digits) or digits.startswith("0"):
-            return "[PHONE]"
-        if n >= 11:
-            return "[NUMBER]"
-        # A short run ending in X is just text ("3X", "10x").
-        return None
-    if n >= 7:
-        if _DATE.fullmatch(run.strip()):
-            return None
-        if run.startswith(("+", "0")) or re.search(r"[\s\-().]", run):
-            return "[PHONE]"
-    return None
+LABELS = {
+    "name": "姓名",
+    "mobile": "手机",
+    "phone": "电话",
+    "id": "身份证",
+    "card": "银行卡",
+    "email": "邮箱",
+    "qq": "QQ",
+    "wechat": "微信",
+    "plate": "车牌",
+    "address": "地址",
+    "number": "号码",
+}
+# When two detectors claim overlapping text, the more specific one wins.
+_RANK = {
+    "email": 0,
+    "id": 1,
+    "card": 2,
+    "wechat": 3,
+    "qq": 4,
+    "mobile": 5,
+    "phone": 6,
+    "plate": 7,
+    "address": 8,
+    "name": 9,
+    "number": 10,
+}
 
 
-def _digits_sub(m: re.Match[str]) -> str:
-    tag = _classify(m.group(0))
-    return m.group(0) if tag is None else tag
+@dataclass(frozen=True)
+class Span:
+    start: int  # offsets in the original text
+    end: int
+    kind: str
+    value: str
 
 
-def redact(text: str) -> str:
-    """`text` with every ID number, card number, phone number and e-mail address removed."""
+def _resolve(hits: list[Hit]) -> list[Hit]:
+    """Non-overlapping hits: specific kinds first, then longer spans; an address absorbs a
+    name inside it (a street named after a person is still the address)."""
+    order = sorted(hits, key=lambda h: (_RANK[h.kind], -(h.end - h.start), h.start))
+    chosen: list[Hit] = []
+    for h in order:
+        clash = [c for c in chosen if h.start < c.end and c.start < h.end]
+        if not clash:
+            chosen.append(h)
+        elif h.kind == "address" and all(c.kind == "name" for c in clash):
+            chosen = [c for c in chosen if c not in clash] + [h]
+    return sorted(chosen, key=lambda h: h.start)
+
+
+def find_pii(text: str, known_names: Iterable[str] = ()) -> list[Span]:
+    """Personal data in `text`, as spans of the original text."""
     if not text:
-        return text
-    out = EMAIL.sub("[EMAIL]", text)
-    return _RUN.sub(_digits_sub, out)
+        return []
+    norm = normalize(text, digits=True)
+    names = tuple(normalize(n).text for n in known_names if n)
+    out = []
+    for h in _resolve(detect(norm.text, names)):
+        a, b = norm.span(h.start, h.end)
+        if b > a:
+            out.append(Span(a, b, h.kind, text[a:b]))
+    return out
+
+
+@dataclass
+class Redactor:
+    """Placeholders numbered consistently across every text of one conversation."""
+
+    known_names: tuple[str, ...] = ()
+    _seen: dict[tuple[str, str], int] = field(default_factory=dict)
+    _count: dict[str, int] = field(default_factory=dict)
+
+    def _label(self, span: Span) -> str:
+        # Keyed by a digest of the normalised value: the raw value is not kept.
+        norm = normalize(span.value, digits=True).text
+        key = (span.kind, hashlib.sha256("".join(norm.split()).lower().encode()).hexdigest())
+        if key not in self._seen:
+            self._count[span.kind] = self._count.get(span.kind, 0) + 1
+            self._seen[key] = self._count[span.kind]
+        return f"[{LABELS[span.kind]}{self._seen[key]}]"
+
+    def redact(self, text: str) -> str:
+        if not text:
+            return text
+        out, last = [], 0
+        for sp in find_pii(text, self.known_names):
+            out.append(text[last : sp.start])
+            out.append(self._label(sp))
+            last = sp.end
+        out.append(text[last:])
+        return "".join(out)
+
+
+def redact(text: str, known_names: Iterable[str] = ()) -> str:
+    """`text` with every name, phone, ID and card number, e-mail, QQ/WeChat ID, plate and
+    address replaced by a numbered placeholder (numbering restarts for each call)."""
+    return Redactor(tuple(known_names)).redact(text)
 
 
 def contains_pii(text: str) -> bool:
-    return redact(text) != text
+    return bool(find_pii(text))

