@@ -132,16 +132,45 @@ def invite(employee_no: str) -> None:
 
 
 @employee_app.command("import")
-def employee_import(file: Path) -> None:
-    """Load employees from a CSV (employee_no,name,branch,team,roles,hire_date[,status])."""
-    from db.employees_csv import EmployeeCsvError, load_employees
+def employee_import(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK), XLSX or JSON staff list")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and count, store nothing.")
+    ] = False,
+    mark_missing_left: Annotated[
+        bool,
+        typer.Option(
+            "--mark-missing-left",
+            help="FILE is the full staff list: employees it does not name are marked as left "
+            "today (never deleted).",
+        ),
+    ] = False,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="YAML/JSON mapping of other headers.")
+    ] = None,
+) -> None:
+    """Load employees (docs/data-formats.md#employees): the same importer as
+    `coachbot import employees` and the ingest API; re-importing updates in place."""
+    from bot.cli_ingest import import_cmd
+    from db.employees_csv import InputError, employee_numbers
+    from db.employees_csv import mark_missing_left as mark
+    from db.importers import Mapping
 
+    present: set[str] = set()
+    if mark_missing_left:
+        try:
+            present = employee_numbers(file, Mapping.load(mapping) if mapping else None)
+        except InputError as exc:
+            raise fail(str(exc)) from None
+    import_cmd("employees", file, dry_run=dry_run, skip_invalid=False, mapping=mapping)
+    if not mark_missing_left:
+        return
     ctx = context()
-    try:
-        n = ctx.call(load_employees, file)
-    except EmployeeCsvError as exc:
-        raise fail(str(exc)) from None
-    out.print(f"{n} employees loaded from {file}")
+    gone = ctx.call(mark, present, ctx.clock.now().date(), dry_run)
+    verb = "would be marked" if dry_run else "marked"
+    for no, name in gone:
+        out.print(f"{no} {name}: {verb} as left (not in {file.name})", highlight=False)
+    out.print(f"{len(gone)} employee(s) {verb} as left")
 
 
 @employee_app.command("leave")
