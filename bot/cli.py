@@ -179,6 +179,8 @@ def invite(
     out.print(f"{len(invites)} invite(s), valid {s.invite_ttl_hours} h, single use")
     out.print(f"links: {csv_path}")
     out.print(f"QR sheet: {sheet_path}")
+    if not onboarding.cjk_font():
+        err.print("note: no CJK font installed, so the sheet shows employee numbers only")
 
 
 def _caller_of(s: object, employee_no: str) -> object:

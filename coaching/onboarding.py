@@ -108,8 +108,19 @@ def write_csv(invites: list[people.Invite], bot_username: str, path: Path) -> Pa
 PER_ROW, PER_COL = 3, 4  # 12 cards per A4 page
 
 
+def cjk_font() -> bool:
+    from matplotlib import font_manager
+
+    from coaching.scoring import charts
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return any(h in n for n in names for h in charts._CJK_HINTS)
+
+
 def write_sheet(invites: list[people.Invite], bot_username: str, path: Path) -> Path:
-    """A PDF (or PNG when `path` ends in .png: first page only) of QR cards."""
+    """A PDF (or PNG when `path` ends in .png: first page only) of QR cards. Without a CJK
+    font (e.g. fonts-noto-cjk) names would print as boxes, so cards then show the employee
+    number only (the CSV has the names)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -120,6 +131,7 @@ def write_sheet(invites: list[people.Invite], bot_username: str, path: Path) -> 
 
     from coaching.scoring import charts  # its import sets a CJK font when one is installed
 
+    names = cjk_font()
     per_page = PER_ROW * PER_COL
     pages = [invites[i : i + per_page] for i in range(0, len(invites), per_page)] or [[]]
 
@@ -131,7 +143,10 @@ def write_sheet(invites: list[people.Invite], bot_username: str, path: Path) -> 
             qr = segno.make(inv.link(bot_username), error="m")
             matrix = np.array([list(row) for row in qr.matrix_iter(scale=1, border=2)])
             ax.imshow(1 - matrix, cmap="gray", interpolation="nearest", vmin=0, vmax=1)
-            ax.set_title(f"{inv.employee_no} {inv.name}", fontsize=10)
+            label = (
+                f"{inv.employee_no} {inv.name}" if names or inv.name.isascii() else inv.employee_no
+            )
+            ax.set_title(label, fontsize=10)
             ax.text(
                 0.5,
                 -0.08,
