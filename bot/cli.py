@@ -44,6 +44,7 @@ CLI_MODULES: list[str] = [
     "bot.cli_hr",
     "bot.cli_org",
     "bot.cli_groups",
+    "bot.cli_doctor",
 ]
 
 
