@@ -53,7 +53,7 @@ def by_name(report) -> dict[str, tuple[str, str, str]]:  # type: ignore[no-untyp
 
 
 def test_ready_deployment_passes(ctx, telegram, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    double, base = telegram
+    _double, base = telegram
     ctx = migrated(ctx, tmp_path)
     configure(ctx, base)
     report = run_checks(ctx)
