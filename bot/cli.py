@@ -197,6 +197,13 @@ def employee_import(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and count, store nothing.")
     ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Store the valid rows; write rejected ones to FILE.rejects.csv beside the input.",
+        ),
+    ] = False,
     mark_missing_left: Annotated[
         bool,
         typer.Option(
@@ -222,7 +229,7 @@ def employee_import(
             present = employee_numbers(file, Mapping.load(mapping) if mapping else None)
         except InputError as exc:
             raise fail(str(exc)) from None
-    import_cmd("employees", file, dry_run=dry_run, skip_invalid=False, mapping=mapping)
+    import_cmd("employees", file, dry_run=dry_run, skip_invalid=skip_invalid, mapping=mapping)
     if not mark_missing_left:
         return
     ctx = context()
