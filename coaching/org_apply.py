@@ -8,15 +8,16 @@ Applying the same file twice changes nothing the second time.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from coaching.org import BranchSpec, HolidaySpec, OrgFile, OrgFileError, read_calendar
-from db.models import Branch, Employee, Holiday, Team
+from db.models import Branch, Employee, GroupChat, Holiday, JobRun, Team
 from db.models.org import EmployeeStatus
 
 # The scoring helper may add Branch.currency; store the file's currency only where it exists.
@@ -173,10 +174,17 @@ def plan_changes(s: Session, f: OrgFile, *, defer_leads: bool = False) -> Plan:
             n = s.execute(
                 select(func.count()).select_from(Employee).where(Employee.branch_id == row.id)
             ).scalar_one()
-            if n:
+            chats = (
+                s.execute(select(GroupChat.chat_id).where(GroupChat.branch_id == row.id))
+                .scalars()
+                .all()
+            )
+            if n or chats:
+                what = [f"{n} employee(s)"] if n else []
+                what += [f"group chat {c}" for c in chats]
                 problems.append(
                     f"{f.path}: field branches: branch {code} is not in the file but still has "
-                    f"{n} employee(s)"
+                    f"{', '.join(what)}"
                 )
             plan.changes.append(Change("branch", code, "remove", row.name))
 
@@ -263,6 +271,11 @@ def apply(s: Session, f: OrgFile, *, defer_leads: bool = False) -> Plan:
     wanted_b = {b.code for b in f.spec.branches}
     for code, row in branches.items():
         if code not in wanted_b:
+            # Nothing of a branch without staff or chats is worth keeping: its holidays and
+            # job-run history go with it.
+            s.execute(delete(Holiday).where(Holiday.branch_id == row.id))
+            s.execute(delete(JobRun).where(JobRun.branch_id == row.id))
+            s.expire(row, ["holidays"])
             s.delete(row)
     s.flush()
     return plan
@@ -294,21 +307,23 @@ def export(s: Session, *, comments: bool = False) -> str:
                 for h in days
             ]
         doc["branches"].append(item)
-        notes[f"code: {b.code}"] = _branch_note(b)
+        notes[f"branches:{b.code}"] = _branch_note(b)
     for t in s.execute(select(Team).order_by(Team.code)).scalars():
         item = {"code": t.code, "name": t.name, "branch": t.branch.code}
         if t.lead is not None:
             item["lead"] = t.lead.employee_no
         doc["teams"].append(item)
         n = len([m for m in t.members if m.status != EmployeeStatus.LEFT])
-        notes[f"code: {t.code}"] = f"{n} member(s)" + (f", lead {t.lead.name}" if t.lead else "")
+        notes[f"teams:{t.code}"] = f"{n} member(s)" + (f", lead {t.lead.name}" if t.lead else "")
     text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, default_flow_style=None)
     if not comments:
         return text
-    lines = []
+    lines, section = [], ""
     for line in text.splitlines():
-        key = line.strip().removeprefix("- ")
-        note = notes.get(key) if line.lstrip().startswith("- code:") else None
+        if not line.startswith((" ", "-")):
+            section = line.rstrip(":")
+        m = re.match(r"^\s*- \{?code: ([^,}\s]+)", line)
+        note = notes.get(f"{section}:{m.group(1)}") if m else None
         lines.append(f"{line}  # {note}" if note else line)
     return "\n".join(lines) + "\n"
 

@@ -7,12 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.context import AppContext
 from coaching import org
 from coaching.org_apply import apply, export
-from db.models import Branch, Employee, Holiday, Team
+from db.models import Branch, Employee, GroupChat, Holiday, Team
 from tests import cli_helpers
 from tests import factories as f
 
@@ -237,3 +237,44 @@ def test_demo_org_file_matches_the_documented_example() -> None:
         b.model_dump(exclude=strip) for b in doc.branches
     ]
     assert demo.teams == doc.teams
+
+
+def test_removing_a_branch_refused_with_staff_or_chats_else_removed(ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ctx.call(apply, org.load(write(tmp_path, GOOD)))
+    only_sh = GOOD.split("  - code: JKT")[0] + "teams:\n  - {code: SH-1, name: 一组, branch: SH}\n"
+
+    def staff(s):  # type: ignore[no-untyped-def]
+        jkt = s.execute(select(Branch).where(Branch.code == "JKT")).scalar_one()
+        f.employee(s, "C0101", jkt)
+
+    ctx.call(staff)
+    with pytest.raises(org.OrgFileError) as exc:
+        ctx.call(apply, org.load(write(tmp_path, only_sh)))
+    assert "branch JKT is not in the file but still has 1 employee(s)" in str(exc.value)
+    ctx.call(lambda s: s.execute(delete(Employee)))
+    ctx.call(
+        lambda s: f.hr_chat(
+            s,
+            -100901,
+            s.execute(select(Branch).where(Branch.code == "JKT")).scalar_one(),
+            ctx.clock.now(),
+        )
+    )
+    with pytest.raises(org.OrgFileError) as exc:
+        ctx.call(apply, org.load(write(tmp_path, only_sh)))
+    assert "group chat -100901" in str(exc.value)
+    ctx.call(lambda s: s.execute(delete(GroupChat)))
+    plan = ctx.call(apply, org.load(write(tmp_path, only_sh)))
+    assert {str(c) for c in plan.changes} == {"- team JKT-1: Team 1", "- branch JKT: 雅加达分公司"}
+    assert [b[0] for b in snapshot(ctx)[0]] == ["SH"]
+
+
+def test_show_annotates_branches_and_teams(ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ctx.call(apply, org.load(write(tmp_path, GOOD)))
+    shown = ctx.call(export, comments=True)
+    assert (
+        "- code: SH  # calls 08:00-22:00, max 6/debtor/day (every attempt); plan at 08:40" in shown
+    )
+    assert "- {code: SH-1, name: 一组, branch: SH}  # 0 member(s)" in shown
+    # the comments do not change what the file means
+    assert org.parse(shown, Path("show.yaml")).spec == org.parse(ctx.call(export), Path("e")).spec
