@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
 org_app = typer.Typer(help="Branches and teams from an organisation file.", no_args_is_help=True)
 
@@ -55,6 +56,11 @@ def org_apply(
         pass
     except org.OrgFileError as exc:
         raise fail(str(exc) + "\nnothing was changed", EXIT_INVALID) from None
+    except DBAPIError as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        raise fail(
+            f"database not ready ({reason}): run `coachbot db upgrade` first; nothing was changed"
+        ) from None
     assert plan is not None
     for note in plan.notes:
         err.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)

@@ -54,7 +54,8 @@ def _branch_values(b: BranchSpec) -> dict[str, Any]:
         "score_profile": b.scoring_profile,
         "rule_profile": b.compliance.profile,
     }
-    if HAS_CURRENCY:
+    if HAS_CURRENCY and b.currency is not None:
+        # Left out of the file: keep what the branch has (the column may have a default).
         values["currency"] = b.currency
     return values
 
@@ -128,6 +129,8 @@ def plan_changes(s: Session, f: OrgFile, *, defer_leads: bool = False) -> Plan:
                 why = f"lead {t.lead!r} is not an employee"
             elif emp.status == EmployeeStatus.LEFT:
                 why = f"lead {t.lead} ({emp.name}) has left"
+            elif emp.branch.code != t.branch:
+                why = f"lead {t.lead} ({emp.name}) works in {emp.branch.code}, not {t.branch}"
             if why and defer_leads:
                 plan.notes.append(f"team {t.code}: {why}; lead not set (apply again after import)")
                 lead_id = teams[t.code].lead_id if t.code in teams else None

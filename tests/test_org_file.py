@@ -278,3 +278,38 @@ def test_show_annotates_branches_and_teams(ctx, tmp_path) -> None:  # type: igno
     assert "- {code: SH-1, name: 一组, branch: SH}  # 0 member(s)" in shown
     # the comments do not change what the file means
     assert org.parse(shown, Path("show.yaml")).spec == org.parse(ctx.call(export), Path("e")).spec
+
+
+def test_a_lead_from_another_branch_is_refused(ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ctx.call(apply, org.load(write(tmp_path, GOOD)))
+
+    def jkt_person(s):  # type: ignore[no-untyped-def]
+        f.employee(s, "L0101", s.execute(select(Branch).where(Branch.code == "JKT")).scalar_one())
+
+    ctx.call(jkt_person)
+    before = snapshot(ctx)
+    text = GOOD.replace(
+        "{code: SH-1, name: 一组, branch: SH}", "{code: SH-1, name: 一组, branch: SH, lead: L0101}"
+    )
+    with pytest.raises(org.OrgFileError) as exc:
+        ctx.call(apply, org.load(write(tmp_path, text)))
+    assert "field teams[0].lead: lead L0101" in str(exc.value) and "works in JKT, not SH" in str(
+        exc.value
+    )
+    assert snapshot(ctx) == before
+
+
+def test_apply_before_db_upgrade_says_so(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    get_settings.cache_clear()
+    try:
+        res = CliRunner().invoke(
+            cli_helpers.full_app(), ["org", "apply", str(write(tmp_path, GOOD))]
+        )
+    finally:
+        get_settings.cache_clear()
+    assert res.exit_code == 2 and "run `coachbot db upgrade` first" in res.output, res.output
