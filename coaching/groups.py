@@ -49,6 +49,10 @@ def conflicts(s: Session, chat_id: int, purpose: str) -> list[str]:
     return [EXCLUSIVE] if EXCLUSIVE in have else []
 
 
+def branch_exists(s: Session, code: str) -> bool:
+    return s.execute(select(Branch.id).where(Branch.code == code)).first() is not None
+
+
 def register(
     s: Session,
     chat_id: int,

@@ -57,6 +57,9 @@ async def register(req: Request) -> None:
     if purpose != groups.EXCLUSIVE:
         await _register(req, purpose, branch)
         return
+    if branch and not await req.app.run(groups.branch_exists, branch):
+        await req.say("admin.unknown_branch", branch=branch)
+        return
     # HR alerts name staff: show who in this chat is bound and not HR, then ask.
     candidates = await req.app.run(groups.non_hr_bound)
     bot = req.context.bot

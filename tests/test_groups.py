@@ -87,6 +87,8 @@ async def test_bot_register_hr_asks_with_non_hr_members_and_refuses_trainers_cha
     assert "不能兼作其他用途" in r.text
     assert purposes(ctx, TRAINERS) == {"trainers": None}
 
+    [r] = await harness.chat.send(ADMIN, "/register hr_alerts XX", chat_id=CHAT)
+    assert "找不到分公司代码 XX" in r.text and not r.reply_markup
     [ask] = await harness.chat.send(ADMIN, "/register hr_alerts SH", chat_id=CHAT)
     assert "C0001 张催收" in ask.text and "T0001 钱培训" in ask.text
     assert "李人事" not in ask.text and "王管理" not in ask.text  # HR and admin are fine
