@@ -141,7 +141,7 @@ def write_sheet(invites: list[people.Invite], bot_username: str, path: Path) -> 
             ax.axis("off")
         for ax, inv in zip(axes.flat, items, strict=False):
             qr = segno.make(inv.link(bot_username), error="m")
-            matrix = np.array([list(row) for row in qr.matrix_iter(scale=1, border=2)])
+            matrix = np.array([list(row) for row in qr.matrix_iter(scale=1, border=4)])
             ax.imshow(1 - matrix, cmap="gray", interpolation="nearest", vmin=0, vmax=1)
             label = (
                 f"{inv.employee_no} {inv.name}" if names or inv.name.isascii() else inv.employee_no
