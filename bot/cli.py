@@ -42,6 +42,9 @@ CLI_MODULES: list[str] = [
     "bot.cli_training",
     "bot.cli_coaching",
     "bot.cli_hr",
+    "bot.cli_org",
+    "bot.cli_groups",
+    "bot.cli_doctor",
 ]
 
 
@@ -116,31 +119,125 @@ def demo(
 
 
 @app.command()
-def invite(employee_no: str) -> None:
-    """Create a single-use invite code for EMPLOYEE_NO and print it with its deep link."""
-    from coaching import people
+def invite(
+    employee_no: Annotated[str | None, typer.Argument(help="One employee")] = None,
+    team: Annotated[str | None, typer.Option(help="Every unbound member of TEAM")] = None,
+    branch: Annotated[str | None, typer.Option(help="Every unbound employee of BRANCH")] = None,
+    all_unbound: Annotated[
+        bool, typer.Option("--all-unbound", help="Every unbound employee (in your scope)")
+    ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Create the codes as this employee (HR: limited to their branch; admin: all)",
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Bulk: where the CSV and the QR sheet go")
+    ] = Path("."),
+    sheet: Annotated[str, typer.Option(help="Bulk: QR sheet format, pdf or png")] = "pdf",
+) -> None:
+    """Create single-use invite codes: for EMPLOYEE_NO (printed), or in bulk for --team,
+    --branch or --all-unbound (a CSV of deep links and a printable QR sheet)."""
+    from coaching import onboarding, people
 
     ctx = context()
     s = ctx.settings
-    result = ctx.call(people.create_invite, employee_no, ctx.clock.now(), s.invite_ttl_hours, None)
-    if not isinstance(result, people.Invite):
-        raise fail(f"cannot invite {employee_no}: {result.value.replace('_', ' ')}")
-    out.print(f"code: {result.code}")
-    out.print(f"link: {result.link(s.bot_username)}")
-    out.print(f"expires: {result.expires_at:%Y-%m-%d %H:%M} UTC")
+    now = ctx.clock.now()
+    by_id, scope = None, None
+    if by is not None:
+        who = ctx.call(lambda ses: _caller_of(ses, by))
+        if who is None or not who.has_role("hr", "admin"):
+            raise fail(f"--by {by}: not an HR or admin employee")
+        by_id, scope = who.employee_id, people.invite_scope(who)
+    if employee_no is not None:
+        if team or branch or all_unbound:
+            raise fail("give an employee number or one of --team/--branch/--all-unbound")
+        result = ctx.call(
+            people.create_invite, employee_no, now, s.invite_ttl_hours, by_id, scope=scope
+        )
+        if not isinstance(result, people.Invite):
+            raise fail(f"cannot invite {employee_no}: {result.value.replace('_', ' ')}")
+        out.print(f"code: {result.code}")
+        out.print(f"link: {result.link(s.bot_username)}")
+        out.print(f"expires: {result.expires_at:%Y-%m-%d %H:%M} UTC")
+        return
+    if sheet not in ("pdf", "png"):
+        raise fail("--sheet must be pdf or png")
+    sel = onboarding.Selection(team=team, branch=branch, all_unbound=all_unbound)
+    try:
+        invites = ctx.call(onboarding.create_bulk, sel, now, s.invite_ttl_hours, by_id, scope)
+    except onboarding.OnboardingError as exc:
+        raise fail(str(exc)) from None
+    if not invites:
+        out.print("nobody to invite: everyone selected is bound already")
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"invites-{sel.label()}-{now:%Y%m%d-%H%M}"
+    csv_path = onboarding.write_csv(invites, s.bot_username, out_dir / f"{stem}.csv")
+    sheet_path = onboarding.write_sheet(invites, s.bot_username, out_dir / f"{stem}.{sheet}")
+    out.print(f"{len(invites)} invite(s), valid {s.invite_ttl_hours} h, single use")
+    out.print(f"links: {csv_path}")
+    out.print(f"QR sheet: {sheet_path}")
+    if not onboarding.cjk_font():
+        err.print("note: no CJK font installed, so the sheet shows employee numbers only")
+
+
+def _caller_of(s: object, employee_no: str) -> object:
+    from coaching import people
+
+    emp = people.employee_by_no(s, employee_no)  # type: ignore[arg-type]
+    return people.caller_from(emp) if emp is not None else None
 
 
 @employee_app.command("import")
-def employee_import(file: Path) -> None:
-    """Load employees from a CSV (employee_no,name,branch,team,roles,hire_date[,status])."""
-    from db.employees_csv import EmployeeCsvError, load_employees
+def employee_import(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK), XLSX or JSON staff list")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and count, store nothing.")
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Store the valid rows; write rejected ones to FILE.rejects.csv beside the input.",
+        ),
+    ] = False,
+    mark_missing_left: Annotated[
+        bool,
+        typer.Option(
+            "--mark-missing-left",
+            help="FILE is the full staff list: employees it does not name are marked as left "
+            "today (never deleted).",
+        ),
+    ] = False,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="YAML/JSON mapping of other headers.")
+    ] = None,
+) -> None:
+    """Load employees (docs/data-formats.md#employees): the same importer as
+    `coachbot import employees` and the ingest API; re-importing updates in place."""
+    from bot.cli_ingest import import_cmd
+    from db.employees_csv import InputError, employee_numbers
+    from db.employees_csv import mark_missing_left as mark
+    from db.importers import Mapping
 
+    present: set[str] = set()
+    if mark_missing_left:
+        try:
+            present = employee_numbers(file, Mapping.load(mapping) if mapping else None)
+        except InputError as exc:
+            raise fail(str(exc)) from None
+    import_cmd("employees", file, dry_run=dry_run, skip_invalid=skip_invalid, mapping=mapping)
+    if not mark_missing_left:
+        return
     ctx = context()
-    try:
-        n = ctx.call(load_employees, file)
-    except EmployeeCsvError as exc:
-        raise fail(str(exc)) from None
-    out.print(f"{n} employees loaded from {file}")
+    gone = ctx.call(mark, present, ctx.clock.now().date(), dry_run)
+    verb = "would be marked" if dry_run else "marked"
+    for no, name in gone:
+        out.print(f"{no} {name}: {verb} as left (not in {file.name})", highlight=False)
+    out.print(f"{len(gone)} employee(s) {verb} as left")
 
 
 @employee_app.command("leave")
@@ -157,30 +254,6 @@ def employee_leave(
     if not emp:
         raise fail(f"no employee {employee_no}")
     out.print(f"{employee_no} marked as left (last day {day})")
-
-
-@group_app.command("register")
-def group_register(
-    chat_id: int,
-    purpose: str,
-    branch: Annotated[str | None, typer.Option(help="Branch code; default all")] = None,
-) -> None:
-    """Register a Telegram group chat for a purpose (hr_alerts, trainers)."""
-    from coaching import people
-    from db.models.org import ChatPurpose
-
-    if purpose not in {p.value for p in ChatPurpose}:
-        raise fail(f"purpose must be one of {', '.join(p.value for p in ChatPurpose)}")
-    ctx = context()
-    row = ctx.call(
-        lambda s: (
-            people.register_group(s, chat_id, purpose, "", branch, None, ctx.clock.now())
-            is not None
-        )
-    )
-    if not row:
-        raise fail(f"no branch {branch}")
-    out.print(f"chat {chat_id} registered for {purpose}")
 
 
 # --- jobs -----------------------------------------------------------------------------------

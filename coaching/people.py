@@ -9,12 +9,11 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from db.models import (
     AuditLog,
-    Branch,
     Employee,
     GroupChat,
     InviteCode,
@@ -106,19 +105,38 @@ class Invite:
 class InviteError(StrEnum):
     UNKNOWN_EMPLOYEE = "unknown_employee"
     EMPLOYEE_LEFT = "employee_left"
+    OTHER_BRANCH = "other_branch"
+
+
+def invite_scope(caller: Caller) -> int | None:
+    """The branch whose employees a caller may invite; None means every branch (admins)."""
+    return None if caller.has_role("admin") else caller.branch_id
+
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 def create_invite(
-    s: Session, employee_no: str, now: datetime, ttl_hours: int, created_by_id: int | None
+    s: Session,
+    employee_no: str,
+    now: datetime,
+    ttl_hours: int,
+    created_by_id: int | None,
+    *,
+    scope: int | None = None,
+    chat_scope: int | None = None,
 ) -> Invite | InviteError:
+    """A single-use code for the employee. `scope` is the caller's branch (None: any) and
+    `chat_scope` the branch the HR chat serves (None: any): the employee must be in both."""
     emp = employee_by_no(s, employee_no)
     if emp is None:
         return InviteError.UNKNOWN_EMPLOYEE
+    if any(b is not None and emp.branch_id != b for b in (scope, chat_scope)):
+        return InviteError.OTHER_BRANCH
     if emp.status == EmployeeStatus.LEFT:
         return InviteError.EMPLOYEE_LEFT
     # 10 characters from an unambiguous alphabet: ~50 bits, typeable from a printout.
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    code = "".join(secrets.choice(alphabet) for _ in range(10))
+    code = "".join(secrets.choice(ALPHABET) for _ in range(10))
     expires = now + timedelta(hours=ttl_hours)
     s.add(
         InviteCode(
@@ -143,19 +161,34 @@ class RedeemResult(StrEnum):
 def redeem_invite(
     s: Session, code: str, telegram_user_id: int, chat_id: int, now: datetime
 ) -> tuple[RedeemResult, Caller | None]:
-    inv = s.execute(
-        select(InviteCode).where(InviteCode.code_hash == _hash_code(code))
+    """Claim the code with one conditional UPDATE (unused, unexpired, employee not left):
+    of concurrent redemptions exactly one gets the row; the others see it used."""
+    h = _hash_code(code)
+    claimed = s.execute(
+        update(InviteCode)
+        .where(
+            InviteCode.code_hash == h,
+            InviteCode.used_at.is_(None),
+            InviteCode.expires_at > now,
+            InviteCode.employee_id.in_(
+                select(Employee.id).where(Employee.status != EmployeeStatus.LEFT)
+            ),
+        )
+        .values(used_at=now)
+        .returning(InviteCode.employee_id)
+        .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
-    if inv is None:
-        return RedeemResult.INVALID, None
-    if inv.used_at is not None:
-        return RedeemResult.USED, None
-    if inv.expires_at <= now:
-        return RedeemResult.EXPIRED, None
-    emp = inv.employee
-    if emp.status == EmployeeStatus.LEFT:
+    if claimed is None:
+        inv = s.execute(select(InviteCode).where(InviteCode.code_hash == h)).scalar_one_or_none()
+        if inv is None:
+            return RedeemResult.INVALID, None
+        if inv.used_at is not None:
+            return RedeemResult.USED, None
+        if inv.expires_at <= now:
+            return RedeemResult.EXPIRED, None
         return RedeemResult.LEFT, None
-    inv.used_at = now
+    emp = s.get(Employee, claimed)
+    assert emp is not None
     bind(s, emp, telegram_user_id, chat_id, now)
     return RedeemResult.BOUND, caller_from(emp)
 
@@ -216,25 +249,12 @@ def register_group(
     by_id: int | None,
     now: datetime,
 ) -> GroupChat | None:
-    """Register (or re-point) a group chat; returns None when the branch code is unknown."""
-    branch_id = None
-    if branch_code:
-        branch = s.execute(select(Branch).where(Branch.code == branch_code)).scalar_one_or_none()
-        if branch is None:
-            return None
-        branch_id = branch.id
-    row = s.execute(
-        select(GroupChat).where(GroupChat.chat_id == chat_id, GroupChat.purpose == purpose)
-    ).scalar_one_or_none()
-    if row is None:
-        row = GroupChat(chat_id=chat_id, purpose=purpose, registered_at=now)
-        s.add(row)
-    row.branch_id = branch_id
-    row.title = title[:200]
-    row.registered_by_id = by_id
-    row.registered_at = now
-    s.flush()
-    return row
+    """Register (or re-point) a group chat; None when refused (unknown branch, or the HR-only
+    rule: see coaching/groups.py, which callers should use for the reason)."""
+    from coaching.groups import register
+
+    row = register(s, chat_id, purpose, title, branch_code, by_id, now)
+    return row if isinstance(row, GroupChat) else None
 
 
 def group_purposes(s: Session, chat_id: int) -> dict[str, int | None]:
@@ -250,6 +270,17 @@ def group_chats_for(s: Session, purpose: str, branch_id: int | None) -> list[int
     rows = s.execute(
         select(GroupChat.chat_id, GroupChat.branch_id).where(GroupChat.purpose == purpose)
     ).all()
+    if purpose == "hr_alerts":
+        # HR alerts name staff: never to a chat that also serves another purpose (a trainers'
+        # chat), even if older rows registered it twice (coaching/groups.py forbids it now).
+        shared = set(
+            s.execute(
+                select(GroupChat.chat_id).where(
+                    GroupChat.purpose != purpose, GroupChat.chat_id.in_([c for c, _ in rows])
+                )
+            ).scalars()
+        )
+        rows = [(c, b) for c, b in rows if c not in shared]
     own = [c for c, b in rows if b is not None and b == branch_id]
     return own or [c for c, b in rows if b is None]
 

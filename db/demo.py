@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -49,6 +50,7 @@ DEMO_EXTENSIONS: list[str] = [
     "coaching.risk.demo",
 ]
 
+DEMO_ORG = Path(__file__).with_name("demo_org.yaml")
 HR_CHAT_SH = -1001000000001
 HR_CHAT_JKT = -1001000000002
 TRAINERS_CHAT = -1001000000011
@@ -143,28 +145,16 @@ def build_demo(ctx: AppContext, seed: int = 7) -> str:
 
 
 def _org(w: DemoWorld) -> dict[str, int]:
+    from coaching import org, org_apply
+
     s, rng = w.session, w.rng
     used: set[str] = set()
-    sh = Branch(
-        code="SH",
-        name="上海分公司",
-        timezone="Asia/Shanghai",
-        locale="zh_CN",
-        score_profile="A",
-        rule_profile="cn_cba",
-        currency="CNY",
-    )
-    jkt = Branch(
-        code="JKT",
-        name="雅加达分公司",
-        timezone="Asia/Jakarta",
-        locale="zh_CN",
-        score_profile="B",
-        rule_profile="cn_nifa",
-        currency="IDR",
-    )
-    s.add_all([sh, jkt])
-    s.flush()
+    # Branches and teams come from an org file, as for a real firm (`coachbot org apply`);
+    # the leads are set once they exist (below).
+    demo_org = org.load(DEMO_ORG)
+    org_apply.apply(s, demo_org, defer_leads=True)
+    branches = {b.code: b for b in s.execute(select(Branch)).scalars()}
+    sh, jkt = branches["SH"], branches["JKT"]
     w.branches = {"SH": sh, "JKT": jkt}
     year = w.today.year
     for b in (sh, jkt):
@@ -192,16 +182,12 @@ def _org(w: DemoWorld) -> dict[str, int]:
         s.add(e)
         return e
 
-    team_names = ["一组", "二组", "三组"]
+    teams = {t.code: t for t in s.execute(select(Team)).scalars()}
     lead_no = 1
     for b in (sh, jkt):
-        for tn in team_names:
-            t = Team(
-                code=f"{b.code}-{len(w.teams) % 3 + 1}", name=f"{b.name[:2]}{tn}", branch_id=b.id
-            )
-            s.add(t)
-            s.flush()
-            lead = person(
+        for n in (1, 2, 3):
+            t = teams[f"{b.code}-{n}"]
+            person(
                 f"L{lead_no:04d}",
                 b,
                 ["team_lead", "collector"],
@@ -209,9 +195,9 @@ def _org(w: DemoWorld) -> dict[str, int]:
                 w.today - timedelta(days=rng.randint(700, 1500)),
             )
             s.flush()
-            t.lead_id = lead.id
             w.teams.append(t)
             lead_no += 1
+    org_apply.apply(s, demo_org)  # now the leads are employees
     for i in range(60):
         t = w.teams[i // 10]
         b = sh if t.branch_id == sh.id else jkt

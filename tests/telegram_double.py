@@ -84,6 +84,11 @@ class TelegramDouble:
         self.dropped: list[dict[str, Any]] = []  # group messages privacy mode kept from the bot
         self._next_update = 1
         self._msg = 0
+        # For `coachbot doctor` and group registration: the webhook Telegram holds, groups the
+        # bot was removed from (getChat fails), and users who are in a group (getChatMember).
+        self.webhook_url = ""
+        self.gone_chats: set[int] = set()
+        self.members: set[tuple[int, int]] = set()
         self.app = Starlette(
             routes=[Route("/bot{token}/{method}", self.handle, methods=["GET", "POST"])]
         )
@@ -183,8 +188,33 @@ class TelegramDouble:
         with self.lock:
             self.calls.append((method, params))
             self.times.append(time.monotonic())
+        if request.path_params["token"] == "0:REVOKED":
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401
+            )
         if method == "getMe":
             return JSONResponse({"ok": True, "result": BOT})
+        if method == "getWebhookInfo":
+            info = {"url": self.webhook_url, "pending_update_count": 0}
+            return JSONResponse({"ok": True, "result": info})
+        if method in ("getChat", "getChatMember"):
+            chat_id = int(params["chat_id"])
+            if chat_id in self.gone_chats:
+                return JSONResponse(
+                    {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"},
+                    status_code=400,
+                )
+            if method == "getChat":
+                chat = {"id": chat_id, "type": "supergroup", "title": f"group {chat_id}"}
+                return JSONResponse({"ok": True, "result": chat})
+            uid = int(params["user_id"])
+            status = (
+                "administrator"
+                if uid == BOT["id"]
+                else ("member" if (chat_id, uid) in self.members else "left")
+            )
+            user = {"id": uid, "is_bot": uid == BOT["id"], "first_name": "u"}
+            return JSONResponse({"ok": True, "result": {"status": status, "user": user}})
         if method == "getUpdates":
             offset = int(params.get("offset") or 0)
             timeout = min(float(params.get("timeout") or 0), 1.0)

@@ -863,7 +863,14 @@ class EmployeeRow(Row):
     locale: Annotated[str, Field(pattern=r"^(zh_CN|en)$")] | None = None
 
 
-_ROLE_ZH = {"催收员": "collector", "组长": "team_lead", "培训": "trainer", "人事": "hr"}
+_ROLE_ZH = {
+    "催收员": "collector",
+    "组长": "team_lead",
+    "培训": "trainer",
+    "培训师": "trainer",
+    "人事": "hr",
+    "管理员": "admin",
+}
 _ROLES = {r.value for r in Role}
 
 
