@@ -30,9 +30,13 @@ LANGS = {"zh_CN": "zh", "en": "en"}
 _TAG = re.compile(r"<[^>]+>")
 
 
-def commands_for(locale: str, roles: set[str] | None, group: bool) -> list[BotCommand]:
+def commands_for(
+    locale: str, roles: set[str] | None, group: bool, purposes: set[str] | None = None
+) -> list[BotCommand]:
     """The commands a person with `roles` (None: any bound employee) may use in a private
-    chat or (group=True) in a group, with their /help description."""
+    chat or (group=True) in a group, with their /help description. `purposes`: the group is
+    registered for these, so commands of those chats are listed too (roles aside: the group
+    is shared, each command still checks its caller)."""
     from handlers.base import GROUP, PRIVATE, REGISTRY
 
     chats = GROUP if group else PRIVATE
@@ -40,12 +44,30 @@ def commands_for(locale: str, roles: set[str] | None, group: bool) -> list[BotCo
     for spec in sorted(REGISTRY.commands.values(), key=lambda c: c.order):
         if not spec.help_key or not (spec.access.chats & chats):
             continue
+        if purposes is not None:
+            if spec.access.group_purpose is None or spec.access.group_purpose in purposes:
+                desc = _TAG.sub("", t(locale, spec.help_key)).strip()[:256] or spec.name
+                out.append(BotCommand(spec.name, desc))
+            continue
         allowed = spec.access.roles
         if allowed is not None and (roles is None or not (allowed & roles)):
             continue
         desc = _TAG.sub("", t(locale, spec.help_key)).strip()[:256] or spec.name
         out.append(BotCommand(spec.name, desc))
     return out
+
+
+async def set_group_menu(bot: Bot, chat_id: int, purposes: set[str], locale: str) -> None:
+    """A registered group's menu: the commands of its purposes (e.g. /risk in the HR chat);
+    back to the default when it holds none. Failures are logged, never raised."""
+    try:
+        scope = BotCommandScopeChat(chat_id)
+        if purposes:
+            await bot.set_my_commands(commands_for(locale, None, True, purposes), scope=scope)
+        else:
+            await bot.delete_my_commands(scope=scope)
+    except Exception as exc:
+        log.warning("setMyCommands for a group failed: %r", exc)
 
 
 async def set_default_menus(bot: Bot) -> None:

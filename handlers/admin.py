@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.i18n import t
+from bot.menus import set_group_menu
 from coaching import groups, people
 from coaching.people import Invite
 from handlers.base import ANY_CHAT, GROUP, PRIVATE, Access, Request, button, command, keyboard
@@ -113,6 +114,13 @@ async def _register(req: Request, purpose: str, branch: str | None, edit: bool =
     else:
         text = req.t("admin.registered", purpose=purpose, branch=branch or "*")
     await (req.edit(text) if edit else req.reply(text))
+    await _group_menu(req, chat.id)
+
+
+async def _group_menu(req: Request, chat_id: int) -> None:
+    """The group's command menu follows what it is registered for."""
+    held = await req.app.run(people.group_purposes, chat_id)
+    await set_group_menu(req.context.bot, chat_id, set(held), req.locale)
 
 
 @command("unregister", access=ADMIN_GROUP, help_key="admin.help_unregister", order=61)
@@ -120,6 +128,8 @@ async def unregister(req: Request) -> None:
     purpose = req.args[0] if req.args else None
     gone = await req.app.run(groups.unregister, req.chat_id, purpose)
     await req.say("admin.unregistered" if gone else "admin.not_registered", purposes=gone)
+    if gone:
+        await _group_menu(req, req.chat_id)
 
 
 @command(

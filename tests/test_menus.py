@@ -90,3 +90,29 @@ async def test_role_change_and_leaving_refresh_the_menu_on_the_next_message(
     assert [_j(c.params["scope"]) for c in harness.api.calls_to("deleteMyCommands")] == [
         {"type": "chat", "chat_id": 5001}
     ]
+
+
+async def test_a_registered_group_gets_the_commands_of_its_purpose(ctx, harness: Harness) -> None:
+    from db.models import Employee
+
+    now = ctx.clock.now()
+
+    def seed(s):  # type: ignore[no-untyped-def]
+        b = s.query(Branch).first() or f.branch(s)
+        a = f.employee(s, "A0001", b, "admin", "hr")
+        f.bind(s, a, 3001, now)
+        return s.query(Employee).count()
+
+    ctx.call(seed)
+    await harness.chat.send(3001, "/register trainers", chat_id=-100777)
+    [call] = [
+        c
+        for c in harness.api.calls_to("setMyCommands")
+        if _j(c.params["scope"]) == {"type": "chat", "chat_id": -100777}
+    ]
+    names = [c["command"] for c in _j(call.params["commands"])]
+    assert "stats" in names and "risk" not in names  # trainers' commands, not HR's
+    await harness.chat.send(3001, "/unregister", chat_id=-100777)
+    assert [_j(c.params["scope"]) for c in harness.api.calls_to("deleteMyCommands")] == [
+        {"type": "chat", "chat_id": -100777}
+    ]
