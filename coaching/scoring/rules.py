@@ -137,8 +137,9 @@ def recovery(
         out["raw"] = credited / assigned
         # The portfolio's band: each bucket's band weighted by its assigned amount.
         share = Decimal(pace[0]) / Decimal(pace[1]) if pace else ONE
-        out["band"] = Bounds(t_acc / assigned * share, z_acc / assigned * share)
-        out["target"] = t_acc / assigned * share
+        target = t_acc / assigned * share
+        out["band"] = Bounds(target, z_acc / assigned * share)
+        out["target"] = target
     out["pace"] = pace
     return out
 
