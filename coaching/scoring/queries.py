@@ -125,10 +125,10 @@ def _work_mem(s: Session) -> Iterator[None]:
         return
     before = s.execute(select(func.current_setting("work_mem"))).scalar_one()
     s.execute(select(func.set_config("work_mem", WORK_MEM, True)))
-    try:
-        yield
-    finally:
-        s.execute(select(func.set_config("work_mem", before, True)))
+    yield
+    # Not in a `finally`: after a failed statement the transaction is aborted (and a rollback
+    # discards a local setting anyway); restoring would only hide the original error.
+    s.execute(select(func.set_config("work_mem", before, True)))
 
 
 def raw_rows(
