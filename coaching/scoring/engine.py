@@ -25,7 +25,7 @@ from coaching.scoring.queries import (
     parse_month,
     raw_rows,
 )
-from coaching.scoring.rules import NA_REASONS, normalise, raw_values
+from coaching.scoring.rules import NA_REASONS, Plan, normalise, raw_values
 from db.models import Branch, Employee, ScoreSnapshot, Team
 
 __all__ = [
@@ -124,10 +124,13 @@ class _Scorer:
         self.weights = list(cfg.profile(branch.score_profile).weights.items())
         self.names = frozenset(n for n, _ in self.weights)
         self.veto = cfg.compliance.major_veto
+        self.plan = Plan(cfg, branch.code)  # the config resolved once, not per collector
+        # Each weight as shown (float) and back as the Decimal the shares are computed from.
+        self.shown = {n: Decimal(str(float(w))) for n, w in self.weights}
 
     def card(self, row: dict[str, object], teams: dict[int, tuple[str, str]]) -> Scorecard:
         cfg, b = self.cfg, self.branch
-        raws = raw_values(cfg, b.code, row, self.pace, self.names)
+        raws = raw_values(cfg, b.code, row, self.pace, self.names, self.plan)
         comps: dict[str, Component] = {}
         wsum = acc = Decimal(0)
         for name, weight in self.weights:
@@ -151,7 +154,7 @@ class _Scorer:
             total = acc / wsum
             for c in comps.values():
                 if c.exact is not None:
-                    c.effective_weight = r1(Decimal(100) * Decimal(str(c.weight)) / wsum)
+                    c.effective_weight = r1(Decimal(100) * self.shown[c.name] / wsum)
         team_id = row["team_id"]
         tcode, tname = teams.get(team_id, (None, None)) if team_id else (None, None)  # type: ignore[arg-type]
         card = Scorecard(

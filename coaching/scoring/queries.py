@@ -8,6 +8,8 @@ branch's collectors. Amounts are summed as integer cents per bucket, so the Pyth
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -72,9 +74,15 @@ def _cents(col):  # type: ignore[no-untyped-def]
     return cast(func.round(col * 100), BigInteger)
 
 
+def _isum(value):  # type: ignore[no-untyped-def]
+    """SUM of integers as an integer: PostgreSQL's SUM(bigint) is NUMERIC, which the driver
+    would hand over as `Decimal` (slower to build and to convert for 5,000 rows × 25 sums)."""
+    return cast(func.sum(value), BigInteger)
+
+
 def _per_bucket(bucket_col, value, prefix: str):  # type: ignore[no-untyped-def]
     return [
-        func.sum(case((bucket_col == b, value), else_=0)).label(f"{prefix}{i}")
+        _isum(case((bucket_col == b, value), else_=0)).label(f"{prefix}{i}")
         for i, b in enumerate(BUCKETS)
     ]
 
@@ -101,6 +109,26 @@ def _collectors(branch_id: int, first: date, last: date):  # type: ignore[no-unt
         )
         .subquery("emp")
     )
+
+
+# Memory for the statement's hash tables on PostgreSQL. Counting cases handled groups the
+# month's calls per (collector, case): ~100,000 groups for 5,000 collectors, ≈ 13 MB, which
+# the default 4 MB work_mem spills to disk in batches (≈ 0.3 s of a 1.3 s statement). Set
+# for this statement only (`set_config(..., is_local)`, then restored).
+WORK_MEM = "64MB"
+
+
+@contextmanager
+def _work_mem(s: Session) -> Iterator[None]:
+    if s.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    before = s.execute(select(func.current_setting("work_mem"))).scalar_one()
+    s.execute(select(func.set_config("work_mem", WORK_MEM, True)))
+    yield
+    # Not in a `finally`: after a failed statement the transaction is aborted (and a rollback
+    # discards a local setting anyway); restoring would only hide the original error.
+    s.execute(select(func.set_config("work_mem", before, True)))
 
 
 def raw_rows(
@@ -149,10 +177,10 @@ def raw_rows(
     calls = (
         select(
             worked.c.eid,
-            func.sum(worked.c.n).label("calls"),
-            func.sum(worked.c.conn).label("connected"),
+            _isum(worked.c.n).label("calls"),
+            _isum(worked.c.conn).label("connected"),
             *[
-                func.sum(case((Case.bucket == b, 1), else_=0)).label(f"h{i}")
+                _isum(case((Case.bucket == b, 1), else_=0)).label(f"h{i}")
                 for i, b in enumerate(BUCKETS)
             ],
         )
@@ -202,7 +230,7 @@ def raw_rows(
     cost = (
         select(
             CollectorCost.employee_id.label("eid"),
-            func.sum(_cents(CollectorCost.amount)).label("cost"),
+            _isum(_cents(CollectorCost.amount)).label("cost"),
             func.count().label("cost_n"),
         )
         .where(CollectorCost.month == first)
@@ -215,7 +243,10 @@ def raw_rows(
     stmt = stmt.select_from(emp)
     for sq in subs:
         stmt = stmt.outerjoin(sq, sq.c.eid == emp.c.eid)
-    rows = [dict(r) for r in s.execute(stmt).mappings()]
+    with _work_mem(s):
+        res = s.execute(stmt)
+        keys = list(res.keys())
+        rows = [dict(zip(keys, r, strict=True)) for r in res]
     # Majors are rare: fetch their reasons only for the collectors that have one.
     vetoed = [r["eid"] for r in rows if r["majors"]]
     if vetoed:
