@@ -279,7 +279,6 @@ class Engine:
                     drill.outcome,
                     locale,
                     drill.summary,
-                    major=bool(llm_guard.major_findings(vetoes)),
                 )
             except MalformedOutput as exc:
                 log.warning("grading unavailable for drill %s: %s", drill.id, exc)

@@ -16,6 +16,7 @@ from coaching.roleplay.scenarios import CRITERIA, Scenario
 
 GRADER_BUDGET = 2000  # estimated prompt tokens
 DEBTOR_WINDOW = 8
+QUESTION_TOKENS = 250
 EXAMPLE = {
     "zh_CN": "我理解您的难处，我们一起看看每月能还多少。",
     "en": "I understand it is hard; let's see what you can pay each month.",
@@ -42,7 +43,13 @@ def grader_messages(
     )
     flags = ", ".join(flagged) or "none"
     msgs: list[Message] = []
-    for collector_chars, debtor_window in ((200, DEBTOR_WINDOW), (120, 2), (60, 0), (30, 0)):
+    for collector_chars, debtor_window in (
+        (200, DEBTOR_WINDOW),
+        (120, 2),
+        (60, 0),
+        (30, 0),
+        (20, 0),
+    ):
         recent_from = len(turns) - debtor_window
         lines = []
         for i, t in enumerate(turns):
@@ -58,8 +65,8 @@ def grader_messages(
             + f"\nCompliance flags raised during the call: {flags}"
         )
         msgs = [{"role": "system", "content": system}, {"role": "user", "content": body}]
-        # ~120 tokens are added for the question and the JSON skeleton.
-        if prompt_tokens(msgs) + 120 <= GRADER_BUDGET:
+        # The question and the JSON skeleton are added per call.
+        if prompt_tokens(msgs) + QUESTION_TOKENS <= GRADER_BUDGET:
             break
     return msgs
 
@@ -76,10 +83,10 @@ def criterion_problems(
     lines: list[str],
     locale: str,
     outcome: str,
-    major: bool,
     taken: list[str],
 ) -> list[str]:
-    """Why a criterion answer cannot be used ([] when it can)."""
+    """Why a criterion answer cannot be used ([] when it can). A compliance score above a
+    flagged major violation is not rejected: the code zeroes it anyway (`decide`)."""
     p: list[str] = []
     if not 0 <= g.score <= 100:
         p.append(f"score {g.score} is outside 0-100")
@@ -96,8 +103,6 @@ def criterion_problems(
         p.append("better_line only repeats the quote")
     elif any(norm(better) == norm(t) for t in taken):
         p.append("better_line repeats the line given for another criterion")
-    if name == "compliance" and major and g.score > 20:
-        p.append(f"compliance score {g.score} is inconsistent with a major violation (max 20)")
     if name == "outcome" and outcome == "hangup" and g.score > 60:
         p.append(f"outcome score {g.score} is inconsistent with the debtor hanging up")
     if name == "outcome" and outcome == "success" and g.score < 40:
@@ -112,8 +117,6 @@ async def grade_llm(
     outcome: str,
     locale: str,
     summary: str = "",
-    *,
-    major: bool = False,
 ) -> Scorecard:
     """A scorecard from one checked call per criterion; MalformedOutput when one criterion
     has no usable answer after its last try (nothing partial is returned)."""
@@ -126,7 +129,7 @@ async def grade_llm(
 
         def check(g: CriterionGrade, name: str = name) -> list[str]:
             return criterion_problems(
-                name, g, lines=lines, locale=locale, outcome=outcome, major=major, taken=taken
+                name, g, lines=lines, locale=locale, outcome=outcome, taken=taken
             )
 
         g = await llm.structured(
