@@ -42,6 +42,7 @@ CLI_MODULES: list[str] = [
     "bot.cli_training",
     "bot.cli_coaching",
     "bot.cli_hr",
+    "bot.cli_llm",
 ]
 
 
