@@ -232,6 +232,9 @@ async def test_refusal_is_rejected(llm_double: LLMDouble) -> None:
     with pytest.raises(MalformedOutput):
         await c.structured("grader", msgs, CriterionGrade, tries=2)
     assert len(llm_double.requests) == 2
+    # Refusing is not the format's fault: json_schema is kept and not marked as failed.
+    assert [r["response_format"]["type"] for r in llm_double.requests] == ["json_schema"] * 2
+    assert "cannot be used: a refusal" in llm_double.requests[-1]["messages"][-1]["content"]
     await c.close()
 
 
