@@ -143,17 +143,24 @@ async def test_confirmed_llm_major_finding_fails_chat_report_and_assessment(
 ) -> None:
     seed(ctx)
     await _start(harness)
-    line = "您要是再拖，您的孩子以后就别想考公务员了"  # the rule layer misses this one
+    line = "再不还款，银行会把您全家的账户都停掉"  # the rule layer misses this one
     verdict = {
         "violation": True,
         "rule": "false_legal",
         "severity": "major",
-        "quote": "孩子以后就别想考公务员了",
+        "quote": "把您全家的账户都停掉",
         "reason": "虚构对子女的法律后果",
     }
     online.push(Reply(json.dumps(verdict, ensure_ascii=False)), purpose="compliance")
     replies = await harness.chat.send(COLLECTOR, line)
     assert "虚构法律后果" in replies[0].text and "不合格" in replies[0].text
+    # Otherwise a good call: every other score would pass it.
+    for good in [
+        "理解您的难处，方便说说情况吗？",
+        "我理解，每月1000元分期怎么样？",
+        "您看15号先还2000元可以吗？",
+    ]:
+        await harness.chat.send(COLLECTOR, good)
     online.scorecard = {
         k: {"score": 90, "quote": "", "better_line": f"{k}：我理解您的难处，我们一起想办法。"}
         for k in ("compliance", "empathy", "negotiation", "problem_solving", "outcome")
