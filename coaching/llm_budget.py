@@ -61,10 +61,18 @@ def parse_budget(text: str | None, default: Budget) -> Budget:
 
 
 def budget_for(settings: Any, purpose: str) -> Budget:
-    """The purpose's budget; COACHBOT_LLM_TIMEOUT is a ceiling on every call."""
+    """The purpose's budget; COACHBOT_LLM_TIMEOUT and COACHBOT_LLM_MAX_TOKENS are ceilings
+    on every call."""
     name = PURPOSE_BUDGET.get(purpose, "debtor")
-    b = parse_budget(getattr(settings, f"llm_budget_{name}", None), DEFAULTS[name])
-    return replace(b, timeout_s=min(b.timeout_s, settings.llm_timeout_s))
+    own = getattr(settings, f"llm_budget_{name}", None)
+    b = parse_budget(own, DEFAULTS[name])
+    if name == "debtor" and not own:  # the older role-play temperature setting still counts
+        b = replace(b, temperature=settings.llm_temperature)
+    return replace(
+        b,
+        timeout_s=min(b.timeout_s, settings.llm_timeout_s),
+        max_tokens=min(b.max_tokens, settings.llm_max_tokens),
+    )
 
 
 # --- token counting ------------------------------------------------------------------------
