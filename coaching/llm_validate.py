@@ -40,7 +40,9 @@ _LATIN = re.compile(r"[A-Za-z]")
 _REFUSAL = re.compile(
     r"\b(i('| a)m sorry,? but|i can(no|')t (help|assist|comply|do that|provide)|i am unable to|"
     r"as an ai( language model)?|i('| wi)ll not (help|engage))\b|"
-    r"作为(一个)?(人工智能|AI|语言模型)|我(无法|不能)(协助|帮助|提供|扮演|回答)|抱歉，我(无法|不能)",
+    # Chinese: only model-speak, so a debtor's "我无法提供收入证明" is not a refusal.
+    r"作为(一个)?(人工智能|AI|语言模型)|我是(一个)?(AI|人工智能)(助手|模型)?|"
+    r"我(无法|不能)(继续)?扮演|(无法|不能)(协助|满足)(你|您)的?(请求|要求)",
     re.I,
 )
 

@@ -18,7 +18,7 @@ from coaching.llm import (
     reset_formats,
 )
 from coaching.llm_budget import count_tokens
-from coaching.llm_validate import placeholder_problems, wrong_language
+from coaching.llm_validate import is_refusal, placeholder_problems, wrong_language
 from coaching.roleplay.grading import ComplianceVerdict, CriterionGrade
 from tests.llm_double import LLMDouble, Reply, llm_double_fixture  # noqa: F401  (fixture)
 
@@ -245,6 +245,8 @@ def test_placeholder_checks() -> None:
     assert placeholder_problems(ok) == []
     assert placeholder_problems(ok, examples=["您看15号先还1000元可以吗"])
     assert wrong_language("I cannot pay now.", "zh_CN") and not wrong_language("好的 OK", "zh_CN")
+    assert is_refusal("I'm sorry, but I can't help with that.") and is_refusal("作为AI语言模型，我")
+    assert not is_refusal("我无法提供收入证明，真的没有工作了。")
 
 
 @pytest.mark.parametrize(

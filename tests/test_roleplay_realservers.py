@@ -101,6 +101,20 @@ async def test_refusal_and_wrong_language_are_not_debtor_lines(
     assert len(debtor_lines(ctx)) == 2
 
 
+async def test_grading_in_the_wrong_language_is_unavailable_not_stored(
+    ctx, harness: Harness, online: LLMDouble
+) -> None:
+    seed(ctx)
+    await _start(harness)
+    await harness.chat.send(COLLECTOR, "理解您的难处，方便说说情况吗？")
+    online.behaviours = {"wrong_language"}
+    replies = await harness.chat.send(COLLECTOR, "/end")
+    assert "评分暂不可用" in replies[-1].text
+    assert len(online.of("grader")) == 3  # the first criterion: first try and two repairs
+    assert "must be in Chinese" in online.of("grader")[-1]["messages"][-1]["content"]
+    assert drills(ctx)[0].report is None and not results(ctx)
+
+
 async def test_slow_first_token_shows_typing_and_arrives(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:

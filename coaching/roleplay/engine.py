@@ -245,6 +245,10 @@ class Engine:
         except LLMUnavailable as exc:
             log.info("summary skipped: %s", exc)
             return
+        summary = summary.strip()
+        if not summary or is_refusal(summary) or wrong_language(summary, "zh_CN"):
+            log.info("summary skipped: unusable answer")  # never stored; tried again later
+            return
         await self.ctx.run(store.set_summary, drill.id, _clip(summary.strip(), 200), outside)
 
     # --- the end ------------------------------------------------------------------------
