@@ -81,13 +81,16 @@ _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _WORD = re.compile(r"[A-Za-z]+")
 _DIGIT = re.compile(r"\d")
 
-# Tokens per unit, measured with SmolLM2's BPE tokenizer (49k vocabulary, llama.cpp
-# `tokenize`) on this project's prompts and drills (bench/llm_e2e.py --tokens); tokenizers of
-# larger multilingual models (Qwen, DeepSeek, GPT-4o) give fewer, so this errs high.
-PER_CJK = 1.6
-PER_WORD = 1.3
-PER_DIGIT = 1.0
-PER_OTHER = 0.9  # punctuation, JSON syntax, spaces between non-words
+# Tokens per unit, fitted (least squares) to SmolLM2's BPE tokenizer (49k vocabulary, counted
+# with llama.cpp's `tokenize`) on this project's prompts and scenario lines: 1.78 per Han
+# character, 1.07 per English word, 1.26 per digit, 1.04 per other character (punctuation,
+# JSON syntax). On those texts characters/4 was 1.6x low for the English prompts and 6.6x low
+# for Chinese. Tokenizers of larger multilingual models (Qwen, DeepSeek, GPT-4o) need fewer
+# tokens for Chinese, so this errs high there.
+PER_CJK = 1.8
+PER_WORD = 1.1
+PER_DIGIT = 1.3
+PER_OTHER = 1.05
 
 
 def estimate_tokens(text: str) -> int:

@@ -15,7 +15,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from coaching.llm import LLMClient, LLMUnavailable, MalformedOutput, Message, StreamCut
+from coaching.llm import (
+    LLMClient,
+    LLMUnavailable,
+    MalformedOutput,
+    Message,
+    StreamCut,
+    prompt_tokens,
+)
 from coaching.llm_validate import is_refusal, wrong_language
 from coaching.redact import redact
 from coaching.roleplay import llm_guard, store
@@ -30,6 +37,7 @@ log = logging.getLogger(__name__)
 __all__ = ["GRADER_BUDGET", "LINE_CHARS", "PROMPTS_DIR", "grader_messages", "render_prompt"]
 
 WINDOW = 8  # lines kept verbatim in the debtor prompt
+DEBTOR_BUDGET = 2000  # prompt tokens (estimated) of a debtor turn
 FOLD_EVERY = 4  # fold older lines into the summary once this many are outside the window
 DEAL, HANGUP = "[[DEAL]]", "[[HANGUP]]"
 CUT_MARK = " ✂"
@@ -54,27 +62,31 @@ _clip = clip
 
 
 def debtor_messages(sc: Scenario, turns: list[store.Turn], summary: str) -> list[Message]:
-    """The debtor prompt: persona system message, summary of older lines, recent lines."""
-    msgs: list[Message] = [
-        {
-            "role": "system",
-            "content": render_prompt(
-                "debtor_system",
-                sc=sc,
-                p=sc.persona,
-                personality=PERSONALITY[sc.persona.personality],
-            ),
-        }
-    ]
+    """The debtor prompt: persona system message, summary of older lines, recent lines. Over
+    DEBTOR_BUDGET tokens (a small local model's context is often 2-4k), the oldest recent
+    lines go first; the collector's pending line always stays."""
+    system: Message = {
+        "role": "system",
+        "content": render_prompt(
+            "debtor_system",
+            sc=sc,
+            p=sc.persona,
+            personality=PERSONALITY[sc.persona.personality],
+        ),
+    }
     recent = turns[-WINDOW:]
-    if summary:
-        msgs.append({"role": "system", "content": f"（之前的通话摘要：{summary}）"})
-    elif len(turns) > len(recent):
-        msgs.append({"role": "system", "content": "（更早的通话内容已省略）"})
-    for t in recent:
-        role = "user" if t.speaker == "collector" else "assistant"
-        msgs.append({"role": role, "content": _clip(t.text)})
-    return msgs
+    while True:
+        msgs = [system]
+        if summary:
+            msgs.append({"role": "system", "content": f"（之前的通话摘要：{summary}）"})
+        elif len(turns) > len(recent):
+            msgs.append({"role": "system", "content": "（更早的通话内容已省略）"})
+        for t in recent:
+            role = "user" if t.speaker == "collector" else "assistant"
+            msgs.append({"role": role, "content": _clip(t.text)})
+        if len(recent) <= 2 or prompt_tokens(msgs) <= DEBTOR_BUDGET:
+            return msgs
+        recent = recent[1:]
 
 
 def _strip_markers(text: str) -> str:
