@@ -7,7 +7,9 @@ vLLM, Ollama, llama.cpp).
 - `stream()` yields text deltas and raises `StreamCut` when the server ended the stream
   without a finish reason (llama.cpp does when another request interrupts it).
 - `structured()` negotiates the response format per (endpoint, model): `json_schema`, then
-  `json_object` with the schema in the prompt, then plain text with JSON extraction. Any
+  `json_object` with the schema attached (a grammar on llama.cpp), then plain `json_object`
+  (the schema is always described in the prompt too), then plain text with JSON
+  extraction. Any
   4xx/5xx (but 429) or unparseable output moves to the next format; the one that produced a
   valid answer is remembered for the life of the process (`formats()`). Every answer is
   checked semantically (`coaching.llm_validate` plus the caller's `check`); a rejected one
@@ -50,7 +52,9 @@ __all__ = [
 M = TypeVar("M", bound=BaseModel)
 Message = dict[str, str]
 CONNECT_TIMEOUT_S = 5.0
-MODES = ("json_schema", "json_object", "text")
+# json_object+schema: JSON mode with the schema attached (llama-cpp-python turns it into a
+# grammar: right keys and types even from a tiny model; others reject or ignore it).
+MODES = ("json_schema", "json_object+schema", "json_object", "text")
 REFUSED = "REFUSAL:"  # marks the SDK's `refusal` field in a raw answer
 REPAIR_STEP = 0.3  # temperature added per repair (a retry at 0 returns the same answer)
 
@@ -359,6 +363,8 @@ class LLMClient:
                     "strict": True,
                 },
             }
+        elif mode == "json_object+schema":
+            common["response_format"] = {"type": "json_object", "schema": _strict_schema(model)}
         elif mode == "json_object":
             common["response_format"] = {"type": "json_object"}
         resp = await self.client.chat.completions.create(**common)

@@ -117,11 +117,13 @@ async def test_coach_llm_failure_falls_back_without_caching(
     seed(ctx)
     work_data(ctx)
     # A 500 in every response format: the server is really down.
-    online.push(Reply(status=500), Reply(status=500), Reply(status=500), purpose="coach")
+    from coaching.llm import MODES
+
+    online.push(*[Reply(status=500)] * len(MODES), purpose="coach")
     [r] = await harness.chat.send(COLLECTOR, "/coach")
     assert "1 次投诉" in r.text  # rule-based tips still help
     [r2] = await harness.chat.send(COLLECTOR, "/coach")
-    assert "先复盘投诉录音" in r2.text and len(online.of("coach")) == 4
+    assert "先复盘投诉录音" in r2.text and len(online.of("coach")) == len(MODES) + 1
 
 
 async def test_coach_echoed_schema_is_never_cached(

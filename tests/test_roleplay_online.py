@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import select
 
-from coaching.llm import prompt_tokens
+from coaching.llm import MODES, prompt_tokens
 from db.models import DrillTurn
 from db.models.coaching import DrillStatus
 from tests.conftest import Harness
@@ -174,7 +174,7 @@ async def test_grading_failure_then_retry(ctx, harness: Harness, online: LLMDoub
     await _start(harness)
     await harness.chat.send(COLLECTOR, "理解您的难处，方便说说情况吗？")
     # 503 in every response format (a server error in one format only is a fallback).
-    online.push(*[Reply(status=503)] * 3, purpose="grader")
+    online.push(*[Reply(status=503)] * len(MODES), purpose="grader")
     replies = await harness.chat.send(COLLECTOR, "/end")
     assert "评分暂时失败" in replies[-1].text
     assert drills(ctx)[0].status == DrillStatus.GRADING and not results(ctx)
