@@ -57,7 +57,8 @@ async def llm_check(settings: Any) -> tuple[list[tuple[str, str, str]], dict[str
         rows.append(("structured", "FAILED", str(exc)[:120]))
     info = formats().get(llm.key, {})
     failed = ", ".join(f"{m}: {why}" for m, why in info.get("failed", {}).items()) or "none"
-    rows.append(("response format", llm.mode or "none works", f"failed: {failed}"))
+    mode = llm.mode or "none yet (no valid answer)"
+    rows.append(("response format", mode, f"failed: {failed}"))
     await llm.close()
     return rows, {k: v.__dict__ for k, v in llm.stats.items()}
 

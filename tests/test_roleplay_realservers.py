@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from db.models import CoachTip, DrillTurn
@@ -232,6 +233,7 @@ def cli(ctx, double: LLMDouble, args: list[str], stdin: str = "", **env: str):  
     )
 
 
+@pytest.mark.slow
 async def test_llm_check_reports_the_negotiated_format(ctx, llm_double: LLMDouble) -> None:
     llm_double.behaviours = {"schema_500"}
     res = cli(ctx, llm_double, ["llm", "check"])
@@ -242,6 +244,7 @@ async def test_llm_check_reports_the_negotiated_format(ctx, llm_double: LLMDoubl
     assert "cut" in res.stdout
 
 
+@pytest.mark.slow
 async def test_drills_regrade_grades_what_was_left_waiting(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:
@@ -262,6 +265,7 @@ async def test_drills_regrade_grades_what_was_left_waiting(
     assert "no drill is waiting" in cli(ctx, online, ["drills", "regrade"]).stdout
 
 
+@pytest.mark.slow
 async def test_console_waits_for_a_slow_reply_with_progress(ctx, llm_double: LLMDouble) -> None:
     from alembic import command
 
