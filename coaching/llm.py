@@ -55,6 +55,7 @@ CONNECT_TIMEOUT_S = 5.0
 # json_object+schema: JSON mode with the schema attached (llama-cpp-python turns it into a
 # grammar: right keys and types even from a tiny model; others reject or ignore it).
 MODES = ("json_schema", "json_object+schema", "json_object", "text")
+ENFORCED = {"json_schema", "json_object+schema"}  # the server holds the answer to the schema
 REFUSED = "REFUSAL:"  # marks the SDK's `refusal` field in a raw answer
 REPAIR_STEP = 0.3  # temperature added per repair (a retry at 0 returns the same answer)
 
@@ -275,11 +276,25 @@ class LLMClient:
         temp = b.temperature if temperature is None else temperature
         ex = list(examples)
         skeleton = json.dumps(_skeleton(model), ensure_ascii=False, separators=(",", ":"))
-        hint = (
-            "\n\nAnswer with one JSON object only, with exactly these keys and value types "
-            "(all required; replace each type with real content):\n" + skeleton
-        )
-        clean = self._prepare(purpose, [*messages[:-1], _append(messages[-1], hint)])
+        hints = {
+            # The server enforces the shape: name the keys only. A skeleton with type names
+            # is what small models copy verbatim ("string" values).
+            "enforced": "\n\nAnswer with one JSON object with the keys "
+            + ", ".join(model.model_fields)
+            + ", each filled in for this case.",
+            # Otherwise the prompt is the only description of the shape.
+            "described": "\n\nAnswer with one JSON object only, with exactly these keys and "
+            "value types (all required; replace each type with real content):\n" + skeleton,
+        }
+        prepared: dict[str, list[Message]] = {}
+
+        def clean_for(mode: str) -> list[Message]:
+            kind = "enforced" if mode in ENFORCED else "described"
+            if kind not in prepared:
+                hinted = [*messages[:-1], _append(messages[-1], hints[kind])]
+                prepared[kind] = self._prepare(purpose, hinted)
+            return prepared[kind]
+
         override = self.settings.llm_structured != "auto"
         modes = [self.mode] if override else _modes_from(_WORKING.get(self.key))
         mi, attempt = 0, 0
@@ -287,6 +302,7 @@ class LLMClient:
         problems: list[str] = []
         while attempt < tries:
             mode = modes[mi]
+            clean = clean_for(mode)
             t0 = time.perf_counter()
             try:
                 raw, usage = await self._structured_call(

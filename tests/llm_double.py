@@ -82,9 +82,21 @@ def grader_target(body: dict[str, Any]) -> str:
 
 
 def echo_skeleton(body: dict[str, Any]) -> str:
-    """What a small model answers when it copies the skeleton it was shown."""
+    """What a small model answers when it copies the schema it was given: type names as
+    values, from the response_format's schema or the skeleton in the prompt."""
     import re
 
+    rf = body.get("response_format") or {}
+    schema = rf.get("schema") or (rf.get("json_schema") or {}).get("schema")
+    if schema:
+        fill = {"string": "string", "integer": 0, "number": 0.0, "boolean": False}
+
+        def value(prop: dict[str, Any]) -> Any:
+            if prop.get("type") == "array":
+                return [value(prop.get("items", {}))]
+            return fill.get(prop.get("type", "string"), "string")
+
+        return json.dumps({k: value(p) for k, p in schema.get("properties", {}).items()})
     for m in reversed(body["messages"]):
         hit = re.search(r"replace each type with real content\):\n(\{.*\})", m["content"], re.S)
         if hit:

@@ -153,6 +153,9 @@ async def test_llamacpp_500_on_json_schema_falls_back_and_is_remembered(
     assert (await c.structured("grader", msgs, CriterionGrade)).score == 80
     assert [format_of(r) for r in llm_double.requests] == ["json_schema", "json_object+schema"]
     assert c.mode == "json_object+schema"
+    # The server enforces the shape: the prompt names the keys, with no "string" to copy.
+    prompt = llm_double.requests[-1]["messages"][-1]["content"]
+    assert "score, quote, better_line" in prompt and '"string"' not in prompt
     # For the life of the process: a new client to the same server and model starts there.
     c2 = client(llm_double)
     await c2.structured("grader", msgs, CriterionGrade)
