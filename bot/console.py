@@ -131,9 +131,7 @@ async def run_console(
     last_poll: SentMessage | None = None
     interactive = sys.stdin.isatty()
     progress = _Progress(interactive)
-    async with LocalChat(
-        ctx, api, with_jobs=interactive, settle_timeout=None, on_wait=progress
-    ) as chat:
+    async with LocalChat(ctx, api, with_jobs=True, settle_timeout=None, on_wait=progress) as chat:
         print(
             f"— console chat as {label}. /tap N presses a button (/tap K.N: of message #K), "
             "/vote N answers a poll, /job NAME runs a job, /quit ends —",

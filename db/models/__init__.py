@@ -2,8 +2,9 @@
 
 from db.base import Base
 from db.models.coaching import CoachTip, Drill, DrillTurn
+from db.models.costs import CollectorCost
 from db.models.hr import ExitRecord, RiskAction, RiskAlertState, RiskScore
-from db.models.ops import ApiToken, AuditLog, JobRun, Outbox
+from db.models.ops import ApiToken, AuditLog, JobRun, Lease, Outbox, TelegramUpdate
 from db.models.org import (
     Branch,
     Employee,
@@ -38,6 +39,7 @@ __all__ = [
     "Call",
     "Case",
     "CoachTip",
+    "CollectorCost",
     "Complaint",
     "Drill",
     "DrillTurn",
@@ -48,6 +50,7 @@ __all__ = [
     "Holiday",
     "InviteCode",
     "JobRun",
+    "Lease",
     "Leave",
     "NotificationPref",
     "Outbox",
@@ -65,6 +68,7 @@ __all__ = [
     "ScoreSnapshot",
     "Team",
     "TelegramBinding",
+    "TelegramUpdate",
     "TraineeQuestion",
     "TrainingAssignment",
     "TrainingItem",
