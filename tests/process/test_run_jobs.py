@@ -49,7 +49,8 @@ def firm_db(request: pytest.FixtureRequest, demo_file: Path, tmp_path: Path) -> 
         return copy_sqlite(demo_file, tmp_path / "firm.db")
     if not PG_URL:
         pytest.skip("PostgreSQL run skipped: COACHBOT_TEST_DATABASE_URL is not set")
-    url = _pg_url("coachbot_process")
+    # Named after the test database: worktrees sharing one server must not race on one name.
+    url = _pg_url(f"{PG_URL.rpartition('/')[2]}_process")
     build_demo_db(url, tmp_path, at(7, 30))
     return url
 
