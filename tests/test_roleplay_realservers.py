@@ -213,7 +213,7 @@ def cli(ctx, double: LLMDouble, args: list[str], stdin: str = "", **env: str):  
     import os
     import subprocess
 
-    from tests.test_network import coachbot
+    from tests.process.harness import coachbot
 
     full = {
         k: v
