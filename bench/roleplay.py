@@ -2,10 +2,9 @@
 
 Runs the real PTB Application over the local Bot API, a real SQLite (or PostgreSQL) database
 and real HTTP to the LLM double, and prints per turn:
-- the debtor prompt's size in tokens (target ≤ 2,000 at turn 20). No tokenizer is installed
-  (tiktoken downloads its encodings at run time), so tokens are estimated as one per CJK
-  character plus one per four other characters, +4 per message (`coaching.llm.estimate_tokens`);
-  for GPT-4o / Qwen / DeepSeek tokenizers common Han characters cost about 0.7–1.2 tokens;
+- the debtor prompt's size in tokens (target ≤ 2,000 at turn 20): tiktoken when the model's
+  encoding is cached, else the estimate of `coaching.llm_budget.estimate_tokens` (sized on a
+  small model's BPE tokenizer; GPT-4o / Qwen / DeepSeek tokenizers need fewer), +4 per message;
 - the bot's own overhead per turn excluding LLM time (target ≤ 30 ms): the turn's wall time
   minus the time the LLM client spent waiting for the server (`LLMClient.busy_s`).
 

@@ -45,6 +45,7 @@ CLI_MODULES: list[str] = [
     "bot.cli_org",
     "bot.cli_groups",
     "bot.cli_doctor",
+    "bot.cli_llm",
 ]
 
 

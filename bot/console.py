@@ -130,7 +130,8 @@ async def run_console(
     api.listeners.append(printer)
     last_poll: SentMessage | None = None
     interactive = sys.stdin.isatty()
-    async with LocalChat(ctx, api, with_jobs=True) as chat:
+    progress = _Progress(interactive)
+    async with LocalChat(ctx, api, with_jobs=True, settle_timeout=None, on_wait=progress) as chat:
         print(
             f"— console chat as {label}. /tap N presses a button (/tap K.N: of message #K), "
             "/vote N answers a poll, /job NAME runs a job, /quit ends —",
@@ -159,6 +160,32 @@ async def run_console(
                 await _job(ctx, chat, text)
             else:
                 await chat.send(uid, text, chat_id=None if chat_id == uid else chat_id)
+            progress.done()
+
+
+class _Progress:
+    """A visible "still waiting" while the bot works on a reply: an updating line on a
+    terminal, a line every PIPED_EVERY_S seconds when piped. Never gives up on the reply."""
+
+    PIPED_EVERY_S = 5
+
+    def __init__(self, interactive: bool) -> None:
+        self.interactive = interactive
+        self.shown = 0
+
+    def __call__(self, waited: float) -> None:
+        secs = int(waited)
+        if self.interactive:
+            print(f"\r⏳ waiting for the reply… {secs} s", end="", file=sys.stderr, flush=True)
+            self.shown = secs
+        elif secs // self.PIPED_EVERY_S > self.shown // self.PIPED_EVERY_S or not self.shown:
+            print(f"⏳ waiting for the reply… {secs} s", flush=True)
+            self.shown = secs
+
+    def done(self) -> None:
+        if self.interactive and self.shown:
+            print("\r" + " " * 40 + "\r", end="", file=sys.stderr, flush=True)
+        self.shown = 0
 
 
 async def _tap(chat: LocalChat, uid: int, printer: Printer, text: str) -> None:

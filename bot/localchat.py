@@ -18,6 +18,8 @@ from bot.context import AppContext
 from bot.lifecycle import Background
 from bot.localapi import LocalBotApi, SentMessage, UpdateFactory, buttons
 
+PROGRESS_S = 1.0
+
 
 class LocalChat:
     def __init__(
@@ -27,7 +29,13 @@ class LocalChat:
         *,
         with_jobs: bool = False,
         on_error: Callable[[BaseException], None] | None = None,
+        settle_timeout: float | None = 30.0,
+        on_wait: Callable[[float], None] | None = None,
     ) -> None:
+        # settle_timeout None: wait as long as a reply takes (the console: a CPU-served model
+        # can need minutes); on_wait(seconds) is called about every PROGRESS_S meanwhile.
+        self.settle_timeout = settle_timeout
+        self.on_wait = on_wait
         self.ctx = ctx
         self.api = api or LocalBotApi()
         self.updates = UpdateFactory()
@@ -53,18 +61,27 @@ class LocalChat:
         await self.app.shutdown()
         await close_services(self.ctx)
 
-    async def settle(self, timeout: float = 30.0) -> None:
-        """Wait for the non-blocking handler tasks PTB started for our updates."""
+    async def settle(self, timeout: float | None = -1.0) -> None:
+        """Wait for the non-blocking handler tasks PTB started for our updates (never
+        cancelled: a pending reply is waited for, or the timeout is an error)."""
+        if timeout is not None and timeout < 0:
+            timeout = self.settle_timeout
         tasks: set[asyncio.Task] = self.app._Application__create_task_tasks  # type: ignore[attr-defined]
-        deadline = asyncio.get_running_loop().time() + timeout
+        loop = asyncio.get_running_loop()
+        start = loop.time()
         while tasks:
             pending = [t for t in tasks if not t.done()]
             if not pending:
                 break
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                raise TimeoutError("handlers still running after settle timeout")
-            await asyncio.wait(pending, timeout=remaining)
+            step = PROGRESS_S if self.on_wait else None
+            if timeout is not None:
+                remaining = start + timeout - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError("handlers still running after settle timeout")
+                step = remaining if step is None else min(step, remaining)
+            done, _ = await asyncio.wait(pending, timeout=step)
+            if not done and self.on_wait and loop.time() - start >= PROGRESS_S:
+                self.on_wait(loop.time() - start)
 
     async def feed(self, raw: dict[str, Any]) -> None:
         await self.app.process_update(Update.de_json(raw, self.app.bot))

@@ -13,6 +13,8 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_LOCALES = ("zh_CN", "en")
+# "timeout_s,max_tokens,temperature" (an LLM budget, see coaching/llm_budget.py)
+LLM_BUDGET_RE = r"^\s*\d+(\.\d+)?\s*,\s*\d+\s*,\s*\d+(\.\d+)?\s*$"
 
 
 class SettingsError(RuntimeError):
@@ -38,7 +40,7 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(None, alias="OPENAI_BASE_URL")
     llm_model: str = Field("gpt-4o-mini", alias="COACHBOT_LLM_MODEL")
-    llm_timeout_s: float = Field(45.0, alias="COACHBOT_LLM_TIMEOUT", gt=0)
+    llm_timeout_s: float = Field(180.0, alias="COACHBOT_LLM_TIMEOUT", gt=0)
     llm_max_tokens: int = Field(600, alias="COACHBOT_LLM_MAX_TOKENS", gt=0)
     llm_temperature: float = Field(0.7, alias="COACHBOT_LLM_TEMPERATURE", ge=0, le=2)
     llm_max_retries: int = Field(1, alias="COACHBOT_LLM_MAX_RETRIES", ge=0, le=5)
@@ -96,6 +98,20 @@ class Settings(BaseSettings):
     training_shuffle: bool = Field(True, alias="COACHBOT_TRAINING_SHUFFLE")
     # Demo mode: the demo PII key is accepted (see coaching.privacy.check_pii_key).
     demo_mode: bool = Field(False, alias="COACHBOT_DEMO")
+    # LLM budgets per purpose, "timeout_s,max_tokens,temperature"; unset = the defaults in
+    # coaching/llm_budget.py (sized for a 1-3B model on CPU). COACHBOT_LLM_TIMEOUT caps them.
+    llm_budget_debtor: str | None = Field(
+        None, alias="COACHBOT_LLM_BUDGET_DEBTOR", pattern=LLM_BUDGET_RE
+    )
+    llm_budget_guard: str | None = Field(
+        None, alias="COACHBOT_LLM_BUDGET_GUARD", pattern=LLM_BUDGET_RE
+    )
+    llm_budget_grading: str | None = Field(
+        None, alias="COACHBOT_LLM_BUDGET_GRADING", pattern=LLM_BUDGET_RE
+    )
+    llm_budget_tips: str | None = Field(
+        None, alias="COACHBOT_LLM_BUDGET_TIPS", pattern=LLM_BUDGET_RE
+    )
 
     @field_validator("default_locale")
     @classmethod

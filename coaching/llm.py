@@ -2,15 +2,21 @@
 vLLM, Ollama, llama.cpp).
 
 - Every outgoing message passes `LLMClient._prepare`, the single choke point that redacts PII
-  (`coaching.redact`) and records a token estimate; nothing reaches the server around it.
-- Bot-sized timeouts (connect 5 s) and a deliberate retry count instead of the SDK's
-  10 minutes / 2 retries.
-- `stream()` yields text deltas (`create(stream=True)`); `structured()` asks for a pydantic
-  model with a strict JSON schema (`chat.completions.parse`), falls back to JSON mode and then
-  to plain text with the schema described in the prompt, always validates with pydantic and
-  retries once on malformed output before raising `MalformedOutput`.
-- Network trouble (timeout, 429, 5xx, connection refused) becomes `LLMUnavailable` with a
-  `kind` the handlers turn into a friendly message with a retry button.
+  (`coaching.redact`) and records a token count; nothing reaches the server around it.
+- Budgets per purpose (`coaching.llm_budget`): timeout, max tokens, temperature.
+- `stream()` yields text deltas and raises `StreamCut` when the server ended the stream
+  without a finish reason (llama.cpp does when another request interrupts it).
+- `structured()` negotiates the response format per (endpoint, model): `json_schema`, then
+  `json_object` with the schema attached (a grammar on llama.cpp), then plain `json_object`
+  (the schema is always described in the prompt too), then plain text with JSON
+  extraction. Any
+  4xx/5xx (but 429) or unparseable output moves to the next format; the one that produced a
+  valid answer is remembered for the life of the process (`formats()`). Every answer is
+  checked semantically (`coaching.llm_validate` plus the caller's `check`); a rejected one
+  is retried with a short repair message at a higher temperature, and after the last try
+  `MalformedOutput` is raised — a rejected answer is never returned.
+- Network trouble (timeout, 429, connection refused, 5xx on plain calls) becomes
+  `LLMUnavailable` with a `kind` the handlers turn into a friendly message with a retry button.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -28,41 +34,70 @@ from openai import AsyncOpenAI
 from pydantic import BaseModel, ValidationError
 
 from bot.settings import Settings
+from coaching.llm_budget import Budget, budget_for, estimate_tokens, prompt_tokens
+from coaching.llm_validate import is_refusal, placeholder_problems
 from coaching.redact import redact
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "LLMClient",
+    "LLMUnavailable",
+    "MalformedOutput",
+    "StreamCut",
+    "estimate_tokens",
+    "prompt_tokens",
+]
+
 M = TypeVar("M", bound=BaseModel)
 Message = dict[str, str]
 CONNECT_TIMEOUT_S = 5.0
-MODES = ("json_schema", "json_object", "text")
+# json_object+schema: JSON mode with the schema attached (llama-cpp-python turns it into a
+# grammar: right keys and types even from a tiny model; others reject or ignore it).
+MODES = ("json_schema", "json_object+schema", "json_object", "text")
+ENFORCED = {"json_schema", "json_object+schema"}  # the server holds the answer to the schema
+REFUSED = "REFUSAL:"  # marks the SDK's `refusal` field in a raw answer
+REPAIR_STEP = 0.3  # temperature added per repair (a retry at 0 returns the same answer)
+
+# What worked / failed per (endpoint, model), for the life of the process.
+_WORKING: dict[tuple[str, str], str] = {}
+_FAILED: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def formats() -> dict[tuple[str, str], dict[str, Any]]:
+    """Negotiated response formats: {(endpoint, model): {"mode": …, "failed": {mode: why}}}."""
+    keys = set(_WORKING) | set(_FAILED)
+    return {k: {"mode": _WORKING.get(k), "failed": dict(_FAILED.get(k, {}))} for k in keys}
+
+
+def reset_formats() -> None:
+    _WORKING.clear()
+    _FAILED.clear()
 
 
 class LLMUnavailable(RuntimeError):
-    """The server could not answer now (timeout / rate_limit / server / connection / refused)."""
+    """The server could not answer now (timeout / rate_limit / server / connection / refused
+    / cut / unusable)."""
 
     def __init__(self, kind: str, detail: str = "") -> None:
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind = kind
 
 
+class StreamCut(LLMUnavailable):
+    """The stream ended without a finish reason: the text so far is incomplete."""
+
+    def __init__(self, partial: str) -> None:
+        super().__init__("cut")
+        self.partial = partial
+
+
 class MalformedOutput(RuntimeError):
-    """The model's structured answer did not validate, even after one retry."""
+    """No usable structured answer after the last try (parse or semantic problems)."""
 
-
-_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
-
-
-def estimate_tokens(text: str) -> int:
-    """A tokenizer-free estimate: one token per CJK character (GPT-4o/Qwen/DeepSeek tokenizers
-    give roughly 0.7–1.2 per common Han character), one per 4 other characters."""
-    cjk = len(_CJK.findall(text))
-    return cjk + (len(text) - cjk + 3) // 4
-
-
-def prompt_tokens(messages: list[Message]) -> int:
-    """Estimated prompt tokens of a chat request (+4 per message for the role framing)."""
-    return sum(estimate_tokens(m["content"]) + 4 for m in messages)
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else problems
+        super().__init__("; ".join(self.problems)[:300] or "malformed output")
 
 
 @dataclass
@@ -73,13 +108,24 @@ class SentPrompt:
 
 
 @dataclass
+class PurposeStats:
+    calls: int = 0
+    retries: int = 0  # repairs and stream retries
+    fallbacks: int = 0  # response formats given up
+    failures: int = 0
+    seconds: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass
 class LLMClient:
     settings: Settings
     # Observers of every prepared prompt (bench and tests use it; never logs content).
     on_prompt: list[Callable[[SentPrompt], None]] = field(default_factory=list)
     # Seconds spent waiting for the server (the bench subtracts it from a turn's wall time).
     busy_s: float = 0.0
-    _mode: str | None = None
+    stats: dict[str, PurposeStats] = field(default_factory=dict)
     _client: AsyncOpenAI | None = None
 
     def __post_init__(self) -> None:
@@ -93,13 +139,28 @@ class LLMClient:
             ),
             max_retries=s.llm_max_retries,
         )
-        if s.llm_structured != "auto":
-            self._mode = s.llm_structured
 
     @property
     def client(self) -> AsyncOpenAI:
         assert self._client is not None
         return self._client
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (str(self.client.base_url).rstrip("/"), self.settings.llm_model)
+
+    @property
+    def mode(self) -> str | None:
+        """The response format in use: the override, or what negotiation found (or None)."""
+        if self.settings.llm_structured != "auto":
+            return self.settings.llm_structured
+        return _WORKING.get(self.key)
+
+    def budget(self, purpose: str) -> Budget:
+        return budget_for(self.settings, purpose)
+
+    def stat(self, purpose: str) -> PurposeStats:
+        return self.stats.setdefault(purpose, PurposeStats())
 
     async def close(self) -> None:
         await self.client.close()
@@ -108,11 +169,34 @@ class LLMClient:
 
     def _prepare(self, purpose: str, messages: list[Message]) -> list[Message]:
         clean = [{"role": m["role"], "content": redact(m["content"])} for m in messages]
-        sent = SentPrompt(purpose, clean, prompt_tokens(clean))
+        sent = SentPrompt(purpose, clean, prompt_tokens(clean, self.settings.llm_model))
         for fn in self.on_prompt:
             fn(sent)
         log.debug("llm %s prompt ~%d tokens", purpose, sent.tokens)
         return clean
+
+    def _account(self, purpose: str, t0: float, usage: Any, clean: list[Message], out: str) -> None:
+        st = self.stat(purpose)
+        dt = time.perf_counter() - t0
+        st.calls += 1
+        st.seconds += dt
+        self.busy_s += dt
+        p = getattr(usage, "prompt_tokens", None) if usage else None
+        c = getattr(usage, "completion_tokens", None) if usage else None
+        st.prompt_tokens += p if p else prompt_tokens(clean, self.settings.llm_model)
+        st.completion_tokens += c if c else estimate_tokens(out)
+
+    def _common(self, purpose: str, clean: list[Message], **over: Any) -> dict[str, Any]:
+        b = self.budget(purpose)
+        return {
+            "model": self.settings.llm_model,
+            "messages": clean,
+            "max_tokens": over.get("max_tokens") or b.max_tokens,
+            "temperature": b.temperature
+            if over.get("temperature") is None
+            else over["temperature"],
+            "timeout": openai.Timeout(b.timeout_s, connect=min(CONNECT_TIMEOUT_S, b.timeout_s)),
+        }
 
     # --- calls ---------------------------------------------------------------------------
 
@@ -124,26 +208,34 @@ class LLMClient:
         max_tokens: int | None = None,
         temperature: float | None = None,
     ) -> AsyncIterator[str]:
-        """Yield the reply's text as it arrives."""
+        """Yield the reply's text as it arrives; StreamCut if it ends without finish_reason."""
         clean = self._prepare(purpose, messages)
+        common = self._common(purpose, clean, max_tokens=max_tokens, temperature=temperature)
         t0 = time.perf_counter()
+        text, finish, usage = "", None, None
+        waited = 0.0  # the consumer's time is not the server's
         try:
-            resp = await self.client.chat.completions.create(
-                model=self.settings.llm_model,
-                messages=clean,  # type: ignore[arg-type]
-                stream=True,
-                max_tokens=max_tokens or self.settings.llm_max_tokens,
-                temperature=self.settings.llm_temperature if temperature is None else temperature,
-            )
+            resp = await self.client.chat.completions.create(stream=True, **common)
             async for chunk in resp:
-                if chunk.choices and chunk.choices[0].delta.content:
-                    self.busy_s += time.perf_counter() - t0
-                    yield chunk.choices[0].delta.content
-                    t0 = time.perf_counter()  # the consumer's time is not the server's
+                usage = chunk.usage or usage
+                if not chunk.choices:
+                    continue
+                ch = chunk.choices[0]
+                finish = ch.finish_reason or finish
+                if ch.delta.content:
+                    text += ch.delta.content
+                    t1 = time.perf_counter()
+                    yield ch.delta.content
+                    waited += time.perf_counter() - t1
         except openai.APIError as exc:
+            self.stat(purpose).failures += 1
             raise _unavailable(exc) from exc
         finally:
-            self.busy_s += time.perf_counter() - t0
+            self._account(purpose, t0 + waited, usage, clean, text)
+        if finish is None:
+            self.stat(purpose).failures += 1
+            log.info("llm: %s stream ended without a finish reason", purpose)
+            raise StreamCut(text)
 
     async def complete(
         self,
@@ -154,19 +246,17 @@ class LLMClient:
         temperature: float | None = None,
     ) -> str:
         clean = self._prepare(purpose, messages)
+        common = self._common(purpose, clean, max_tokens=max_tokens, temperature=temperature)
         t0 = time.perf_counter()
         try:
-            resp = await self.client.chat.completions.create(
-                model=self.settings.llm_model,
-                messages=clean,  # type: ignore[arg-type]
-                max_tokens=max_tokens or self.settings.llm_max_tokens,
-                temperature=self.settings.llm_temperature if temperature is None else temperature,
-            )
+            resp = await self.client.chat.completions.create(**common)
         except openai.APIError as exc:
+            self.stat(purpose).failures += 1
+            self._account(purpose, t0, None, clean, "")
             raise _unavailable(exc) from exc
-        finally:
-            self.busy_s += time.perf_counter() - t0
-        return (resp.choices[0].message.content or "") if resp.choices else ""
+        out = (resp.choices[0].message.content or "") if resp.choices else ""
+        self._account(purpose, t0, resp.usage, clean, out)
+        return out
 
     async def structured(
         self,
@@ -174,100 +264,175 @@ class LLMClient:
         messages: list[Message],
         model: type[M],
         *,
-        temperature: float = 0.0,
+        check: Callable[[M], list[str]] | None = None,
+        examples: Iterable[str] = (),
+        temperature: float | None = None,
         max_tokens: int | None = None,
+        tries: int | None = None,
     ) -> M:
-        """A validated `model` instance; one retry on malformed output, then MalformedOutput.
-
-        In auto mode, a server that rejects json_schema (400/422) is asked again in JSON mode,
-        then in plain text; the mode that worked is remembered for the next calls."""
-        # Described in the prompt too, for servers that ignore response_format; a compact
-        # skeleton costs far fewer tokens than the full JSON schema.
+        """A validated, semantically checked `model` instance, or MalformedOutput."""
+        b = self.budget(purpose)
+        tries = tries or b.tries
+        temp = b.temperature if temperature is None else temperature
+        ex = list(examples)
         skeleton = json.dumps(_skeleton(model), ensure_ascii=False, separators=(",", ":"))
-        hinted = [
-            *messages[:-1],
-            {
-                "role": messages[-1]["role"],
-                "content": messages[-1]["content"]
-                + "\n\nAnswer with one JSON object only, with exactly these keys and types "
-                + "(all required):\n"
-                + skeleton,
-            },
-        ]
-        clean = self._prepare(purpose, hinted)
-        modes = [self._mode] if self._mode else list(MODES)
-        last_error = ""
-        for attempt in range(2):
-            for i, mode in enumerate(modes):
-                try:
-                    result = await self._structured_once(
-                        clean, model, mode, temperature, max_tokens
-                    )
-                except openai.BadRequestError as exc:
-                    # 400/422: the server does not support this response_format; try the next.
-                    if i + 1 < len(modes) and self._mode is None:
-                        log.info("llm: %s rejected (%s), falling back", mode, exc.status_code)
-                        continue
-                    raise _unavailable(exc) from exc
-                except openai.UnprocessableEntityError as exc:
-                    if i + 1 < len(modes) and self._mode is None:
-                        continue
-                    raise _unavailable(exc) from exc
-                except openai.APIError as exc:
-                    raise _unavailable(exc) from exc
-                except (ValidationError, ValueError) as exc:
-                    last_error = str(exc).splitlines()[0][:200]
-                    log.warning(
-                        "llm: malformed %s output (attempt %d): %s",
-                        purpose,
-                        attempt + 1,
-                        last_error,
-                    )
-                    modes = [mode]  # the mode works; the content was bad — retry once
-                    break
-                self._mode = self._mode or mode
-                return result
-        raise MalformedOutput(last_error or "malformed output")
+        hints = {
+            # The server enforces the shape: name the keys only. A skeleton with type names
+            # is what small models copy verbatim ("string" values).
+            "enforced": "\n\nAnswer with one JSON object with the keys "
+            + ", ".join(model.model_fields)
+            + ", each filled in for this case.",
+            # Otherwise the prompt is the only description of the shape.
+            "described": "\n\nAnswer with one JSON object only, with exactly these keys and "
+            "value types (all required; replace each type with real content):\n" + skeleton,
+        }
+        prepared: dict[str, list[Message]] = {}
 
-    async def _structured_once(
-        self,
-        clean: list[Message],
-        model: type[M],
-        mode: str,
-        temperature: float,
-        max_tokens: int | None,
-    ) -> M:
-        t0 = time.perf_counter()
-        try:
-            return await self._structured_call(clean, model, mode, temperature, max_tokens)
-        finally:
-            self.busy_s += time.perf_counter() - t0
+        def clean_for(mode: str) -> list[Message]:
+            kind = "enforced" if mode in ENFORCED else "described"
+            if kind not in prepared:
+                hinted = [*messages[:-1], _append(messages[-1], hints[kind])]
+                prepared[kind] = self._prepare(purpose, hinted)
+            return prepared[kind]
+
+        override = self.settings.llm_structured != "auto"
+        modes = [self.mode] if override else _modes_from(_WORKING.get(self.key))
+        mi, attempt = 0, 0
+        repair: list[Message] = []
+        problems: list[str] = []
+        while attempt < tries:
+            mode = modes[mi]
+            clean = clean_for(mode)
+            t0 = time.perf_counter()
+            try:
+                raw, usage = await self._structured_call(
+                    [*clean, *repair], model, mode, purpose, temp, max_tokens
+                )
+            except (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError) as e:
+                self.stat(purpose).failures += 1
+                self._account(purpose, t0, None, clean, "")
+                raise _unavailable(e) from e
+            except openai.APIStatusError as exc:
+                # Any other 4xx/5xx: this server cannot do this response format (llama.cpp
+                # answers json_schema with 500); fall back without spending a try.
+                self._account(purpose, t0, None, clean, "")
+                self._fail(mode, f"HTTP {exc.status_code}")
+                if not override and mi + 1 < len(modes):
+                    self.stat(purpose).fallbacks += 1
+                    log.info("llm: %s answered %s, falling back", mode, exc.status_code)
+                    mi += 1
+                    continue
+                self.stat(purpose).failures += 1
+                raise _unavailable(exc) from exc
+            self._account(purpose, t0, usage, clean, raw)
+            attempt += 1
+            try:
+                obj = model.model_validate_json(_json_block(raw))
+            except (ValidationError, ValueError) as exc:
+                problems = [f"not a JSON object of the requested shape ({_first_line(exc)})"]
+                if raw.startswith(REFUSED) or ("{" not in raw and is_refusal(raw)):
+                    problems = ["a refusal: this is a training exercise, answer the task"]
+                elif not override and mi + 1 < len(modes):
+                    self._fail(mode, "unparseable answer")
+                    self.stat(purpose).fallbacks += 1
+                    mi += 1  # the server ignored this format; the next one may work
+            else:
+                problems = placeholder_problems(obj, examples=ex) + (check(obj) if check else [])
+                if not problems:
+                    if not override:
+                        _WORKING[self.key] = mode
+                    return obj
+            log.warning(
+                "llm: unusable %s answer (try %d/%d, %s): %s",
+                purpose,
+                attempt,
+                tries,
+                mode,
+                "; ".join(problems)[:300],
+            )
+            if attempt < tries:
+                self.stat(purpose).retries += 1
+                repair = _repair(raw, problems)
+                temp = min(1.5, temp + REPAIR_STEP)
+        self.stat(purpose).failures += 1
+        raise MalformedOutput(problems)
+
+    def _fail(self, mode: str, why: str) -> None:
+        _FAILED.setdefault(self.key, {})[mode] = why
 
     async def _structured_call(
         self,
         clean: list[Message],
-        model: type[M],
+        model: type[BaseModel],
         mode: str,
+        purpose: str,
         temperature: float,
         max_tokens: int | None,
-    ) -> M:
-        common: dict[str, Any] = {
-            "model": self.settings.llm_model,
-            "messages": clean,
-            "temperature": temperature,
-            "max_tokens": max_tokens or self.settings.llm_max_tokens,
-        }
+    ) -> tuple[str, Any]:
+        common = self._common(purpose, clean, max_tokens=max_tokens, temperature=temperature)
         if mode == "json_schema":
-            resp = await self.client.chat.completions.parse(response_format=model, **common)
-            parsed = resp.choices[0].message.parsed if resp.choices else None
-            if parsed is None:
-                raise ValueError("no parsed content")
-            return model.model_validate(parsed.model_dump())
-        if mode == "json_object":
+            common["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": model.__name__,
+                    "schema": _strict_schema(model),
+                    "strict": True,
+                },
+            }
+        elif mode == "json_object+schema":
+            common["response_format"] = {"type": "json_object", "schema": _strict_schema(model)}
+        elif mode == "json_object":
             common["response_format"] = {"type": "json_object"}
-        resp2 = await self.client.chat.completions.create(**common)
-        content = (resp2.choices[0].message.content or "") if resp2.choices else ""
-        return model.model_validate_json(_json_block(content))
+        resp = await self.client.chat.completions.create(**common)
+        msg = resp.choices[0].message if resp.choices else None
+        if msg is not None and getattr(msg, "refusal", None):
+            return f"{REFUSED} {msg.refusal}", resp.usage
+        return (msg.content or "") if msg else "", resp.usage
+
+
+def _modes_from(remembered: str | None) -> list[str]:
+    return list(MODES[MODES.index(remembered) :]) if remembered in MODES else list(MODES)
+
+
+def _append(m: Message, extra: str) -> Message:
+    return {"role": m["role"], "content": m["content"] + extra}
+
+
+def _repair(raw: str, problems: list[str]) -> list[Message]:
+    """The rejected answer and a short note on what to fix (the model sees its own mistake)."""
+    return [
+        {"role": "assistant", "content": raw[:600]},
+        {
+            "role": "user",
+            "content": "That answer cannot be used: "
+            + "; ".join(problems[:5])
+            + ". Answer again with one JSON object, real content in every field, "
+            "no placeholders or type names.",
+        },
+    ]
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:160]
+
+
+def _strict_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema in OpenAI's strict form (no extra keys, all required)."""
+    schema = model.model_json_schema()
+
+    def fix(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "properties" in node:
+                node["additionalProperties"] = False
+                node["required"] = list(node["properties"])
+            for v in node.values():
+                fix(v)
+        elif isinstance(node, list):
+            for v in node:
+                fix(v)
+
+    fix(schema)
+    return schema
 
 
 def _skeleton(model: type[BaseModel]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coaching.llm import LLMClient, LLMUnavailable, MalformedOutput
+from coaching.llm_validate import is_refusal, norm, wrong_language
 from coaching.roleplay import store
 from db.models import Call, CoachTip, Complaint, PromiseToPay, QaFinding
 
@@ -153,6 +154,22 @@ def save(
     s.flush()
 
 
+def tip_problems(t: Tips, locale: str) -> list[str]:
+    """Why an LLM tip list cannot be shown or cached ([] when it can)."""
+    tips = [x.strip() for x in t.tips]
+    p: list[str] = []
+    if len([x for x in tips if x]) < 3:
+        p.append("give exactly three non-empty tips")
+    if len({norm(x) for x in tips if x}) < len([x for x in tips if x]):
+        p.append("the tips repeat each other")
+    lang = "Chinese" if locale.startswith("zh") else "English"
+    if any(wrong_language(x, locale) for x in tips):
+        p.append(f"write every tip in {lang}")
+    if any(is_refusal(x) for x in tips):
+        p.append("a tip is a refusal")
+    return p
+
+
 async def todays_tips(
     ctx: Any,
     llm: LLMClient | None,
@@ -181,9 +198,9 @@ async def todays_tips(
         {"role": "user", "content": json.dumps(agg.as_prompt(), ensure_ascii=False)},
     ]
     try:
-        got = await llm.structured("coach", msgs, Tips, max_tokens=400)
+        got = await llm.structured("coach", msgs, Tips, check=lambda t: tip_problems(t, locale))
     except (LLMUnavailable, MalformedOutput):
-        return ruled, "rules"
-    tips = ([t.strip()[:200] for t in got.tips if t.strip()] + ruled)[:3]
+        return ruled, "rules"  # not cached: the next /coach may do better
+    tips = [t.strip()[:200] for t in got.tips][:3]
     await ctx.run(save, employee_id, day, locale, tips, "llm", now)
     return tips, "llm"

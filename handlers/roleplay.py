@@ -26,6 +26,7 @@ TRAINEES = Access(roles=frozenset({"collector", "team_lead", "trainer"}))
 COLLECTORS = Access(roles=frozenset({"collector"}))
 EDIT_INTERVAL_S = 1.0  # at most about one edit a second while streaming
 TG_LIMIT = 4000
+TYPING_EVERY_S = 4.5  # Telegram shows "typing…" for about 5 s per chat action
 
 
 def _title(req: Request, sc: Scenario) -> str:
@@ -116,13 +117,33 @@ async def on_text(req: Request) -> bool:
 
 
 class _Stream:
-    """Shows the debtor's reply as it streams: one message, edited at most once a second."""
+    """Shows the debtor's reply as it streams: one message, edited at most once a second;
+    "typing…" until the first words (a CPU-served model can take a while)."""
 
     def __init__(self, req: Request, name: str, offline: bool) -> None:
         self.req, self.name, self.offline = req, name, offline
         self.msg: Message | None = None
         self.shown = ""
         self.last = 0.0
+        self._typing: asyncio.Task | None = None
+
+    def start_typing(self) -> None:
+        chat = self.req.update.effective_chat
+        if chat is None:
+            return
+
+        async def loop() -> None:
+            while self.msg is None:
+                with contextlib.suppress(TelegramError):
+                    await self.req.context.bot.send_chat_action(chat.id, "typing")
+                await asyncio.sleep(TYPING_EVERY_S)
+
+        self._typing = asyncio.create_task(loop())
+
+    def stop_typing(self) -> None:
+        if self._typing is not None:
+            self._typing.cancel()
+            self._typing = None
 
     def _render(self, body: str) -> str:
         return self.req.t(
@@ -175,8 +196,15 @@ async def _debtor_turn(
     drill_id = drill.id
     sc = eng.scenario(drill.scenario_id)
     stream = _Stream(req, sc.persona.pseudonym, eng.offline)
-    out = await eng.reply(drill_id, req.me.employee_id, stream.push, snap)
+    if not eng.offline:
+        stream.start_typing()
+    try:
+        out = await eng.reply(drill_id, req.me.employee_id, stream.push, snap)
+    finally:
+        stream.stop_typing()
     if out.error:
+        if stream.msg is not None:  # what was shown is marked as cut: it was not stored
+            await stream.finish(req.t("roleplay.cut", text=out.partial or stream.shown))
         await req.say(
             "roleplay.llm_error",
             kb([[(req.t("roleplay.retry_label"), f"rpr:{drill_id}")]]),
@@ -190,7 +218,7 @@ async def _debtor_turn(
 
 
 def _regrade_kb(req: Request, drill_id: int) -> Any:
-    return kb([[(req.t("roleplay.retry_label"), f"rpg:{drill_id}")]])
+    return kb([[(req.t("roleplay.regrade_label"), f"rpg:{drill_id}")]])
 
 
 async def _grade(req: Request, eng: Engine, drill_id: int) -> None:

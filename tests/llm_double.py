@@ -6,6 +6,9 @@ Starlette + uvicorn on 127.0.0.1 (random port) in a background thread, implement
 fault injection (any status with Retry-After, slow answers for timeouts, malformed JSON,
 servers that reject a response format). Every request body is recorded.
 
+`behaviours` switches on what real servers and small models do (see BEHAVIOURS); a pushed
+`Reply` can do the same once (`finish_reason=None`, `first_token_delay_s`).
+
     with LLMDouble() as llm:
         llm.push(Reply("好吧，15号还2000。[[DEAL]]"), purpose="debtor")
         settings.openai_base_url = llm.url
@@ -38,6 +41,21 @@ class Reply:
     retry_after: int | None = None
     chunk_chars: int = 3
     chunk_delay_s: float = 0.0  # pause between SSE chunks (a slow, streaming model)
+    first_token_delay_s: float = 0.0  # headers at once, the first token after this
+    finish_reason: str | None = "stop"  # None: the stream ends with [DONE] and no reason
+
+
+BEHAVIOURS = {
+    "schema_500": "json_schema answered with HTTP 500 (llama.cpp's server)",
+    "format_400": "any response_format answered with HTTP 400 (older compatible servers)",
+    "cut_streams": "streams end with [DONE] and no finish_reason (an interrupted llama.cpp slot)",
+    "slow_first_token": "streams start at once but the first token comes after 1.5 s",
+    "echo_schema": "structured answers echo the JSON skeleton of the prompt (string values)",
+    "wrong_language": "answers in English whatever the prompt's language",
+    "refuse": "answers with a refusal",
+}
+SLOW_FIRST_TOKEN_S = 1.5
+REFUSAL = "I'm sorry, but I can't help with that request."
 
 
 def purpose_of(body: dict[str, Any]) -> str:
@@ -54,27 +72,85 @@ def purpose_of(body: dict[str, Any]) -> str:
     return "debtor"
 
 
+def grader_target(body: dict[str, Any]) -> str:
+    """The criterion a grading call asks for ("summary" for the closing sentence)."""
+    import re
+
+    last = body["messages"][-1]["content"]
+    m = re.search(r"Grade only the criterion: (\w+)", last)
+    return m.group(1) if m else ("summary" if "Write the summary" in last else "")
+
+
+def echo_skeleton(body: dict[str, Any]) -> str:
+    """What a small model answers when it copies the schema it was given: type names as
+    values, from the response_format's schema or the skeleton in the prompt."""
+    import re
+
+    rf = body.get("response_format") or {}
+    schema = rf.get("schema") or (rf.get("json_schema") or {}).get("schema")
+    if schema:
+        fill = {"string": "string", "integer": 0, "number": 0.0, "boolean": False}
+
+        def value(prop: dict[str, Any]) -> Any:
+            if prop.get("type") == "array":
+                return [value(prop.get("items", {}))]
+            return fill.get(prop.get("type", "string"), "string")
+
+        return json.dumps({k: value(p) for k, p in schema.get("properties", {}).items()})
+    for m in reversed(body["messages"]):
+        hit = re.search(r"replace each type with real content\):\n(\{.*\})", m["content"], re.S)
+        if hit:
+            return hit.group(1)
+    return "{}"
+
+
+def english_reply(purpose: str, body: dict[str, Any]) -> Reply:
+    if purpose == "grader":
+        target = grader_target(body)
+        if target == "summary":
+            return Reply(json.dumps({"summary": "Polite call, the plan came late."}))
+        lines = collector_lines(body) or [""]
+        return Reply(
+            json.dumps(
+                {"score": 70, "quote": lines[0], "better_line": "I understand, shall we plan?"}
+            )
+        )
+    if purpose == "coach":
+        return Reply(json.dumps({"tips": ["Review calls.", "Offer a date.", "Follow up at 9."]}))
+    if purpose == "compliance":
+        return default_reply(purpose, body)
+    return Reply("I really do not have the money right now, sorry.")
+
+
 def collector_lines(body: dict[str, Any]) -> list[str]:
     last = body["messages"][-1]["content"]
     return [ln[len("COLLECTOR: ") :] for ln in last.splitlines() if ln.startswith("COLLECTOR: ")]
 
 
+GOOD_SUMMARY = "整体沟通礼貌，可以更早提出具体方案。"
+GOOD_LINES = {
+    "compliance": "我是XX资产的专员，今天来电是想和您商量还款安排。",
+    "empathy": "听起来您最近压力很大，先别着急，我们慢慢说。",
+    "negotiation": "您看每月先还1000元，15号开始，可以吗？",
+    "problem_solving": "方便说说现在的收入情况吗？我好帮您找合适的方案。",
+    "outcome": "那我们就定15号先还1000元，我到时候提前一天提醒您。",
+}
+
+
 def default_reply(purpose: str, body: dict[str, Any]) -> Reply:
     if purpose == "compliance":
         return Reply(
-            json.dumps({"violation": False, "rule": "none", "severity": "none", "reason": ""})
-        )
-    if purpose == "grader":
-        lines = collector_lines(body) or [""]
-        crit = {"score": 80, "quote": lines[0], "better_line": "我理解您的难处，我们一起想办法。"}
-        card = {
-            k: crit for k in ("compliance", "empathy", "negotiation", "problem_solving", "outcome")
-        }
-        return Reply(
             json.dumps(
-                {**card, "summary": "整体沟通礼貌，可以更早提出具体方案。"}, ensure_ascii=False
+                {"violation": False, "rule": "none", "severity": "none", "quote": "", "reason": ""}
             )
         )
+    if purpose == "grader":
+        target = grader_target(body)
+        if target == "summary":
+            return Reply(json.dumps({"summary": GOOD_SUMMARY}, ensure_ascii=False))
+        lines = collector_lines(body) or [""]
+        crit = {"score": 80, "quote": lines[0], "better_line": GOOD_LINES.get(target, "")}
+        return Reply(json.dumps(crit, ensure_ascii=False))
     if purpose == "coach":
         return Reply(
             json.dumps(
@@ -96,8 +172,13 @@ def default_reply(purpose: str, body: dict[str, Any]) -> Reply:
 @dataclass
 class LLMDouble:
     requests: list[dict[str, Any]] = field(default_factory=list)
-    # Formats answered with 400, like servers without structured output.
+    # Formats answered with `reject_status`, like servers without structured output.
     reject_formats: set[str] = field(default_factory=set)
+    reject_status: int = 400
+    behaviours: set[str] = field(default_factory=set)  # names from BEHAVIOURS
+    # Grader answers per criterion ({"empathy": {"score":…, "quote":…, "better_line":…},
+    # "summary": "…"}); missing ones get the default.
+    scorecard: dict[str, Any] | None = None
     responder: Callable[[str, dict[str, Any]], Reply] | None = None
     _script: list[tuple[str | None, Reply]] = field(default_factory=list)
     url: str = ""
@@ -121,18 +202,53 @@ class LLMDouble:
                     return r
         if self.responder is not None:
             return self.responder(purpose, body)
+        if purpose == "grader" and self.scorecard is not None:
+            target = grader_target(body)
+            if target in self.scorecard:
+                value = self.scorecard[target]
+                if target == "summary":
+                    value = {"summary": value}
+                return Reply(json.dumps(value, ensure_ascii=False))
         return default_reply(purpose, body)
+
+    def _behave(self, purpose: str, body: dict[str, Any], reply: Reply) -> Reply:
+        """The selected real-server behaviours applied to the scripted reply."""
+        b = self.behaviours
+        structured = purpose in ("grader", "compliance", "coach")
+        if "refuse" in b:
+            reply = Reply(REFUSAL)
+        elif "echo_schema" in b and structured:
+            reply = Reply(echo_skeleton(body))
+        elif "wrong_language" in b:
+            reply = english_reply(purpose, body)
+        if "cut_streams" in b and body.get("stream"):
+            reply.finish_reason = None
+        if "slow_first_token" in b:
+            reply.first_token_delay_s = max(reply.first_token_delay_s, SLOW_FIRST_TOKEN_S)
+        return reply
 
     async def _completions(self, request: Request) -> Response:
         body = await request.json()
         self.requests.append(body)
         fmt = (body.get("response_format") or {}).get("type", "text")
+        if fmt == "json_schema" and "schema_500" in self.behaviours:
+            # llama-cpp-python 0.3.x: an internal error, not a 4xx.
+            return JSONResponse(
+                {"error": {"message": "'json_schema'", "type": "internal_server_error"}},
+                status_code=500,
+            )
+        if fmt != "text" and "format_400" in self.behaviours:
+            return JSONResponse(
+                {"error": {"message": f"unknown response_format {fmt}", "type": "invalid"}},
+                status_code=400,
+            )
         if fmt in self.reject_formats:
             return JSONResponse(
                 {"error": {"message": f"response_format {fmt} unsupported", "type": "invalid"}},
-                status_code=400,
+                status_code=self.reject_status,
             )
-        reply = self._next(purpose_of(body), body)
+        purpose = purpose_of(body)
+        reply = self._behave(purpose, body, self._next(purpose, body))
         if reply.delay_s:
             await asyncio.sleep(reply.delay_s)
         if reply.status != 200:
@@ -158,7 +274,7 @@ class LLMDouble:
                 "choices": [
                     {
                         "index": 0,
-                        "finish_reason": "stop",
+                        "finish_reason": reply.finish_reason or "stop",
                         "logprobs": None,
                         "message": {"role": "assistant", "content": reply.content, "refusal": None},
                     }
@@ -177,12 +293,15 @@ class LLMDouble:
             return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
         yield chunk({"role": "assistant", "content": ""})
+        if reply.first_token_delay_s:
+            await asyncio.sleep(reply.first_token_delay_s)
         text = reply.content
         for i in range(0, len(text), reply.chunk_chars):
             if reply.chunk_delay_s:
                 await asyncio.sleep(reply.chunk_delay_s)
             yield chunk({"content": text[i : i + reply.chunk_chars]})
-        yield chunk({}, "stop")
+        if reply.finish_reason is not None:
+            yield chunk({}, reply.finish_reason)
         yield b"data: [DONE]\n\n"
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -224,6 +343,9 @@ class LLMDouble:
 
 @pytest.fixture(name="llm_double")
 def llm_double_fixture() -> Iterator[LLMDouble]:
+    from coaching.llm import reset_formats
+
+    reset_formats()  # ports are reused across tests: forget what the last server could do
     with LLMDouble() as d:
         yield d
 
@@ -282,8 +404,10 @@ def bench_reply(purpose: str, body: dict[str, Any]) -> Reply:
     return default_reply(purpose, body)
 
 
-def _serve(port: int, replies: str) -> None:
-    d = LLMDouble(responder=bench_reply if replies == "bench" else demo_reply)
+def _serve(port: int, replies: str, behaviours: set[str]) -> None:
+    d = LLMDouble(
+        responder=bench_reply if replies == "bench" else demo_reply, behaviours=behaviours
+    )
     app = Starlette(routes=[Route("/v1/chat/completions", d._completions, methods=["POST"])])
     print(f"LLM double on http://127.0.0.1:{port}/v1", flush=True)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
@@ -295,5 +419,13 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description="Local OpenAI-compatible double (demo replies)")
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--replies", choices=["demo", "bench"], default="demo")
+    ap.add_argument(
+        "--behave",
+        default="",
+        help="comma-separated real-server behaviours: " + ", ".join(BEHAVIOURS),
+    )
     args = ap.parse_args()
-    _serve(args.port, args.replies)
+    chosen = {b for b in args.behave.split(",") if b}
+    if chosen - set(BEHAVIOURS):
+        ap.error(f"unknown behaviour(s): {', '.join(sorted(chosen - set(BEHAVIOURS)))}")
+    _serve(args.port, args.replies, chosen)

@@ -116,8 +116,25 @@ async def test_coach_llm_failure_falls_back_without_caching(
 
     seed(ctx)
     work_data(ctx)
-    online.push(Reply(status=500), purpose="coach")
+    # A 500 in every response format: the server is really down.
+    from coaching.llm import MODES
+
+    online.push(*[Reply(status=500)] * len(MODES), purpose="coach")
     [r] = await harness.chat.send(COLLECTOR, "/coach")
     assert "1 次投诉" in r.text  # rule-based tips still help
     [r2] = await harness.chat.send(COLLECTOR, "/coach")
-    assert "先复盘投诉录音" in r2.text and len(online.of("coach")) == 2
+    assert "先复盘投诉录音" in r2.text and len(online.of("coach")) == len(MODES) + 1
+
+
+async def test_coach_echoed_schema_is_never_cached(
+    ctx, harness: Harness, online: LLMDouble
+) -> None:
+    seed(ctx)
+    work_data(ctx)
+    online.behaviours = {"echo_schema"}
+    [r] = await harness.chat.send(COLLECTOR, "/coach")
+    assert "string" not in r.text and "1 次投诉" in r.text
+    assert len(online.of("coach")) == 3  # first try and two repairs
+    online.behaviours = set()
+    [r2] = await harness.chat.send(COLLECTOR, "/coach")
+    assert "先复盘投诉录音" in r2.text and "string" not in r2.text

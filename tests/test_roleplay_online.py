@@ -7,11 +7,12 @@ import json
 
 from sqlalchemy import select
 
-from coaching.llm import prompt_tokens
+from coaching.llm import MODES, prompt_tokens
 from db.models import DrillTurn
 from db.models.coaching import DrillStatus
 from tests.conftest import Harness
 from tests.llm_double import (  # noqa: F401  (fixtures)
+    GOOD_LINES,
     LLMDouble,
     Reply,
     default_reply,
@@ -23,11 +24,13 @@ from tests.roleplay_helpers import COLLECTOR, drills, results, seed
 CRITERIA = ("compliance", "empathy", "negotiation", "problem_solving", "outcome")
 
 
-def scorecard(score: int, quote: str = "") -> str:
-    c = {"score": score, "quote": quote, "better_line": "您看15号先还2000元可以吗？"}
-    return json.dumps(
-        {**{k: c for k in CRITERIA}, "summary": "语气礼貌，方案具体。"}, ensure_ascii=False
-    )
+def scorecard(score: int, quote: str = "") -> dict:
+    """The grader's answers, one per criterion (each with its own better line)."""
+    card: dict = {
+        k: {"score": score, "quote": quote, "better_line": GOOD_LINES[k]} for k in CRITERIA
+    }
+    card["negotiation"]["better_line"] = "您看15号先还2000元可以吗？"
+    return {**card, "summary": "语气礼貌，方案具体。"}
 
 
 async def _start(harness: Harness, scenario: str = "no_money") -> None:
@@ -52,7 +55,7 @@ async def test_full_drill_flags_threat_and_grades(ctx, harness: Harness, online:
     replies = await harness.chat.send(COLLECTOR, "我是公安局的，我们会派人上门")
     assert "冒充公检法" in replies[0].text and "威胁恐吓" in replies[0].text
     online.push(Reply("好吧……15号我先还2000。[[DEAL]]"), purpose="debtor")
-    online.push(Reply(scorecard(95, "最近工作怎么样？")), purpose="grader")
+    online.scorecard = scorecard(95, "最近工作怎么样？")
     replies = await harness.chat.send(COLLECTOR, "15号先还2000元，可以吗？")
     texts = [m.text for m in replies]
     assert "[[DEAL]]" not in texts[0] and texts[0].endswith("15号我先还2000。")
@@ -84,7 +87,7 @@ async def test_major_violation_fails_whatever_the_llm_total(
     seed(ctx)
     await _start(harness)
     await harness.chat.send(COLLECTOR, "不还钱就抓你坐牢")
-    online.push(Reply(scorecard(100)), purpose="grader")
+    online.scorecard = scorecard(100)
     replies = await harness.chat.send(COLLECTOR, "/end")
     assert "总分 <b>0</b>" in replies[-1].text and "虚构法律后果" in replies[-1].text
     assert results(ctx)[0].score == 0 and not results(ctx)[0].passed
@@ -95,7 +98,7 @@ async def test_minor_violation_caps_compliance(ctx, harness: Harness, online: LL
     await _start(harness)
     [flag, _] = await harness.chat.send(COLLECTOR, "你这个老赖，打算什么时候还？")
     assert "贬损用语" in flag.text and "一般" in flag.text
-    online.push(Reply(scorecard(100, "打算什么时候还？")), purpose="grader")
+    online.scorecard = scorecard(100, "打算什么时候还？")
     replies = await harness.chat.send(COLLECTOR, "/end")
     assert "合规 60/100" in replies[-1].text and "通过" in replies[-1].text
     assert drills(ctx)[0].total == 92.0
@@ -113,7 +116,8 @@ async def test_llm_compliance_check_flags_what_rules_miss(
                     "violation": True,
                     "rule": "misleading",
                     "severity": "minor",
-                    "reason": "暗示不还款会影响子女",
+                    "quote": "不想家里人知道",
+                    "reason": "暗示会告诉家人",
                 }
             )
         ),
@@ -169,28 +173,33 @@ async def test_grading_failure_then_retry(ctx, harness: Harness, online: LLMDoub
     seed(ctx)
     await _start(harness)
     await harness.chat.send(COLLECTOR, "理解您的难处，方便说说情况吗？")
-    online.push(Reply(status=503), purpose="grader")
+    # 503 in every response format (a server error in one format only is a fallback).
+    online.push(*[Reply(status=503)] * len(MODES), purpose="grader")
     replies = await harness.chat.send(COLLECTOR, "/end")
     assert "评分暂时失败" in replies[-1].text
     assert drills(ctx)[0].status == DrillStatus.GRADING and not results(ctx)
     [again] = await harness.chat.send(COLLECTOR, "还在吗")
     assert "评分还没完成" in again.text
-    await harness.chat.tap(COLLECTOR, replies[-1], "🔄 重试")
+    await harness.chat.tap(COLLECTOR, replies[-1], "🔄 重新评分")
     assert "练习报告" in harness.api.sent(COLLECTOR)[-1].text
     assert drills(ctx)[0].status == DrillStatus.DONE and len(results(ctx)) == 1
 
 
-async def test_malformed_grading_retries_once_then_rules(
+async def test_unusable_grading_stores_nothing_and_offers_a_regrade(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:
     seed(ctx)
     await _start(harness)
     await harness.chat.send(COLLECTOR, "理解您的难处，方便说说情况吗？")
-    online.push(Reply('{"compliance": 5'), Reply("not json at all"), purpose="grader")
+    online.push(Reply('{"score": 5'), Reply("not json at all"), Reply("{}"), purpose="grader")
     replies = await harness.chat.send(COLLECTOR, "/end")
-    assert len(online.of("grader")) == 2
-    assert "已改用规则评分" in replies[-1].text and "练习报告" in replies[-1].text
-    assert drills(ctx)[0].graded_by == "rules_fallback"
+    assert len(online.of("grader")) == 3
+    assert "评分暂不可用" in replies[-1].text and "练习报告" not in replies[-1].text
+    [d] = drills(ctx)
+    assert d.status == DrillStatus.GRADING and d.report is None and not results(ctx)
+    await harness.chat.tap(COLLECTOR, replies[-1], "🔄 重新评分")
+    assert "练习报告" in harness.api.sent(COLLECTOR)[-1].text
+    assert drills(ctx)[0].graded_by == "llm" and len(results(ctx)) == 1
 
 
 async def test_prompt_tokens_stay_under_budget_at_turn_20(
@@ -221,9 +230,11 @@ async def test_prompt_tokens_stay_under_budget_at_turn_20(
     assert any("之前的通话摘要" in m["content"] for m in debtor[-1]["messages"])
     # The grader sees every collector line but stays in budget too.
     await harness.chat.send(COLLECTOR, "/end")
-    [grader] = online.of("grader")
-    assert grader["messages"][-1]["content"].count("COLLECTOR: ") == 20
-    assert prompt_tokens(grader["messages"]) <= 2000
+    graders = online.of("grader")
+    assert len(graders) == 6  # five criteria and the closing sentence
+    for grader in graders:
+        assert grader["messages"][-1]["content"].count("COLLECTOR: ") == 20
+        assert prompt_tokens(grader["messages"]) <= 2000
 
 
 async def test_streaming_edits_are_throttled(ctx, harness: Harness, online: LLMDouble) -> None:

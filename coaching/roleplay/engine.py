@@ -12,32 +12,33 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-from coaching.llm import LLMClient, LLMUnavailable, MalformedOutput, Message, prompt_tokens
-from coaching.redact import redact
-from coaching.roleplay import store
-from coaching.roleplay.grading import (
-    ComplianceVerdict,
-    Report,
-    Scorecard,
-    decide,
-    rule_scorecard,
+from coaching.llm import (
+    LLMClient,
+    LLMUnavailable,
+    MalformedOutput,
+    Message,
+    StreamCut,
+    prompt_tokens,
 )
-from coaching.roleplay.guard import SEVERITY, Violation, check_rules
+from coaching.llm_validate import is_refusal, wrong_language
+from coaching.redact import redact
+from coaching.roleplay import llm_guard, store
+from coaching.roleplay.grader import GRADER_BUDGET, grade_llm, grader_messages
+from coaching.roleplay.grading import Report, decide, rule_scorecard
+from coaching.roleplay.guard import Violation, check_rules
+from coaching.roleplay.prompting import LINE_CHARS, PROMPTS_DIR, clip, render_prompt
 from coaching.roleplay.scenarios import Scenario, library
 from coaching.roleplay.turnlock import TurnLock
 
 log = logging.getLogger(__name__)
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+__all__ = ["GRADER_BUDGET", "LINE_CHARS", "PROMPTS_DIR", "grader_messages", "render_prompt"]
+
 WINDOW = 8  # lines kept verbatim in the debtor prompt
+DEBTOR_BUDGET = 2000  # prompt tokens (estimated) of a debtor turn
 FOLD_EVERY = 4  # fold older lines into the summary once this many are outside the window
-LINE_CHARS = 240  # a collector line is cut to this in prompts
 DEAL, HANGUP = "[[DEAL]]", "[[HANGUP]]"
 
 PERSONALITY = {
@@ -52,51 +53,39 @@ Sink = Callable[[str], Awaitable[None]]
 Snap = tuple[store.DrillView, list[store.Turn]]
 
 
-@lru_cache(maxsize=1)
-def _prompt_env() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(PROMPTS_DIR)),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,  # prompts are plain text
-    )
-
-
-def render_prompt(name: str, **kw: Any) -> str:
-    return _prompt_env().get_template(f"{name}.j2").render(**kw).strip()
-
-
 def scenarios(ctx: Any) -> dict[str, Scenario]:
     return library(ctx.settings.scenarios_dir)
 
 
-def _clip(text: str, n: int = LINE_CHARS) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+_clip = clip
 
 
 def debtor_messages(sc: Scenario, turns: list[store.Turn], summary: str) -> list[Message]:
-    """The debtor prompt: persona system message, summary of older lines, recent lines."""
-    msgs: list[Message] = [
-        {
-            "role": "system",
-            "content": render_prompt(
-                "debtor_system",
-                sc=sc,
-                p=sc.persona,
-                personality=PERSONALITY[sc.persona.personality],
-            ),
-        }
-    ]
+    """The debtor prompt: persona system message, summary of older lines, recent lines. Over
+    DEBTOR_BUDGET tokens (a small local model's context is often 2-4k), the oldest recent
+    lines go first; the collector's pending line always stays."""
+    system: Message = {
+        "role": "system",
+        "content": render_prompt(
+            "debtor_system",
+            sc=sc,
+            p=sc.persona,
+            personality=PERSONALITY[sc.persona.personality],
+        ),
+    }
     recent = turns[-WINDOW:]
-    if summary:
-        msgs.append({"role": "system", "content": f"（之前的通话摘要：{summary}）"})
-    elif len(turns) > len(recent):
-        msgs.append({"role": "system", "content": "（更早的通话内容已省略）"})
-    for t in recent:
-        role = "user" if t.speaker == "collector" else "assistant"
-        msgs.append({"role": role, "content": _clip(t.text)})
-    return msgs
+    while True:
+        msgs = [system]
+        if summary:
+            msgs.append({"role": "system", "content": f"（之前的通话摘要：{summary}）"})
+        elif len(turns) > len(recent):
+            msgs.append({"role": "system", "content": "（更早的通话内容已省略）"})
+        for t in recent:
+            role = "user" if t.speaker == "collector" else "assistant"
+            msgs.append({"role": role, "content": _clip(t.text)})
+        if len(recent) <= 2 or prompt_tokens(msgs) <= DEBTOR_BUDGET:
+            return msgs
+        recent = recent[1:]
 
 
 def _strip_markers(text: str) -> str:
@@ -108,6 +97,7 @@ class TurnOutcome:
     reply: str = ""
     ended: str = ""  # success / hangup / turn_limit, or "" when the drill goes on
     error: str = ""  # LLMUnavailable.kind when the reply could not be produced
+    partial: str = ""  # text shown before the stream was cut (not stored)
 
 
 @dataclass
@@ -159,30 +149,14 @@ class Engine:
     async def llm_check(
         self, drill: store.DrillView, seq: int, text: str, already: list[dict[str, Any]]
     ) -> list[Violation]:
-        """The LLM compliance check (skipped offline; failures never block the drill)."""
+        """The LLM compliance check on every line (skipped offline; a server failure never
+        blocks the drill). Confirmed findings are stored with the line."""
         if self.llm is None:
             return []
         sc = self.scenario(drill.scenario_id)
-        msgs: list[Message] = [
-            {
-                "role": "system",
-                "content": render_prompt(
-                    "compliance_check", third_party=sc.third_party, crisis=sc.crisis
-                ),
-            },
-            {"role": "user", "content": f"Collector's line:\n<<<{_clip(text)}>>>"},
-        ]
-        try:
-            v = await self.llm.structured("compliance", msgs, ComplianceVerdict, max_tokens=200)
-        except (LLMUnavailable, MalformedOutput) as exc:
-            log.info("llm compliance check skipped: %s", exc)
-            return []
-        rule = v.rule.strip().lower()
-        if not v.violation or rule in ("", "none") or rule in {x["rule"] for x in already}:
-            return []
-        sev = SEVERITY.get(rule, v.severity if v.severity in ("minor", "major") else "minor")
-        found = [Violation(rule, sev, "llm", _clip(redact(v.reason), 80))]
-        await self.ctx.run(store.add_violations, drill.id, seq, [x.to_dict() for x in found])
+        found = await llm_guard.check_line(self.llm, sc, text, already)
+        if found:
+            await self.ctx.run(store.add_violations, drill.id, seq, [x.to_dict() for x in found])
         return found
 
     async def reply(
@@ -198,14 +172,10 @@ class Engine:
             text, ended = self._scripted(sc, turns)  # shown whole by the caller
         else:
             msgs = debtor_messages(sc, turns, drill.summary)
-            raw = ""
-            try:
-                async for delta in self.llm.stream("debtor", msgs):
-                    raw += delta
-                    if sink:
-                        await sink(_strip_markers(raw))
-            except LLMUnavailable as exc:
-                return TurnOutcome(error=exc.kind)
+            got = await self._stream_reply(msgs, sink)
+            if isinstance(got, TurnOutcome):
+                return got
+            raw = got
             text = _strip_markers(raw) or "……"
             ended = "success" if DEAL in raw else "hangup" if HANGUP in raw else ""
         ended = await self.ctx.run(
@@ -214,6 +184,36 @@ class Engine:
         if not ended and self.llm is not None:
             await self._fold(drill, [*turns, store.Turn(0, "debtor", text, [])])
         return TurnOutcome(reply=text, ended=ended)
+
+    async def _stream_reply(self, msgs: list[Message], sink: Sink | None) -> str | TurnOutcome:
+        """The debtor's whole line, or why there is none. A line is complete only when the
+        stream ended with a finish reason; a cut stream, a refusal or a line in the wrong
+        language is asked for once more, then given up (the caller offers a retry)."""
+        assert self.llm is not None
+        budget = self.llm.budget("debtor")
+        problem, raw = "", ""
+        for attempt in range(max(2, budget.tries)):
+            raw = ""
+            temp = None if attempt == 0 else min(1.5, budget.temperature + 0.3)
+            try:
+                async for delta in self.llm.stream("debtor", msgs, temperature=temp):
+                    raw += delta
+                    if sink:
+                        await sink(_strip_markers(raw))
+            except StreamCut as exc:
+                problem, raw = "cut", exc.partial
+            except LLMUnavailable as exc:
+                return TurnOutcome(error=exc.kind)
+            else:
+                body = _strip_markers(raw)
+                if is_refusal(body) or wrong_language(body, "zh_CN"):
+                    problem = "unusable"
+                else:
+                    return raw
+            log.info("debtor reply unusable (%s), try %d", problem, attempt + 1)
+            if attempt + 1 < max(2, budget.tries):
+                self.llm.stat("debtor").retries += 1
+        return TurnOutcome(error=problem, partial=_strip_markers(raw))
 
     def _scripted(self, sc: Scenario, turns: list[store.Turn]) -> tuple[str, str]:
         """Offline mode: the scenario's scripted lines, objections and hidden facts."""
@@ -256,6 +256,10 @@ class Engine:
         except LLMUnavailable as exc:
             log.info("summary skipped: %s", exc)
             return
+        summary = summary.strip()
+        if not summary or is_refusal(summary) or wrong_language(summary, "zh_CN"):
+            log.info("summary skipped: unusable answer")  # never stored; tried again later
+            return
         await self.ctx.run(store.set_summary, drill.id, _clip(summary.strip(), 200), outside)
 
     # --- the end ------------------------------------------------------------------------
@@ -264,27 +268,38 @@ class Engine:
         await self.ctx.run(_end_own, drill_id, employee_id, outcome, self.ctx.clock.now())
 
     async def grade(self, drill_id: int, employee_id: int, locale: str) -> Report:
-        """Grade an ended drill and store the report; raises LLMUnavailable (retry later)."""
+        """Grade an ended drill and store the report. Raises LLMUnavailable when the server
+        is down or ("unusable") when no answer passed its checks: the drill stays waiting
+        for its grade and nothing is stored."""
         drill = await self.ctx.run(store.get, drill_id, employee_id)
         assert drill is not None
         sc = self.scenario(drill.scenario_id)
         turns = await self.ctx.run(store.turns, drill.id)
         lines = [t.text for t in turns if t.speaker == "collector"]
-        rule_v = [v for t in turns for v in t.violations if v["layer"] == "rules"]
+        # Rule-layer findings and confirmed LLM majors decide; LLM minors only inform.
+        vetoes = [
+            v
+            for t in turns
+            for v in t.violations
+            if v["layer"] == "rules" or v in llm_guard.major_findings([v])
+        ]
         if drill.offline or self.llm is None:
             card, by = rule_scorecard(sc, lines, drill.outcome), "rules"
         else:
             try:
-                card = await self.llm.structured(
-                    "grader",
-                    grader_messages(sc, turns, drill.outcome, locale, drill.summary),
-                    Scorecard,
-                    max_tokens=900,
+                card = await grade_llm(
+                    self.llm,
+                    sc,
+                    turns,
+                    drill.outcome,
+                    locale,
+                    drill.summary,
                 )
-                by = "llm"
-            except MalformedOutput:
-                card, by = rule_scorecard(sc, lines, drill.outcome), "rules_fallback"
-        report = decide(card, lines, rule_v, by)
+            except MalformedOutput as exc:
+                log.warning("grading unavailable for drill %s: %s", drill.id, exc)
+                raise LLMUnavailable("unusable", str(exc)) from exc
+            by = "llm"
+        report = decide(card, lines, vetoes, by)
         await self.ctx.run(store.save_report, drill.id, report, self.ctx.clock.now())
         return report
 
@@ -292,43 +307,6 @@ class Engine:
 def _end_own(s: Any, drill_id: int, employee_id: int, outcome: str, now: Any) -> None:
     if store.get(s, drill_id, employee_id) is not None:
         store.end(s, drill_id, outcome, now)
-
-
-GRADER_BUDGET = 2000  # estimated prompt tokens
-
-
-def grader_messages(
-    sc: Scenario, turns: list[store.Turn], outcome: str, locale: str, summary: str = ""
-) -> list[Message]:
-    """Every collector line (quotes must be theirs), the debtor's only near the end: older
-    debtor lines are represented by the running summary. If that is still over budget, the
-    debtor lines go and the collector lines are cut shorter (prefixes keep quotes verbatim)."""
-    system = render_prompt("grader", sc=sc, locale=locale)
-    flagged = sorted(
-        {f"{v['rule']} ({v['severity']}, {v['layer']})" for t in turns for v in t.violations}
-    )
-    flags = ", ".join(flagged) or "none"
-    msgs: list[Message] = []
-    for collector_chars, debtor_window in ((200, WINDOW), (120, 2), (60, 0), (30, 0)):
-        recent_from = len(turns) - debtor_window
-        lines = []
-        for i, t in enumerate(turns):
-            if t.speaker == "collector":
-                lines.append(f"COLLECTOR: {_clip(t.text, collector_chars)}")
-            elif i >= recent_from or i == 0:
-                lines.append(f"DEBTOR: {_clip(t.text, 80)}")
-        body = (
-            (f"Summary of the call's earlier part: {summary}\n\n" if summary else "")
-            + "Transcript:\n"
-            + "\n".join(lines)
-            + f"\n\nHow the call ended: {outcome}"
-            + f"\nCompliance flags raised during the call: {flags}"
-        )
-        msgs = [{"role": "system", "content": system}, {"role": "user", "content": body}]
-        # ~150 tokens are added for the JSON skeleton by the client.
-        if prompt_tokens(msgs) + 150 <= GRADER_BUDGET:
-            break
-    return msgs
 
 
 def get_engine(ctx: Any) -> Engine:

@@ -36,10 +36,25 @@ class Scorecard(BaseModel):
     summary: str
 
 
+class CriterionGrade(BaseModel):
+    """One grading call's answer (one criterion per call keeps each answer small)."""
+
+    score: int
+    quote: str
+    better_line: str
+
+
+class GradeSummary(BaseModel):
+    summary: str
+
+
 class ComplianceVerdict(BaseModel):
+    """The LLM guard's verdict on one collector line; `quote` must be the line's own words."""
+
     violation: bool
     rule: str
     severity: str
+    quote: str
     reason: str
 
 
@@ -50,7 +65,7 @@ class Report:
     passed: bool
     failed_reason: str
     summary: str
-    graded_by: str  # llm / rules / rules_fallback
+    graded_by: str  # llm / rules
 
     def to_dict(self) -> dict[str, Any]:
         return {"criteria": self.criteria, "summary": self.summary}
