@@ -152,6 +152,9 @@ def test_morning_hr_digest_and_quiz_reminder_each_once_across_restarts(firm_db, 
     # 09:29:52: restart; the HR weekly alert (09:30) goes to SH's HR chat as one digest, and
     # Jakarta's plans (08:30 there) too. The 08:40 plans are not sent again.
     bot = start_bot(url, base, tmp_path, clock_at=at(9, 29, 52))
+    wait_for(lambda: bot.health()[0] == 200, 30, "healthy")
+    assert not finished(url, "hr_risk_weekly:SH:2026-12-07")  # not before 09:30
+    wait_for(lambda: finished(url, "hr_risk_weekly:SH:2026-12-07"), 60, "09:30 HR alert")
     hr = wait_sent(url, bot, "hr_risk", 60)
     wait_for(lambda: open_rows(url) == 0, 30, "all sent")
     assert bot.stop()[0] == 0
