@@ -119,6 +119,14 @@ def import_cmd(
 def token_create(
     name: Annotated[str, typer.Option("--name", help="Who uses it, e.g. the export job")],
     scope: Annotated[str, typer.Option("--scope", help="Scope: ingest")] = "ingest",
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind",
+            help="A record kind it may write (repeat the option); default: every kind but "
+            "employees. No token can change roles, bindings, invites or groups.",
+        ),
+    ] = None,
 ) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
     from bot.cli import context, fail, out
@@ -126,8 +134,11 @@ def token_create(
 
     if scope not in SCOPES:
         raise fail(f"scope must be one of {', '.join(SCOPES)}")
+    unknown = [k for k in kind or [] if k not in KINDS]
+    if unknown:
+        raise fail(f"unknown kind(s) {', '.join(unknown)}; use {', '.join(KINDS)}")
     ctx = context()
-    tid, raw = ctx.call(create_token, name, scope, ctx.clock.now())
+    tid, raw = ctx.call(create_token, name, scope, ctx.clock.now(), kind or None)
     out.print(f"token {tid} ({scope}, {name}) — shown once, keep it secret:")
     out.print(raw, highlight=False, markup=False)
 
@@ -136,15 +147,16 @@ def token_create(
 def token_list() -> None:
     """Every API token (never the token itself)."""
     from bot.cli import context, out
-    from bot.ingest_api import list_tokens
+    from bot.ingest_api import list_tokens, token_kinds
 
     ctx = context()
-    t = Table("id", "name", "scope", "created (UTC)", "last used (UTC)", "revoked (UTC)")
+    t = Table("id", "name", "scope", "kinds", "created (UTC)", "last used (UTC)", "revoked (UTC)")
     for tok in ctx.call(list_tokens):
         t.add_row(
             str(tok.id),
             tok.name,
             tok.scope,
+            ", ".join(token_kinds(tok)),
             f"{tok.created_at:%Y-%m-%d %H:%M}",
             f"{tok.last_used_at:%Y-%m-%d %H:%M}" if tok.last_used_at else "-",
             f"{tok.revoked_at:%Y-%m-%d %H:%M}" if tok.revoked_at else "-",

@@ -27,6 +27,7 @@ from sqlalchemy import Column, Integer, MetaData, select, text
 from sqlalchemy import Table as SaTable
 from sqlalchemy.orm import Session
 
+from db.importers.authz import role_guard
 from db.importers.fields import mask
 from db.importers.kinds import KINDS, CaseRef, EmpRef, Kind, Problem, Refs
 from db.importers.reader import InputError, Mapping, Table, header_map
@@ -91,6 +92,9 @@ class Options:
     rejects_path: Path | None = None  # written when rows are rejected (with --skip-invalid)
     progress: Progress | None = None
     auto_compliance: bool = True
+    # Who writes, for the audit log ("cli", "token:7"); a token may not change roles.
+    actor: str = "cli"
+    may_change_roles: bool = True
 
 
 def rejects_path_for(path: Path) -> Path:
@@ -354,11 +358,17 @@ class PostgresWriter(Writer):
 
 
 class EmployeeWriter(Writer):
-    """Employees go through the ORM: their roles live in a child table."""
+    """Employees go through the ORM: their roles live in a child table. Every created or
+    changed employee gets an audit row naming the writer and the changed fields."""
 
-    def __init__(self, s: Session, kind: Kind, present: set[str]) -> None:
+    def __init__(
+        self, s: Session, kind: Kind, present: set[str], actor: str = "cli", now: Any = None
+    ) -> None:
         self.s = s
         self.present = present
+        self.actor = actor
+        self.now = now
+        self.changes: list[tuple[Employee, str]] = []
 
     def write(self, rows: list[tuple[Any, ...]], lines: list[int], unique: bool = False) -> None:
         s = self.s
@@ -385,28 +395,47 @@ class EmployeeWriter(Writer):
                 s.add(emp)
                 existing[no] = emp
                 self.inserted += 1
+                self.changes.append((emp, "created roles=" + ";".join(roles)))
                 continue
-            changed = False
+            fields: list[str] = []
             for attr, value in new.items():
                 if src.get(attr, attr) not in self.present:
                     continue
                 if getattr(emp, attr) != value:
                     setattr(emp, attr, value)
-                    changed = True
+                    fields.append(attr)
             if set(roles) != set(emp.roles):
+                fields.append(f"roles {';'.join(sorted(emp.roles))}→{';'.join(roles)}")
                 # Edit the role set in place: replacing the list would insert before deleting.
                 for r in [r for r in emp.role_rows if r.role not in roles]:
                     emp.role_rows.remove(r)
                 have = {r.role for r in emp.role_rows}
                 emp.role_rows.extend(EmployeeRole(role=r) for r in roles if r not in have)
-                changed = True
-            self.updated += changed
+            if fields:
+                self.changes.append((emp, "changed " + ", ".join(fields)))
+            self.updated += bool(fields)
         s.flush()
 
+    def finish(self, duplicates: bool) -> None:
+        # In the import's own transaction: the audit commits (or rolls back) with the rows.
+        for emp, what in self.changes:
+            self.s.add(
+                AuditLog(
+                    at=self.now,
+                    employee_id=emp.id,
+                    action="import.employees.row",
+                    outcome="allowed",
+                    detail=f"{self.actor} {emp.employee_no}: {what}"[:500],
+                )
+            )
+        self.s.flush()
 
-def make_writer(s: Session, kind: Kind, present: set[str]) -> Writer:
+
+def make_writer(
+    s: Session, kind: Kind, present: set[str], actor: str = "cli", now: Any = None
+) -> Writer:
     if kind.table is None:
-        return EmployeeWriter(s, kind, present)
+        return EmployeeWriter(s, kind, present, actor, now)
     if s.get_bind().dialect.name == "postgresql":
         return PostgresWriter(s, kind, present)
     return SqliteWriter(s, kind, present)
@@ -455,7 +484,8 @@ def run_import(
         for col, m in (opts.mapping.values if opts.mapping else {}).items()
     }
     refs = load_refs(s, kind, secret, default_tz)
-    writer = make_writer(s, kind, present)
+    guard = None if opts.may_change_roles else role_guard(s, kind)
+    writer = make_writer(s, kind, present, opts.actor, now)
     items = list(hmap.items())
     model = kind.model
     resolve = kind.resolve
@@ -499,6 +529,8 @@ def run_import(
             try:
                 row = model.model_validate(rec)
                 values = resolve(row, refs)
+                if guard is not None:
+                    guard(values)
             except ValidationError as exc:
                 probs = []
                 for e in exc.errors(include_input=False, include_url=False):
@@ -613,8 +645,9 @@ def import_table(ctx: Any, kind: str, table: Table, opts: Options) -> ImportRepo
             else:
                 s.rollback()
     detail = (
-        f"{report.source}: rows={report.rows} rejected={report.rejected} "
-        f"inserted={report.inserted} updated={report.updated} dry_run={report.dry_run}"
+        f"{opts.actor} kind={kind} {report.source}: rows={report.rows} valid={report.valid} "
+        f"rejected={report.rejected} inserted={report.inserted} updated={report.updated} "
+        f"unchanged={report.unchanged} dry_run={report.dry_run}"
     )
     log.info("import %s %s applied=%s", kind, detail, report.applied)
     with db.session() as s:
