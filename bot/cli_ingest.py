@@ -33,23 +33,37 @@ def import_cmd(
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="YAML/JSON mapping of other headers.")
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding", help="The CSV's text encoding (e.g. gb18030, cp1252); skips detection."
+        ),
+    ] = None,
 ) -> None:
     """Import KIND records from FILE: validated, upserted on the natural key, all-or-nothing.
 
     Exit code 0 when every row was accepted, 1 when rows were rejected, 2 when the file could
     not be read at all."""
+    from sqlalchemy.exc import DBAPIError
+
     from bot.cli import context, err, fail, out
     from db.importers import InputError, Mapping, Options, import_table, read_path
-    from db.importers.engine import rejects_path_for
+    from db.importers.engine import ImportReport, rejects_path_for
+    from db.importers.limits import DEFAULT
+    from db.importers.retry import with_retries
 
     if kind not in KINDS:
         raise fail(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    ctx = context()
+    limits = DEFAULT.with_settings(ctx.settings)
     try:
         m = Mapping.load(mapping) if mapping else None
-        table = read_path(file, m)
+        if encoding:
+            m = m or Mapping()
+            m.encoding = encoding
+        table = read_path(file, m, limits)
     except InputError as exc:
         raise fail(str(exc)) from None
-    ctx = context()
     opts = Options(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
@@ -68,7 +82,21 @@ def import_cmd(
     ) as progress:
         task = progress.add_task(f"{kind} ← {file.name}", total=table.total)
         opts.progress = lambda done, total: progress.update(task, completed=done, total=total)
-        report = import_table(ctx, kind, table, opts)
+        first = [table]
+
+        def attempt() -> ImportReport:
+            # A retry (deadlock with a concurrent import) reads the file again.
+            t = first.pop() if first else read_path(file, m, limits)
+            return import_table(ctx, kind, t, opts)
+
+        try:
+            report = with_retries(attempt, what=f"import {kind} {file.name}")
+        except InputError as exc:
+            raise fail(str(exc)) from None
+        except DBAPIError as exc:
+            why = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+            msg = f"{file}: the database refused the import ({why}); nothing was stored"
+            raise fail(msg) from None
 
     for e in report.errors[:100]:
         where = f"{file}:{e.line}"

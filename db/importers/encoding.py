@@ -66,6 +66,28 @@ def _mixed_line(data: bytes) -> int | None:
     return None
 
 
+def _plain_gbk(data: bytes) -> bool:
+    """Nearly every CJK character, read as GB18030, is a common simplified one (GB2312).
+
+    Big5 text read as GB18030 lands mostly outside GB2312 (Big5 trail bytes 0x40–0x7E are
+    GBK-extension characters), so this separates a GBK file from a Big5 one."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    cjk = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    if not cjk:
+        return False
+    common = 0
+    for ch in cjk:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common / len(cjk) >= 0.9
+
+
 def _private_use(text: str) -> int | None:
     for i, ch in enumerate(text):
         if "\ue000" <= ch <= "\uf8ff":
@@ -91,6 +113,9 @@ def decode_text(data: bytes, source: str, forced: str | None = None) -> tuple[st
         return text, "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _strict(data, "utf-16", source), "utf-16"
+    nul = data.find(b"\x00")
+    if nul >= 0:  # text encodings we accept never contain NUL: binary, or UTF-16 sans BOM
+        raise _fail(source, data, nul, "a NUL byte — this is not a text CSV")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -116,6 +141,9 @@ def decode_text(data: bytes, source: str, forced: str | None = None) -> tuple[st
     enc = best.encoding
     for other in matches[1:]:
         if other.chaos - best.chaos < TIE and str(other) != str(best):
+            if {enc, other.encoding} == {"gb18030", "big5"} and _plain_gbk(data):
+                enc = "gb18030"  # a short GBK file often also parses as Big5: see _plain_gbk
+                continue
             raise _fail(
                 source,
                 data,
