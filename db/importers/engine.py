@@ -10,7 +10,6 @@ report lists every problem).
 
 from __future__ import annotations
 
-import csv
 import logging
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from sqlalchemy import Column, Integer, MetaData, select, text
 from sqlalchemy import Table as SaTable
 from sqlalchemy.orm import Session
 
+from coaching.csv_safe import SafeWriter
 from db.importers.authz import role_guard
 from db.importers.fields import mask
 from db.importers.kinds import KINDS, CaseRef, EmpRef, Kind, Problem, Refs
@@ -602,7 +602,7 @@ def write_rejects(
     """Rejected rows as they came, plus line and reasons; debtor identifiers masked."""
     masked_idx = {headers.index(h) for c, h in display.items() if c in pii}
     with path.open("w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
+        w = SafeWriter(f)  # rejected cells are whatever the file held: escape formulas
         w.writerow(["line", *headers, "errors"])
         for line, cells, why in rows:
             out = [
