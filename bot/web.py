@@ -1,6 +1,8 @@
 """The ASGI app (Starlette): Telegram webhook, health check, and feature APIs.
 
 Feature modules add routes through WEB_MODULES (each exposes `routes(ctx) -> list[Route]`).
+Limits (bot.web_limits): request bodies per route (413), and `uvicorn_limits(settings)` — the
+kwargs the runner passes to uvicorn.Config (idle timeout, connection cap, header size).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -18,6 +21,9 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.context import AppContext
+from bot.web_limits import BodyLimit, uvicorn_limits
+
+__all__ = ["WEBHOOK_PATH", "build_web_app", "uvicorn_limits"]
 
 log = logging.getLogger(__name__)
 
@@ -54,4 +60,11 @@ def build_web_app(ctx: AppContext, application: Application | None = None) -> St
     ]
     for mod in WEB_MODULES:
         routes.extend(importlib.import_module(mod).routes(ctx))
-    return Starlette(routes=routes)
+
+    def body_limit(path: str) -> int:
+        s = ctx.settings  # read per request: tests and reloads may swap settings
+        if path.startswith("/api/v1/ingest/"):
+            return s.ingest_max_body_bytes
+        return s.http_max_body_bytes
+
+    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limit_for=body_limit)])
