@@ -25,7 +25,6 @@ def build_application(
     request: BaseRequest | None = None,
     *,
     rate_limit: bool = True,
-    with_jobs: bool = True,
     on_error: Callable[[BaseException], None] | None = None,
 ) -> Application:
     """`request` replaces the HTTP layer (the local Bot API); otherwise Telegram over HTTPS."""
@@ -45,14 +44,13 @@ def build_application(
             HTTPXRequest(connection_pool_size=64, connect_timeout=5, read_timeout=15)
         ).get_updates_request(HTTPXRequest(read_timeout=30))
     if rate_limit:
-        # 30 msg/s overall, 20/min per group; the outbox paces bulk sends itself.
+        # Replies: 30 msg/s overall, 20/min per group; the outbox paces bulk sends itself.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=1))
-    if not with_jobs:
-        builder = builder.job_queue(None)
-    builder = builder.post_init(_post_init)
+    # Our scheduler (bot/lifecycle.py) runs jobs on the injected clock; PTB's JobQueue is
+    # not used.
+    builder = builder.job_queue(None)
     application = builder.build()
     application.bot_data["ctx"] = ctx
-    application.bot_data["with_jobs"] = with_jobs
     install(application)
 
     async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -70,14 +68,6 @@ def build_application(
 
     application.add_error_handler(error_handler)
     return application
-
-
-async def _post_init(application: Application) -> None:
-    from bot import jobs
-
-    if application.bot_data.get("with_jobs") and application.job_queue is not None:
-        ctx: AppContext = application.bot_data["ctx"]
-        jobs.schedule_all(application, ctx)
 
 
 async def close_services(ctx: AppContext) -> None:

@@ -130,7 +130,7 @@ async def run_console(
     api.listeners.append(printer)
     last_poll: SentMessage | None = None
     interactive = sys.stdin.isatty()
-    async with LocalChat(ctx, api, with_jobs=interactive) as chat:
+    async with LocalChat(ctx, api, with_jobs=True) as chat:
         print(
             f"— console chat as {label}. /tap N presses a button (/tap K.N: of message #K), "
             "/vote N answers a poll, /job NAME runs a job, /quit ends —",

@@ -40,6 +40,12 @@ class AppContext:
 
 
 def build_context(settings: Settings, clock: Clock | None = None) -> AppContext:
+    if clock is None and settings.clock_at:
+        from datetime import datetime
+
+        from coaching.clock import AnchoredClock
+
+        clock = AnchoredClock(datetime.fromisoformat(settings.clock_at), settings.clock_at_epoch)
     return AppContext(
         settings=settings, db=Database(settings.database_url), clock=clock or SystemClock()
     )

@@ -8,7 +8,6 @@ process never runs the same day's job twice.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 from collections.abc import Callable
@@ -108,9 +107,10 @@ JOBS: list[JobSpec] = [
     *importlib.import_module("bot.plan_jobs").plan_job_specs(),
 ]
 
-OUTBOX_INTERVAL_S = 2.0
-# An unfinished run older than this is taken over by the next attempt (catch-up after a crash).
-STALE_CLAIM = timedelta(minutes=2)
+# An unfinished run whose claim had no heartbeat for this long is taken over (its process
+# died); a running job refreshes its claim every HEARTBEAT.
+STALE_CLAIM = timedelta(seconds=30)
+HEARTBEAT = timedelta(seconds=5)
 
 
 def get_job(name: str) -> JobSpec:
@@ -129,7 +129,7 @@ def next_runs(ctx: AppContext, now: datetime) -> list[tuple[JobSpec, BranchInfo,
     return out
 
 
-def _run_key(job: str, branch: BranchInfo, fire_local: datetime, hourly: bool) -> str:
+def run_key(job: str, branch: BranchInfo, fire_local: datetime, hourly: bool) -> str:
     when = fire_local.strftime("%Y-%m-%dT%H") if hourly else fire_local.date().isoformat()
     return f"{job}:{branch.code}:{when}"
 
@@ -143,7 +143,19 @@ def claim(
     hourly: bool = False,
 ) -> bool:
     """Claim one run; False when this (job, branch, local date or hour) already ran."""
-    key = _run_key(job, branch, fire_local, hourly)
+    return claim_state(s, job, branch, fire_local, now, hourly) == "claimed"
+
+
+def claim_state(
+    s: Session,
+    job: str,
+    branch: BranchInfo,
+    fire_local: datetime,
+    now: datetime,
+    hourly: bool = False,
+) -> str:
+    """`claimed` (ours to run), `done` (ran already) or `busy` (running elsewhere now)."""
+    key = run_key(job, branch, fire_local, hourly)
     try:
         with s.begin_nested():
             s.add(
@@ -156,8 +168,8 @@ def claim(
                 )
             )
     except IntegrityError:
-        # Claimed before but never finished (the process died mid-run): jobs are idempotent,
-        # so take it over once the first attempt has had STALE_CLAIM to finish.
+        # Claimed before but never finished and no heartbeat for STALE_CLAIM (the process
+        # died mid-run): jobs are idempotent, so take it over.
         res = s.execute(
             update(JobRun)
             .where(
@@ -167,8 +179,20 @@ def claim(
             )
             .values(started_at=now)
         )
-        return res.rowcount == 1
-    return True
+        if res.rowcount == 1:
+            return "claimed"
+        finished = s.execute(select(JobRun.finished_at).where(JobRun.run_key == key)).scalar()
+        return "done" if finished is not None else "busy"
+    return "claimed"
+
+
+def heartbeat(s: Session, key: str, now: datetime) -> None:
+    """A running job's claim stays fresh, so no other process takes it over."""
+    s.execute(
+        update(JobRun)
+        .where(JobRun.run_key == key, JobRun.finished_at.is_(None))
+        .values(started_at=now)
+    )
 
 
 def _finish(
@@ -180,7 +204,7 @@ def _finish(
     result: str,
     hourly: bool = False,
 ) -> None:
-    key = _run_key(job, branch, fire_local, hourly)
+    key = run_key(job, branch, fire_local, hourly)
     row = s.execute(select(JobRun).where(JobRun.run_key == key)).scalar_one_or_none()
     if row is not None:
         row.finished_at = now
@@ -206,86 +230,3 @@ def run_job(
         ctx.call(_finish, spec.name, branch, fire_local, ctx.clock.now(), result, spec.hourly)
     log.info("job %s for %s: %s", spec.name, branch.code, result)
     return result
-
-
-def missed_runs(ctx: AppContext, now: datetime) -> list[tuple[JobSpec, BranchInfo, datetime]]:
-    """Runs whose time passed within their grace window (the bot was down then)."""
-    out = []
-    for spec in JOBS:
-        for b in ctx.call(all_branches):
-            trig = spec.trigger(b)
-            start = now - spec.grace
-            fire = trig.get_next_fire_time(None, start)
-            last = None
-            while fire is not None and fire <= now:
-                last = fire
-                fire = trig.get_next_fire_time(last, last + timedelta(seconds=1))
-            if last is not None:
-                out.append((spec, b, last))
-            _log_skipped(ctx, spec, b, trig, start)
-    return out
-
-
-def _log_skipped(ctx: AppContext, spec: JobSpec, b: BranchInfo, trig: Any, start: datetime) -> None:
-    """Log runs of the last day that fell before the grace window and never ran."""
-    fire = trig.get_next_fire_time(None, start - timedelta(days=1))
-    while fire is not None and fire < start:
-        local = b.local(fire)
-        key = f"{spec.name}:{b.code}:{local.date().isoformat()}"
-        ran = ctx.call(
-            lambda s, key=key: s.execute(select(JobRun.id).where(JobRun.run_key == key)).first()
-        )
-        if ran is None:
-            log.warning(
-                "job %s for %s at %s skipped: missed by more than its grace window (%s)",
-                spec.name,
-                b.code,
-                f"{local:%Y-%m-%d %H:%M}",
-                spec.grace,
-            )
-        fire = trig.get_next_fire_time(fire, fire + timedelta(seconds=1))
-
-
-def schedule_all(application: Any, ctx: AppContext) -> None:
-    """Register every (job, branch) with PTB's JobQueue, plus the outbox worker."""
-    from bot import outbox
-
-    jq = application.job_queue
-    for spec in JOBS:
-        for b in ctx.call(all_branches):
-
-            async def callback(_context: Any, spec: JobSpec = spec, b: BranchInfo = b) -> None:
-                await asyncio.to_thread(run_job, ctx, spec, b)
-                await outbox.deliver_due(application.bot, ctx)
-
-            jq.run_custom(
-                callback,
-                job_kwargs={
-                    "trigger": spec.trigger(b),
-                    "id": f"{spec.name}:{b.code}",
-                    "replace_existing": True,
-                    "misfire_grace_time": int(spec.grace.total_seconds()),
-                    "coalesce": True,
-                },
-                name=f"{spec.name}:{b.code}",
-            )
-
-    async def deliver(_context: Any) -> None:
-        await outbox.deliver_due(application.bot, ctx)
-
-    jq.run_repeating(
-        deliver,
-        interval=OUTBOX_INTERVAL_S,
-        first=1.0,
-        name="outbox",
-        job_kwargs={"id": "outbox", "replace_existing": True, "max_instances": 1, "coalesce": True},
-    )
-
-    async def catch_up(_context: Any) -> None:
-        for spec, b, fire in missed_runs(ctx, ctx.clock.now()):
-            await asyncio.to_thread(run_job, ctx, spec, b, fire_time=fire)
-        await outbox.deliver_due(application.bot, ctx)
-
-    jq.run_once(
-        catch_up, when=0.5, name="catch-up", job_kwargs={"id": "catch-up", "replace_existing": True}
-    )

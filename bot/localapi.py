@@ -205,7 +205,9 @@ class LocalBotApi(BaseRequest):
                     "file_id": f"d{msg.message_id}",
                     "file_unique_id": f"u{msg.message_id}",
                 }
-        if msg.reply_markup:
+        if msg.reply_markup and "inline_keyboard" in msg.reply_markup:
+            # Telegram echoes only inline keyboards in the Message it returns (not a
+            # ForceReply or a reply keyboard).
             out["reply_markup"] = msg.reply_markup
         return out
 

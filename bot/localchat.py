@@ -15,6 +15,7 @@ from telegram.ext import Application
 
 from bot.app import build_application, close_services
 from bot.context import AppContext
+from bot.lifecycle import Background
 from bot.localapi import LocalBotApi, SentMessage, UpdateFactory, buttons
 
 
@@ -31,16 +32,23 @@ class LocalChat:
         self.api = api or LocalBotApi()
         self.updates = UpdateFactory()
         self.app: Application = build_application(
-            ctx, self.api, rate_limit=False, with_jobs=with_jobs, on_error=on_error
+            ctx, self.api, rate_limit=False, on_error=on_error
         )
+        # The same scheduler and outbox worker as `coachbot run` (bot/lifecycle.py).
+        self.background: Background | None = Background(ctx, self.app.bot) if with_jobs else None
 
     async def __aenter__(self) -> LocalChat:
         await self.app.initialize()
         await self.app.start()
+        if self.background is not None:
+            self.background.telegram_ready.set()
+            await self.background.start()
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.settle()
+        if self.background is not None:
+            await self.background.stop()
         await self.app.stop()
         await self.app.shutdown()
         await close_services(self.ctx)

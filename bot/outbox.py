@@ -5,8 +5,9 @@
 - `deliver_due` claims due rows atomically (UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
   LOCKED) RETURNING), so two bot processes on one database never send the same row; a row
   stuck in `sending` after a crash is retried when its lease runs out.
-- Pacing: at most `rate` messages/s overall and one per chat per second (Telegram's limits),
-  with a 429's retry_after honoured for everything; 403 marks the binding inactive and tells
+- Pacing: at most `rate` messages/s overall, one a second per private chat and 20 a minute
+  per group (Telegram's limits, configurable), a 429's retry_after honoured for the chat that
+  got it; 403 marks the binding inactive and tells
   HR once; network errors and 5xx back off exponentially.
 - Shutdown: `drain` stops claiming, lets requests already on the wire finish and be recorded,
   and hands claimed-but-unsent rows back at once (not after their lease), so a restart or the
@@ -31,6 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 DEFAULT_RATE = 25.0  # msg/s: under Telegram's 30/s, leaving room for interactive replies
+FAR_WAIT_S = 5.0  # a chat held back longer than this gives its rows back (see deliver_due)
 DRAIN_TIMEOUT_S = 15.0  # > PTB's default write/read timeouts (5 s each): in-flight sends finish
 
 
@@ -220,9 +223,10 @@ def _mark(s: Session, row_id: int, **values: Any) -> None:
     )
 
 
-def _release(s: Session, row: Claimed) -> None:
-    """Hand a claimed row back unsent (shutdown): due again at once, the attempt not counted.
-    Only while the lease is still ours (fencing, as in `renew_lease`)."""
+def _release(s: Session, row: Claimed, due: datetime | None = None) -> None:
+    """Hand a claimed row back unsent (shutdown, a chat held back): due again at `due` (or at
+    once), the attempt not counted. Only while the lease is still ours (as in `renew_lease`)."""
+    extra = {} if due is None else {"next_attempt_at": due}
     s.execute(
         update(Outbox)
         .where(
@@ -230,7 +234,7 @@ def _release(s: Session, row: Claimed) -> None:
             Outbox.status == "sending",
             Outbox.lease_until == row.lease_until,
         )
-        .values(status="pending", lease_until=None, attempts=max(row.attempts - 1, 0))
+        .values(status="pending", lease_until=None, attempts=max(row.attempts - 1, 0), **extra)
         .execution_options(synchronize_session=False)
     )
 
@@ -280,12 +284,15 @@ def _blocked(s: Session, row: Claimed, now: datetime) -> None:
 
 
 class Pacer:
-    """Global rate plus one message per chat per second; a 429 pauses everything."""
+    """Global rate plus Telegram's per-chat limits: `per_chat_interval` seconds between two
+    messages to a private chat, `group_interval` to a group (20 a minute = 3 s). A 429's
+    retry_after holds back the chat that got it (`pause_chat`); `pause` holds everything."""
 
     def __init__(
         self,
         rate: float,
         per_chat_interval: float = 1.0,
+        group_interval: float | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -295,6 +302,7 @@ class Pacer:
         self._sleep = sleep
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.per_chat = per_chat_interval
+        self.per_group = per_chat_interval if group_interval is None else group_interval
         self._next_slot = clock()
         self._chat_next: dict[int, float] = {}
         self._lock = asyncio.Lock()
@@ -314,7 +322,7 @@ class Pacer:
                 else:
                     start = max(now, self._next_slot, self.paused_until)
                     self._next_slot = start + self.interval
-                    self._chat_next[chat_id] = start + self.per_chat
+                    self._chat_next[chat_id] = start + self.interval_for(chat_id)
                     reserved = True
                 if len(self._chat_next) > 10_000:  # forget chats whose slot has passed
                     self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
@@ -327,6 +335,19 @@ class Pacer:
             # A 429 that arrived while we slept pauses us too: take a new slot after it.
             if self.paused_until <= self.clock():
                 return
+
+    def interval_for(self, chat_id: int) -> float:
+        return self.per_group if chat_id < 0 else self.per_chat
+
+    def ready_in(self, chat_id: int) -> float:
+        """Seconds until `chat_id` may get its next message (0 when it may now)."""
+        now = self.clock()
+        return max(self._chat_next.get(chat_id, 0.0), self.paused_until, now) - now
+
+    def pause_chat(self, chat_id: int, seconds: float) -> None:
+        """A 429 for one chat: only that chat waits out retry_after."""
+        until = self.clock() + seconds
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), until)
 
     def pause(self, seconds: float) -> None:
         until = self.clock() + seconds
@@ -346,7 +367,11 @@ async def _send(bot: Bot, row: Claimed) -> int:
             )
     else:
         msg = await bot.send_message(
-            row.chat_id, p["text"], reply_markup=markup, disable_web_page_preview=True
+            row.chat_id,
+            p["text"],
+            reply_markup=markup,
+            disable_web_page_preview=True,
+            parse_mode=ParseMode.HTML,
         )
     return msg.message_id
 
@@ -359,14 +384,19 @@ async def deliver_due(
     rate: float | None = None,
     concurrency: int = 16,
     pacer: Pacer | None = None,
+    fence: Callable[[], bool] | None = None,
 ) -> int:
     """Deliver everything due now, in batches. Returns the number of messages sent.
+
+    Every message is rendered HTML (parse_mode is set here, not left to the Bot's defaults,
+    so the CLI's plain Bot renders like the Application). `fence` is checked before each
+    send: a process that lost the scheduler lease stops sending at once.
 
     A batch is sized to take about a quarter of the lease at the paced rate, and a row whose
     lease is getting old is renewed (compare-and-set) right before it is sent, so a slow batch
     never lets a second worker take and send the same row."""
     rate = rate or ctx.extras.get("outbox_rate") or _settings_rate(ctx)
-    pacer = pacer or Pacer(rate)
+    pacer = pacer or pacer_for(ctx, rate)
     if pacer.interval > 0:
         limit = max(1, min(limit, int(LEASE.total_seconds() / 4 / pacer.interval)))
     worker = _worker(ctx)
@@ -377,7 +407,9 @@ async def deliver_due(
     sent_log = _SentLog(ctx)
     sent_log.start()
     try:
-        return await _deliver_batches(bot, ctx, limit, concurrency, pacer, sent_log, worker.stop)
+        return await _deliver_batches(
+            bot, ctx, limit, concurrency, pacer, sent_log, worker.stop, fence
+        )
     finally:
         await sent_log.stop()
         worker.active -= 1
@@ -389,7 +421,8 @@ async def _paced(pacer: Pacer, chat_id: int, stop: asyncio.Event) -> bool:
     """Wait for the chat's slot; False when a stop came first (the slot is then unused)."""
     if stop.is_set():
         return False
-    if pacer.interval == 0 and pacer.per_chat == 0 and pacer.paused_until <= pacer.clock():
+    unpaced = pacer.interval == 0 and pacer.per_chat == 0 and pacer.per_group == 0
+    if unpaced and pacer.ready_in(chat_id) == 0:
         await pacer.wait(chat_id)  # unpaced and not paused: returns without sleeping
         return not stop.is_set()
     slot = asyncio.ensure_future(pacer.wait(chat_id))
@@ -408,10 +441,14 @@ async def _deliver_batches(
     pacer: Pacer,
     sent_log: _SentLog,
     stop: asyncio.Event,
+    fence: Callable[[], bool] | None = None,
 ) -> int:
     total = 0
     sem = asyncio.Semaphore(concurrency)
-    while not stop.is_set():
+    stop_round = asyncio.Event()
+    while not stop.is_set() and not stop_round.is_set():
+        if fence is not None and not fence():
+            return total
         batch = await ctx.run(claim_due, ctx.clock.now(), limit)
         if not batch:
             return total
@@ -423,8 +460,18 @@ async def _deliver_batches(
                         _mark, row.id, status="skipped", lease_until=None, last_error="403 earlier"
                     )
                     return False
+                wait = pacer.ready_in(row.chat_id)
+                if wait > FAR_WAIT_S:
+                    # This chat is held back (a group's 20/min, a 429): give the row back
+                    # until then instead of holding a delivery slot.
+                    await ctx.run(_release, row, ctx.clock.now() + timedelta(seconds=wait))
+                    return False
                 if not await _paced(pacer, row.chat_id, stop):
                     await ctx.run(_release, row)
+                    return False
+                if fence is not None and not fence():
+                    await ctx.run(_release, row)
+                    stop_round.set()
                     return False
                 if row.chat_id in pacer.blocked:
                     await ctx.run(
@@ -455,6 +502,29 @@ def _settings_rate(ctx: AppContext) -> float:
     return float(getattr(ctx.settings, "outbox_rate", DEFAULT_RATE) or DEFAULT_RATE)
 
 
+def pacer_for(ctx: AppContext, rate: float | None = None) -> Pacer:
+    """A pacer at the configured limits: overall rate, private chats, groups."""
+    st = ctx.settings
+    return Pacer(
+        rate or _settings_rate(ctx),
+        1.0 / st.rate_private_per_s,
+        60.0 / st.rate_group_per_min,
+    )
+
+
+def reclaim_all(s: Session) -> int:
+    """Hand every `sending` row back at once: called by a process that has just become the
+    only sender (the scheduler lease's new holder), so a dead sender's rows go out within
+    seconds instead of after their lease."""
+    res = s.execute(
+        update(Outbox)
+        .where(Outbox.status == "sending")
+        .values(status="pending", lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(res.rowcount or 0)
+
+
 def _backoff(attempts: int) -> float:
     """5 s, 10 s, 20 s … capped at an hour, with ±20 % jitter so retries don't stampede."""
     base = min(5 * 2 ** max(attempts - 1, 0), 3600)
@@ -471,7 +541,7 @@ async def _deliver_one(
             warnings.simplefilter("ignore")
             raw = exc.retry_after
         wait = raw.total_seconds() if isinstance(raw, timedelta) else float(raw)
-        pacer.pause(float(wait))
+        pacer.pause_chat(row.chat_id, float(wait))
         await ctx.run(
             _mark,
             row.id,

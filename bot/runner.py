@@ -1,9 +1,16 @@
-"""`coachbot run` on Telegram: long polling, or webhook mode when a public URL is set.
+"""`coachbot run` on Telegram: long polling, webhook mode, or a worker that takes no updates.
 
-Either way the ASGI app (webhook route, ingest API, health check) is served on
-COACHBOT_LISTEN_HOST:PORT, and SIGTERM/SIGINT shut everything down cleanly (uvicorn catches
-the signal; then the updater, the outbox worker (drained), the job queue and the Application
-stop in order).
+Start-up order, so a fault in one part never takes the others down:
+1. the web server (webhook route, ingest API, /healthz) starts listening;
+2. the background (scheduler lease, scheduler, outbox worker) starts — jobs only need the
+   database, so they run even while Telegram is unreachable;
+3. Telegram is connected (getMe, then setWebhook or long polling) with retries and backoff;
+   a rejected token or an unreachable server is one clear log line per attempt, and /healthz
+   says so. The outbox sends only once Telegram answered.
+
+SIGTERM/SIGINT: the web server stops taking requests, polling stops, the outbox finishes what
+is on the wire and hands the rest back, the scheduler lease is released (another worker takes
+over at once), then the Application stops.
 """
 
 from __future__ import annotations
@@ -16,13 +23,20 @@ from collections.abc import Iterator
 
 import uvicorn
 from telegram import Update
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application
 
-from bot import outbox
 from bot.app import build_application, close_services
 from bot.context import AppContext
+from bot.health import Health
+from bot.lifecycle import Background
+from bot.menus import set_default_menus
 from bot.web import WEBHOOK_PATH, build_web_app
 
 log = logging.getLogger(__name__)
+
+BACKOFF_START_S = 1.0
+BACKOFF_MAX_S = 60.0
 
 
 class _Server(uvicorn.Server):
@@ -34,46 +48,101 @@ class _Server(uvicorn.Server):
         yield
 
 
+def updates_mode(ctx: AppContext) -> str:
+    mode = ctx.settings.updates_mode
+    if mode == "auto":
+        return "webhook" if ctx.settings.webhook_url else "polling"
+    return mode
+
+
+async def connect_telegram(
+    application: Application, ctx: AppContext, bg: Background, health: Health, mode: str
+) -> None:
+    """Initialise the bot against Telegram, retrying with backoff until it answers."""
+    delay = BACKOFF_START_S
+    base = ctx.settings.telegram_api_base_url
+    while True:
+        try:
+            await application.initialize()
+            if not application.running:
+                await application.start()
+            if mode == "webhook":
+                url = ctx.settings.webhook_url.rstrip("/") + WEBHOOK_PATH  # type: ignore[union-attr]
+                await application.bot.set_webhook(
+                    url=url,
+                    secret_token=ctx.settings.webhook_secret,
+                    allowed_updates=Update.ALL_TYPES,
+                    drop_pending_updates=False,
+                )
+                log.info("webhook mode: Telegram posts to %s", url)
+            elif mode == "polling":
+                assert application.updater is not None
+                await application.bot.delete_webhook()
+                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                log.info("long polling")
+            else:
+                log.info("worker mode: no updates taken here (jobs, sends and the web server)")
+            break
+        except InvalidToken:
+            health.telegram = "token rejected"
+            log.error(
+                "Telegram rejected the bot token (TELEGRAM_BOT_TOKEN); check it with BotFather. "
+                "Retrying in %.0f s; the web server stays up.",
+                delay,
+            )
+        except (TelegramError, OSError) as exc:
+            health.telegram = f"unreachable: {exc.__class__.__name__}"
+            log.error(
+                "Telegram is not reachable at %s (%s). Retrying in %.0f s; the web server "
+                "stays up.",
+                base.split("/bot")[0],
+                exc.__class__.__name__,
+                delay,
+            )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, BACKOFF_MAX_S)
+    health.telegram = "ok"
+    bg.telegram_ready.set()
+    if mode != "none":
+        await set_default_menus(application.bot)
+
+
 async def serve(ctx: AppContext) -> None:
     s = ctx.settings
+    mode = updates_mode(ctx)
     application = build_application(ctx)
-    webhook = bool(s.webhook_url)
-    web_app = build_web_app(ctx, application if webhook else None)
+    bg = Background(ctx, application.bot)
+    health = Health(ctx, bg)
+    application.bot_data["background"] = bg
+    web_app = build_web_app(ctx, application if mode == "webhook" else None, health=health)
     server = _Server(
         uvicorn.Config(
             web_app, host=s.listen_host, port=s.listen_port, log_level="warning", lifespan="off"
         )
     )
-    async with application:
-        await application.start()
-        if webhook:
-            url = s.webhook_url.rstrip("/") + WEBHOOK_PATH  # type: ignore[union-attr]
-            await application.bot.set_webhook(
-                url=url,
-                secret_token=s.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-                drop_pending_updates=False,
-            )
-            log.info("webhook mode: Telegram posts to %s", url)
-        else:
-            assert application.updater is not None
-            await application.bot.delete_webhook()
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            log.info("long polling")
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
-        log.info("web server on http://%s:%s", s.listen_host, s.listen_port)
-        try:
-            await server.serve()  # returns after SIGTERM/SIGINT
-        finally:
-            log.info("shutting down")
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            # Before the job queue cancels the outbox worker: finish what is on the wire and
-            # hand the rest back, so a restart neither waits for leases nor sends twice.
-            await outbox.drain(ctx)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
+    web = asyncio.create_task(server.serve(), name="web")
+    await bg.start()
+    telegram = asyncio.create_task(
+        connect_telegram(application, ctx, bg, health, mode), name="telegram"
+    )
+    log.info("web server on http://%s:%s", s.listen_host, s.listen_port)
+    try:
+        await web  # returns after SIGTERM/SIGINT
+    finally:
+        log.info("shutting down")
+        telegram.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await telegram
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        await bg.stop()
+        if application.running:
             await application.stop()
+        with contextlib.suppress(Exception):
+            await application.shutdown()
     await close_services(ctx)
 
 

@@ -78,6 +78,20 @@ class Settings(BaseSettings):
     ingest_max_body_bytes: int = Field(20_000_000, alias="COACHBOT_INGEST_MAX_BYTES", gt=0)
     # Outbox pace per bot process (msg/s); Telegram allows ~30/s per bot in total.
     outbox_rate: float = Field(25.0, alias="COACHBOT_OUTBOX_RATE", gt=0, le=30)
+    # Telegram's per-chat limits: one message a second in a private chat, 20 a minute in a group.
+    rate_private_per_s: float = Field(1.0, alias="COACHBOT_RATE_PRIVATE_PER_S", gt=0, le=30)
+    rate_group_per_min: float = Field(20.0, alias="COACHBOT_RATE_GROUP_PER_MIN", gt=0, le=600)
+    # How updates arrive: auto (webhook when COACHBOT_WEBHOOK_URL is set, else long polling),
+    # or none (a worker that only runs jobs, sends and the web server beside one poller).
+    updates_mode: str = Field(
+        "auto", alias="COACHBOT_UPDATES", pattern="^(auto|polling|webhook|none)$"
+    )
+    # Largest webhook body accepted (413 above); Telegram's updates are a few kB.
+    webhook_max_bytes: int = Field(1_000_000, alias="COACHBOT_WEBHOOK_MAX_BYTES", gt=0)
+    # Test and demo only: the clock reads CLOCK_AT at the Unix time CLOCK_AT_EPOCH (default:
+    # at start-up) and runs on from there, so scheduled jobs fall due when a test wants.
+    clock_at: str | None = Field(None, alias="COACHBOT_CLOCK_AT")
+    clock_at_epoch: float | None = Field(None, alias="COACHBOT_CLOCK_AT_EPOCH")
     # Hardening (issue 18): import isolation, import limits, HTTP server limits.
     import_workers: int = Field(2, alias="COACHBOT_IMPORT_WORKERS", ge=1, le=16)
     import_max_file_bytes: int = Field(500_000_000, alias="COACHBOT_IMPORT_MAX_FILE_BYTES", gt=0)
@@ -119,6 +133,20 @@ class Settings(BaseSettings):
         from coaching.compliance_auto import parse_hours
 
         parse_hours(v)
+        return v
+
+    @field_validator("clock_at")
+    @classmethod
+    def _clock_at(cls, v: str | None) -> str | None:
+        if v is not None:
+            from datetime import datetime
+
+            try:
+                parsed = datetime.fromisoformat(v)
+            except ValueError as exc:
+                raise ValueError("expected an ISO 8601 time with offset") from exc
+            if parsed.tzinfo is None:
+                raise ValueError("expected an ISO 8601 time with offset")
         return v
 
     @field_validator("log_level")

@@ -31,6 +31,21 @@ class ShiftedClock:
         return datetime.now(UTC) + self._offset
 
 
+class AnchoredClock:
+    """Real time, read as if it was `at` at the real moment `epoch` (Unix seconds; default:
+    now). Several processes given the same pair read the same time: the process tests start
+    `coachbot run` minutes before a job is due, and workers agree on leases."""
+
+    def __init__(self, at: datetime, epoch: float | None = None) -> None:
+        if at.tzinfo is None:
+            raise ValueError("AnchoredClock needs an aware datetime")
+        base = datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, UTC)
+        self._offset = at - base
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
 class FrozenClock:
     """A clock that only moves when told to."""
 

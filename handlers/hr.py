@@ -3,15 +3,19 @@ branch's registered HR chat or in private; every view is audit-logged."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import ForceReply, InlineKeyboardMarkup
+from telegram.error import TelegramError
 
 from coaching.risk import alerts, attrition, exits
 from coaching.risk.exits import ExitError
 from coaching.risk.jobs import config
 from handlers.base import ANY_CHAT, GROUP, Access, Request, button, command, keyboard, text
+
+log = logging.getLogger(__name__)
 
 HR_ROLES = frozenset({"hr", "admin"})
 # HR chat of the branch, or an HR person in private.
@@ -65,9 +69,9 @@ async def risk_button(req: Request) -> None:
     if len(req.args) != 2 or not req.args[1].isdigit():
         await req.say("hr.bad_button")
         return
+    opening = req.args[0] == "o"  # a digest's person button: their card as a new message
     result = await req.app.run(
-        alerts.record_action,
-        req.args[0],
+        *((alerts.open_card,) if opening else (alerts.record_action, req.args[0])),
         int(req.args[1]),
         req.me,
         req.chat_id,
@@ -81,7 +85,10 @@ async def risk_button(req: Request) -> None:
         req._answered = True  # type: ignore[attr-defined]
         return
     markup = InlineKeyboardMarkup.de_json(result.markup, req.context.bot) if result.markup else None
-    await req.edit(result.text, markup)
+    if opening:
+        await req.reply(result.text, markup)
+    else:
+        await req.edit(result.text, markup)
 
 
 # --- exit workflow -------------------------------------------------------------------------
@@ -123,10 +130,27 @@ def _tz(req: Request) -> Any:
     return ZoneInfo(req.me.timezone)
 
 
+# Steps answered by typing. In a group with privacy mode on (Telegram's default for bots) the
+# bot sees a typed line only when it replies to the bot, so these prompts ask for a reply.
+TYPED_STEPS = {"detail", "handover", "interview"}
+
+
 async def _show(req: Request, d: dict[str, Any], edit: bool) -> None:
     key = "hr.exit_review" if d["awaiting"] == "confirm" else "hr.exit_ask"
     body = req.t(key, d=d)
     markup = _ask_markup(req, d)
+    chat = req.update.effective_chat
+    if d["awaiting"] in TYPED_STEPS and chat is not None and chat.type in GROUP:
+        if edit and req.query is not None:  # the pressed message's buttons are spent
+            try:
+                await req.query.edit_message_reply_markup(reply_markup=None)
+            except TelegramError:
+                log.debug("could not clear the old buttons", exc_info=True)
+        placeholder = req.t("hr.exit_reply_placeholder")[:64]
+        await req.reply(
+            body, ForceReply(selective=False, input_field_placeholder=placeholder)  # type: ignore[arg-type]
+        )
+        return
     if edit:
         await req.edit(body, markup)
     else:

@@ -96,11 +96,10 @@ async def on_text(req: Request) -> bool:
     if msg is None or not msg.text:
         return False
     eng = get_engine(req.app)
-    lock = eng.lock(req.me.employee_id)
-    if lock.locked():  # only ever held during a drill turn
-        await req.say("roleplay.busy")
-        return True
-    async with lock:
+    async with eng.lock(req.me.employee_id) as got:
+        if not got:  # another turn of this trainee is running (in any bot process)
+            await req.say("roleplay.busy")
+            return True
         taken = await eng.take_line(req.me.employee_id, msg.text)
         if taken is None:
             return False
@@ -236,11 +235,10 @@ async def retry_reply(req: Request) -> None:
         await req.say("roleplay.nothing_to_retry")
         return
     eng = get_engine(req.app)
-    lock = eng.lock(req.me.employee_id)
-    if lock.locked():
-        await req.say("roleplay.busy")
-        return
-    async with lock:
+    async with eng.lock(req.me.employee_id) as got:
+        if not got:
+            await req.say("roleplay.busy")
+            return
         await _debtor_turn(req, eng, drill)
 
 

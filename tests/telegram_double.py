@@ -1,5 +1,11 @@
 """A small Bot API server over real HTTP: getMe, getUpdates (long polling), sendMessage,
-setWebhook/deleteWebhook. Tests queue updates and read what the bot sent."""
+editMessageText, sendPhoto, setWebhook/deleteWebhook, setMyCommands and the rest answered
+`true`. Tests queue updates and read what the bot sent.
+
+It fails the way Telegram does: HTML that Telegram's parser refuses (an unknown or unclosed
+tag) is a 400 "can't parse entities"; `reject_token` answers 401 Unauthorized; `down_for`
+answers the first N calls with 502; `send_delay` slows every send (a busy server); in groups
+with `privacy` on, only commands, replies to the bot and mentions reach the bot."""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import asyncio
 import json
 import threading
 import time
+from html.parser import HTMLParser
 from typing import Any
 
 from starlette.applications import Starlette
@@ -15,13 +22,66 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 BOT = {"id": 7000000002, "is_bot": True, "first_name": "CoachBot", "username": "CoachBotTest"}
+# Telegram's HTML parse mode knows these tags and no others.
+TG_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
+
+
+class _TelegramHtml(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.error: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag not in TG_TAGS:
+            self.error = self.error or f'unsupported start tag "{tag}"'
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.error = self.error or f'can\'t find end tag corresponding to "{tag}"'
+        else:
+            self.stack.pop()
+
+
+def html_error(text: str) -> str | None:
+    """What Telegram would refuse in `text` sent with parse_mode HTML, or None."""
+    p = _TelegramHtml()
+    p.feed(text)
+    p.close()
+    if p.error is None and p.stack:
+        p.error = f'can\'t find end tag corresponding to "{p.stack[-1]}"'
+    return p.error
 
 
 class TelegramDouble:
     def __init__(self) -> None:
         self.updates: list[dict[str, Any]] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.times: list[float] = []  # monotonic time of each call, parallel to `calls`
         self.lock = threading.Lock()
+        self.reject_token = False
+        self.down_for = 0  # answer this many more calls with 502
+        self.send_delay = 0.0
+        self.privacy = True
+        self.dropped: list[dict[str, Any]] = []  # group messages privacy mode kept from the bot
         self._next_update = 1
         self._msg = 0
         self.app = Starlette(
@@ -44,6 +104,44 @@ class TelegramDouble:
             self.updates.append({"update_id": self._next_update, "message": msg})
             self._next_update += 1
 
+    def queue_group_text(
+        self, chat_id: int, user_id: int, text: str, reply_to: int | None = None
+    ) -> bool:
+        """A message in a group; False when privacy mode keeps it from the bot (not a
+        command, not a reply to the bot, no @mention) — as Telegram does."""
+        visible = (
+            not self.privacy
+            or text.startswith("/")
+            or reply_to is not None
+            or f"@{BOT['username']}" in text
+        )
+        with self.lock:
+            msg: dict[str, Any] = {
+                "message_id": 1000 + self._next_update,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "supergroup", "title": "g"},
+                "from": {"id": user_id, "is_bot": False, "first_name": "u"},
+                "text": text,
+            }
+            if text.startswith("/"):
+                msg["entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+                ]
+            if reply_to is not None:
+                msg["reply_to_message"] = {
+                    "message_id": reply_to,
+                    "date": int(time.time()),
+                    "chat": msg["chat"],
+                    "from": BOT,
+                    "text": "…",
+                }
+            if not visible:
+                self.dropped.append(msg)
+                return False
+            self.updates.append({"update_id": self._next_update, "message": msg})
+            self._next_update += 1
+        return True
+
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         with self.lock:
             return [p for m, p in self.calls if m == method]
@@ -65,7 +163,26 @@ class TelegramDouble:
         method = request.path_params["method"]
         params = await self._params(request)
         with self.lock:
+            if self.down_for > 0:
+                self.down_for -= 1
+                return JSONResponse(
+                    {"ok": False, "error_code": 502, "description": "Bad Gateway"}, 502
+                )
+        if self.reject_token:
+            return JSONResponse(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, 401
+            )
+        text = params.get("text") or params.get("caption")
+        if params.get("parse_mode") == "HTML" and isinstance(text, str):
+            problem = html_error(text)
+            if problem:
+                desc = f"Bad Request: can't parse entities: {problem}"
+                return JSONResponse({"ok": False, "error_code": 400, "description": desc}, 400)
+        if method in ("sendMessage", "sendPhoto") and self.send_delay:
+            await asyncio.sleep(self.send_delay)
+        with self.lock:
             self.calls.append((method, params))
+            self.times.append(time.monotonic())
         if method == "getMe":
             return JSONResponse({"ok": True, "result": BOT})
         if method == "getUpdates":
@@ -78,7 +195,7 @@ class TelegramDouble:
                 if ready or time.monotonic() >= deadline:
                     return JSONResponse({"ok": True, "result": ready})
                 await asyncio.sleep(0.05)
-        if method in ("sendMessage", "editMessageText"):
+        if method in ("sendMessage", "editMessageText", "sendPhoto"):
             with self.lock:
                 self._msg += 1
                 mid = self._msg

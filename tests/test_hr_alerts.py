@@ -253,3 +253,30 @@ async def test_english_for_an_english_speaking_hr(ctx, harness: Harness) -> None
         s.get(Employee, ids["h1"]).locale = "en"
     [reply] = await harness.chat.send(HR_SH, "/risk")
     assert "Attrition risk" in reply.text and "new hire, day 7" in reply.text
+
+
+async def test_several_people_due_together_go_as_one_digest_with_a_button_each(
+    ctx, harness: Harness
+) -> None:
+    ids = seed(ctx)
+    with ctx.db.session() as s:
+        sh = s.execute(select(Branch).where(Branch.code == "SH")).scalar_one()
+        team = s.get(Employee, ids["new"]).team
+        second = f.employee(
+            s, "C0003", sh, team=team, hire_date=TODAY - timedelta(days=5), name="新人乙"
+        )
+        second_id = second.id
+    ctx.extras["risk_config"] = only(tenure=30)
+    await job(ctx, harness, "hr_risk_weekly", "SH")
+    [digest] = harness.api.sent(SH_CHAT)  # one message for the group, not one per person
+    assert "新人甲" in digest.text and "新人乙" in digest.text and "2" in digest.text
+    labels = [label for label, _ in buttons(digest)]
+    assert len(labels) == 2 and any("C0003" in x for x in labels)
+    # A person's button opens their card with the action buttons, as a new message.
+    await harness.chat.tap(HR_SH, digest, next(x for x in labels if "C0003" in x))
+    card = harness.api.last(SH_CHAT)
+    assert card.message_id != digest.message_id and "新人乙" in card.text
+    await harness.chat.tap(HR_SH, card, 1)  # contacted
+    with ctx.db.session() as s:
+        acts = s.execute(select(RiskAction).where(RiskAction.employee_id == second_id)).all()
+    assert len(acts) == 1

@@ -182,3 +182,28 @@ def test_cli_record_list_rehire(ctx, monkeypatch) -> None:
     assert emp(ctx, "C0001").status == "active"
     again = run("exit", "rehire", "C0001")
     assert again.exit_code == 2 and "not left" in again.output
+
+
+async def test_exit_form_in_a_group_under_privacy_mode(ctx, harness: Harness) -> None:
+    """With privacy mode on, the bot sees only commands, button presses and replies to its own
+    messages: every step is answerable that way, and the typed steps ask for a reply."""
+    seed(ctx)
+
+    async def say(text: str, reply_to=None):  # type: ignore[no-untyped-def]
+        # What Telegram lets through to a bot in a group with privacy mode on.
+        assert text.startswith("/") or reply_to is not None, "privacy mode would drop this"
+        return await harness.chat.send(HR, text, chat_id=SH_CHAT, reply_to=reply_to)
+
+    [ask] = await say("/exit C0001")
+    await harness.chat.tap(HR, ask, "内部原因")
+    await harness.chat.tap(HR, harness.api.last(SH_CHAT), "今天")
+    prompt = harness.api.last(SH_CHAT)
+    assert "简述离职原因" in prompt.text and prompt.reply_markup.get("force_reply") is True
+    [handover] = await say("薪酬低于预期", reply_to=prompt)
+    assert "交接清单" in handover.text and handover.reply_markup.get("force_reply") is True
+    [interview] = await say("案件移交组长", reply_to=handover)
+    assert "面谈" in interview.text and interview.reply_markup.get("force_reply") is True
+    [review] = await say("无", reply_to=interview)
+    await harness.chat.tap(HR, review, "✅ 确认")
+    assert "已登记离职" in harness.api.last(SH_CHAT).text
+    assert emp(ctx, "C0001").status == "left"

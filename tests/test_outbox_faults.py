@@ -36,15 +36,17 @@ def _status(ctx: AppContext) -> dict[int, tuple[str, int, str | None]]:
     )
 
 
-async def test_429_pauses_everything_for_retry_after(ctx, harness) -> None:
+async def test_429_holds_back_only_the_chat_that_got_it(ctx, harness) -> None:
     _queue(ctx, [1, 2])
     harness.api.fail(429, retry_after=1, method="sendMessage", chat_id=1)
     bot = harness.chat.app.bot
     t0 = time.monotonic()
     sent = await outbox.deliver_due(bot, ctx, pacer=outbox.Pacer(1000, 0), concurrency=1)
     calls = harness.api.calls_to("sendMessage")
-    # Chat 2 waited out the pause even though only chat 1 got the 429.
-    assert sent == 1 and calls[1].at - calls[0].at >= 0.95 and time.monotonic() - t0 >= 0.95
+    # Chat 2 went at once: only chat 1 waits out its retry_after (Telegram's limits are per
+    # chat; a global pause would hold up every collector's plan behind one chat).
+    assert sent == 1 and [c.params["chat_id"] for c in calls] == [1, 2]
+    assert calls[1].at - calls[0].at < 0.5 and time.monotonic() - t0 < 0.9
     st = _status(ctx)
     assert st[1][0] == "pending" and st[1][1] == 0 and "429" in (st[1][2] or "")
     assert await outbox.deliver_due(bot, ctx) == 0  # not due before retry_after

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot import outbox
-from bot.jobs import get_job, missed_runs, run_job
+from bot.jobs import get_job, run_job
 from bot.localapi import buttons
+from bot.scheduler import missed_runs
 from coaching.calendar import all_branches
 from coaching.plans.holidays import HolidayCsvError, import_holidays
 from db.models import Employee, Leave, Outbox
@@ -109,7 +110,7 @@ async def test_catch_up_within_grace_and_skip_logged_after(ctx, clock, caplog) -
     assert {("morning_plan", "SH"), ("morning_plan", "JKT")} <= due
     # 11:00 SH (2 h 20 min late) is too late; JKT (1 h 30 min late at 10:00) is not.
     clock.set(datetime(2026, 3, 2, 3, 0, tzinfo=UTC))
-    with caplog.at_level(logging.WARNING, logger="bot.jobs"):
+    with caplog.at_level(logging.WARNING, logger="bot.scheduler"):
         due = {(s.name, b.code): fire for s, b, fire in missed_runs(ctx, clock.now())}
     assert ("morning_plan", "JKT") in due and ("morning_plan", "SH") not in due
     assert any(

@@ -51,6 +51,12 @@ def closed_by_server(sock: socket.socket) -> bool:
         return True
 
 
+def answered(r: httpx.Response) -> bool:
+    """The app's health report (200 healthy, 503 a part down: no bot runs in this test),
+    not uvicorn's bare 503 for an exceeded concurrency limit."""
+    return r.status_code in (200, 503) and "database" in r.json()
+
+
 @pytest.fixture
 def limited(ctx: AppContext) -> Iterator[tuple[int, uvicorn.Server]]:
     ctx.settings = load_settings(
@@ -59,6 +65,7 @@ def limited(ctx: AppContext) -> Iterator[tuple[int, uvicorn.Server]]:
         COACHBOT_HTTP_MAX_CONNECTIONS=str(CAP),
         COACHBOT_HTTP_KEEPALIVE="2",
         COACHBOT_HTTP_MAX_BODY_BYTES="10000",
+        COACHBOT_WEBHOOK_MAX_BYTES="10000",
     )
     with serve(build_web_app(ctx), **uvicorn_limits(ctx.settings)) as running:
         yield running
@@ -72,7 +79,7 @@ def test_healthz_answers_under_an_idle_connection_flood(
     try:
         t0 = time.monotonic()
         r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-        assert r.status_code == 200 and r.json() == {"status": "ok"}
+        assert answered(r)
         assert time.monotonic() - t0 < 2
         # The cap held: the oldest idle connections were closed to make room.
         assert len(server.server_state.connections) <= CAP + 1
@@ -82,8 +89,7 @@ def test_healthz_answers_under_an_idle_connection_flood(
         time.sleep(2.5)
         assert all(closed_by_server(s) for s in idle)
         assert len(server.server_state.connections) == 0
-        r = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-        assert r.status_code == 200
+        assert answered(httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5))
     finally:
         for s in idle:
             s.close()
@@ -92,7 +98,7 @@ def test_healthz_answers_under_an_idle_connection_flood(
 def test_body_limits_per_route(limited: tuple[int, uvicorn.Server]) -> None:
     port, _ = limited
     base = f"http://127.0.0.1:{port}"
-    # Declared too large: refused before reading (webhook: COACHBOT_HTTP_MAX_BODY_BYTES).
+    # Declared too large: refused before reading (webhook: COACHBOT_WEBHOOK_MAX_BYTES).
     r = httpx.post(f"{base}/telegram/webhook", content=b"x" * 20_000)
     assert r.status_code == 413 and r.json()["max_bytes"] == 10_000
 

@@ -8,11 +8,10 @@ the last `WINDOW` lines verbatim, older lines folded into a running summary.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from coaching.roleplay.grading import (
 )
 from coaching.roleplay.guard import SEVERITY, Violation, check_rules
 from coaching.roleplay.scenarios import Scenario, library
+from coaching.roleplay.turnlock import TurnLock
 
 log = logging.getLogger(__name__)
 
@@ -116,15 +116,15 @@ class Engine:
 
     ctx: Any
     llm: LLMClient | None
-    _locks: dict[int, asyncio.Lock] = field(default_factory=dict)
 
     @property
     def offline(self) -> bool:
         return self.llm is None
 
-    def lock(self, employee_id: int) -> asyncio.Lock:
-        """One turn at a time per trainee (a second message while the debtor answers waits)."""
-        return self._locks.setdefault(employee_id, asyncio.Lock())
+    def lock(self, employee_id: int) -> TurnLock:
+        """One turn at a time per trainee, across processes: `async with eng.lock(id) as got`;
+        `got` is False while another turn of theirs runs (see turnlock.py)."""
+        return TurnLock(self.ctx, employee_id)
 
     def scenario(self, scenario_id: str) -> Scenario:
         return scenarios(self.ctx)[scenario_id]

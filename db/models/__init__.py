@@ -3,7 +3,7 @@
 from db.base import Base
 from db.models.coaching import CoachTip, Drill, DrillTurn
 from db.models.hr import ExitRecord, RiskAction, RiskAlertState, RiskScore
-from db.models.ops import ApiToken, AuditLog, JobRun, Outbox
+from db.models.ops import ApiToken, AuditLog, JobRun, Lease, Outbox, TelegramUpdate
 from db.models.org import (
     Branch,
     Employee,
@@ -48,6 +48,7 @@ __all__ = [
     "Holiday",
     "InviteCode",
     "JobRun",
+    "Lease",
     "Leave",
     "NotificationPref",
     "Outbox",
@@ -65,6 +66,7 @@ __all__ = [
     "ScoreSnapshot",
     "Team",
     "TelegramBinding",
+    "TelegramUpdate",
     "TraineeQuestion",
     "TrainingAssignment",
     "TrainingItem",

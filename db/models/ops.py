@@ -81,3 +81,27 @@ class JobRun(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     result: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Lease(Base):
+    """A named, expiring lock shared by every bot process on one database: the scheduler's
+    leader (`scheduler`) and short per-person locks (e.g. a role-play turn). Whoever holds an
+    unexpired row owns it; an expired row may be taken by anyone (see `db/leases.py`)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(100))
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TelegramUpdate(Base):
+    """Webhook `update_id`s already taken in (a short window): Telegram re-posts an update
+    whose answer it did not see, and any worker behind the URL may get the repeat."""
+
+    __tablename__ = "telegram_updates"
+    __table_args__ = (Index("ix_telegram_updates_received_at", "received_at"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,188 @@
+"""What a running bot does on its own, started the same way by `coachbot run` (polling,
+webhook, worker) and by the console: the scheduler lease, the scheduler and the outbox worker.
+
+PTB calls `post_init` only from `run_polling`/`run_webhook`, and we drive the Application by
+hand beside uvicorn, so nothing here hangs off PTB's hooks: `Background.start()` is called
+explicitly, exactly once, by every runner.
+
+Several processes on one database: each tries to hold the `scheduler` lease (TTL LEASE_TTL,
+renewed every RENEW); the holder ticks the scheduler and is the only one sending from the
+outbox, so Telegram's limits are kept by one pacer. When the holder dies, another process takes
+the lease once it expires, hands the dead one's in-flight rows back and carries on. The holder
+stops sending as soon as its own view of the lease runs out (fencing), so two processes never
+both believe they are the sender.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Bot
+
+from bot import outbox
+from bot.context import AppContext
+from bot.scheduler import Scheduler
+from db import leases
+
+log = logging.getLogger(__name__)
+
+LEADER_LEASE = "scheduler"
+LEASE_TTL = timedelta(seconds=10)
+RENEW_S = 2.0
+# Stop acting as leader this long before our lease's end, in case our clock or a pause lags.
+FENCE_MARGIN_S = 2.0
+OUTBOX_IDLE_S = 1.0
+
+
+def owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Background:
+    """The scheduler lease, the scheduler and the outbox worker of one process."""
+
+    def __init__(self, ctx: AppContext, bot: Bot, *, outbox_idle_s: float = OUTBOX_IDLE_S) -> None:
+        self.ctx = ctx
+        self.bot = bot
+        self.owner = owner_id()
+        self.outbox_idle_s = outbox_idle_s
+        self.scheduler = Scheduler(ctx, is_leader=self.is_leader, after_run=self._wake_outbox)
+        self.pacer = outbox.pacer_for(ctx)
+        # Set once Telegram answered getMe: the outbox does not send before.
+        self.telegram_ready = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._leader_until = 0.0  # monotonic end of our lease, minus the margin
+        self.leader_since: datetime | None = None
+        self.last_error: str | None = None
+        self.sent = 0
+
+    # --- leadership -------------------------------------------------------------------------
+
+    def is_leader(self) -> bool:
+        return time.monotonic() < self._leader_until and not self._stop.is_set()
+
+    async def _renew(self) -> None:
+        started = time.monotonic()
+        now = self.ctx.clock.now()
+        got = await self.ctx.run(leases.acquire, LEADER_LEASE, self.owner, now, LEASE_TTL)
+        was = self.is_leader()
+        if got:
+            self._leader_until = started + LEASE_TTL.total_seconds() - FENCE_MARGIN_S
+            if not was:
+                self.leader_since = now
+                # The previous sender is gone (its lease ran out or it let go): its rows in
+                # flight are ours to send now.
+                n = await self.ctx.run(outbox.reclaim_all)
+                log.info(
+                    "scheduler lease taken by this process (%s); %d rows reclaimed", self.owner, n
+                )
+                self._wake.set()
+        else:
+            self._leader_until = 0.0
+            if was:
+                log.warning("scheduler lease lost: another process runs jobs and sends now")
+                self.leader_since = None
+
+    async def _leader_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self._renew()
+                self.last_error = None
+            except Exception as exc:  # database down: we cannot prove the lease, so let go
+                self._leader_until = 0.0
+                self.last_error = f"database: {exc.__class__.__name__}"
+                log.warning("scheduler lease check failed: %r", exc)
+            await self._sleep(RENEW_S)
+
+    # --- the outbox worker ------------------------------------------------------------------
+
+    async def _wake_outbox(self) -> None:
+        self._wake.set()
+
+    async def _outbox_loop(self) -> None:
+        await self._wait_or_stop(self.telegram_ready.wait())
+        while not self._stop.is_set():
+            self._wake.clear()
+            if self.is_leader():
+                try:
+                    self.sent += await outbox.deliver_due(
+                        self.bot, self.ctx, pacer=self.pacer, fence=self.is_leader
+                    )
+                except Exception:  # e.g. the database went away: pause, then try again
+                    log.exception("outbox delivery round failed")
+            await self._wait_or_stop(self._wake.wait(), self.outbox_idle_s)
+
+    # --- start and stop ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._tasks:
+            raise RuntimeError("background already started")
+        await self._renew_safely()
+        self._tasks = [
+            asyncio.create_task(self._leader_loop(), name="scheduler-lease"),
+            asyncio.create_task(self.scheduler.run_forever(self._stop), name="scheduler"),
+            asyncio.create_task(self._outbox_loop(), name="outbox"),
+        ]
+
+    async def _renew_safely(self) -> None:
+        try:
+            await self._renew()
+        except Exception as exc:
+            log.warning("scheduler lease check failed: %r", exc)
+
+    async def stop(self) -> None:
+        """Stop ticking, finish sends on the wire, hand the rest back and let the lease go so
+        another process takes over at once."""
+        self._stop.set()
+        await outbox.drain(self.ctx)
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        try:
+            await self.ctx.run(leases.release, LEADER_LEASE, self.owner)
+        except Exception:  # the lease expires by itself
+            log.debug("could not release the scheduler lease", exc_info=True)
+        self._leader_until = 0.0
+
+    async def _sleep(self, seconds: float) -> None:
+        await self._wait_or_stop(None, seconds)
+
+    async def _wait_or_stop(self, aw: Any, timeout: float | None = None) -> None:
+        waits = [asyncio.ensure_future(self._stop.wait())]
+        if aw is not None:
+            waits.append(asyncio.ensure_future(aw))
+        try:
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+
+    def status(self) -> dict[str, Any]:
+        """For /healthz: this process's part in scheduling and sending."""
+        now = self.ctx.clock.now()
+        upcoming = [
+            (when, spec.name, b.code)
+            for spec, b, when in self.scheduler.next_runs(now)
+            if when is not None
+        ]
+        nxt = min(upcoming) if upcoming else None
+        return {
+            "leader": self.is_leader(),
+            "owner": self.owner,
+            "next_run": (
+                {"job": nxt[1], "branch": nxt[2], "at": nxt[0].isoformat()} if nxt else None
+            ),
+            "jobs_ran": self.scheduler.ran,
+            "sent": self.sent,
+            "error": self.last_error,
+        }

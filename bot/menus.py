@@ -1,0 +1,78 @@
+"""Telegram command menus (setMyCommands) per language and scope, from the handler registry.
+
+Defaults: private chats get what any bound employee may use, groups what a group may use;
+a bound person's own chat gets the commands of their roles (BotCommandScopeChat, the most
+specific scope wins), set on bind and removed on unbind. A failing menu call is logged and
+never breaks the reply that triggered it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
+
+from bot.i18n import t
+
+log = logging.getLogger(__name__)
+
+# Telegram's language_code per locale; zh_CN is also the default (no language code).
+LANGS = {"zh_CN": "zh", "en": "en"}
+_TAG = re.compile(r"<[^>]+>")
+
+
+def commands_for(locale: str, roles: set[str] | None, group: bool) -> list[BotCommand]:
+    """The commands a person with `roles` (None: any bound employee) may use in a private
+    chat or (group=True) in a group, with their /help description."""
+    from handlers.base import GROUP, PRIVATE, REGISTRY
+
+    chats = GROUP if group else PRIVATE
+    out = []
+    for spec in sorted(REGISTRY.commands.values(), key=lambda c: c.order):
+        if not spec.help_key or not (spec.access.chats & chats):
+            continue
+        allowed = spec.access.roles
+        if allowed is not None and (roles is None or not (allowed & roles)):
+            continue
+        desc = _TAG.sub("", t(locale, spec.help_key)).strip()[:256] or spec.name
+        out.append(BotCommand(spec.name, desc))
+    return out
+
+
+async def set_default_menus(bot: Bot) -> None:
+    for locale, lang in LANGS.items():
+        for scope, group in (
+            (BotCommandScopeAllPrivateChats(), False),
+            (BotCommandScopeAllGroupChats(), True),
+        ):
+            for code in (None, lang) if locale == "zh_CN" else (lang,):
+                try:
+                    await bot.set_my_commands(
+                        commands_for(locale, None, group), scope=scope, language_code=code
+                    )
+                except Exception as exc:  # menus are a convenience: never fatal
+                    log.warning("setMyCommands (%s, %s) failed: %r", locale, scope.type, exc)
+
+
+async def set_person_menu(bot: Bot, chat_id: int, roles: set[str], locale: str) -> None:
+    """The menu of one bound person's private chat (on bind and role change)."""
+    try:
+        await bot.set_my_commands(
+            commands_for(locale, roles, False), scope=BotCommandScopeChat(chat_id)
+        )
+    except Exception as exc:
+        log.warning("setMyCommands for a chat failed: %r", exc)
+
+
+async def clear_person_menu(bot: Bot, chat_id: int) -> None:
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+    except Exception as exc:
+        log.warning("deleteMyCommands for a chat failed: %r", exc)

@@ -1,0 +1,127 @@
+"""Start `coachbot run` as a real subprocess against the HTTP Bot API double, on a database
+prepared like a firm's (the demo organisation, everyone bound), with the clock anchored so
+that jobs fall due seconds after start."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.servers import free_port
+
+BIND_BASE = 5_000_000_000  # Telegram ids of the bound demo staff: BIND_BASE + employee id
+
+
+def coachbot() -> list[str]:
+    exe = Path(sys.executable).parent / "coachbot"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def base_env(url: str, tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COACHBOT_", "OPENAI_"))}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    env.update(DATABASE_URL=url, COACHBOT_OUTPUT_DIR=str(tmp / "out"))
+    return env
+
+
+def build_demo_db(url: str, tmp: Path, at: datetime) -> None:
+    """`coachbot demo` as a firm's operator would run it, then every employee bound."""
+    env = base_env(url, tmp) | {"COACHBOT_CLOCK_AT": at.isoformat()}
+    res = subprocess.run(
+        [*coachbot(), "demo", "--reset"],
+        env=env,
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr + res.stdout
+    from coaching import people
+    from db.models import Employee
+    from db.session import Database
+
+    db = Database(url)
+    with db.session() as s:
+        for e in s.query(Employee).all():
+            people.bind(s, e, BIND_BASE + e.id, BIND_BASE + e.id, at)
+    db.dispose()
+
+
+def copy_sqlite(src: Path, dst: Path) -> str:
+    shutil.copy(src, dst)
+    return f"sqlite:///{dst}"
+
+
+@dataclass
+class Bot:
+    proc: subprocess.Popen[str]
+    port: int
+    log: Path
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        try:
+            r = httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=5)
+            return r.status_code, r.json()
+        except httpx.HTTPError:
+            return 0, {}
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self, timeout: float = 20) -> tuple[int, float]:
+        """SIGTERM; returns (exit code, seconds it took)."""
+        t0 = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(
+                "coachbot run did not stop on SIGTERM:\n" + self.output()
+            ) from None
+        return self.proc.returncode, time.monotonic() - t0
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
+def start_bot(
+    url: str,
+    api_base: str,
+    tmp: Path,
+    *,
+    clock_at: datetime | None = None,
+    epoch: float | None = None,
+    name: str = "bot",
+    **extra: str,
+) -> Bot:
+    port = free_port()
+    env = base_env(url, tmp) | {
+        "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
+        "TELEGRAM_API_BASE_URL": f"{api_base}/bot",
+        "COACHBOT_LISTEN_PORT": str(port),
+        "COACHBOT_LOG_LEVEL": "INFO",
+    }
+    if clock_at is not None:
+        env["COACHBOT_CLOCK_AT"] = clock_at.isoformat()
+        env["COACHBOT_CLOCK_AT_EPOCH"] = str(epoch if epoch is not None else time.time())
+    env.update(extra)
+    log = tmp / f"{name}-{port}.log"
+    fh = log.open("w")
+    proc = subprocess.Popen(
+        [*coachbot(), "run"], env=env, cwd=tmp, stdout=fh, stderr=subprocess.STDOUT, text=True
+    )
+    fh.close()
+    return Bot(proc, port, log)

@@ -1,0 +1,134 @@
+"""`coachbot run` start-up and webhook faults, as a subprocess over real HTTP: Telegram down
+or the token rejected at start (the web server stays up and says so), webhook replays and
+oversized bodies, command menus."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from db.session import Database
+from tests import factories as f
+from tests.process.harness import start_bot
+from tests.servers import serve_in_thread, wait_for
+from tests.telegram_double import TelegramDouble
+
+pytestmark = pytest.mark.slow
+
+USER = 4242
+SECRET = "s3cret-token"
+
+
+@pytest.fixture
+def bound_db(tmp_path: Path) -> str:
+    from db.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'net.db'}"
+    upgrade(url)
+    db = Database(url)
+    with db.session() as s:
+        b = f.branch(s)
+        e = f.employee(s, "C0001", b, "collector", name="赵六")
+        f.bind(s, e, USER, datetime.now(UTC))
+    db.dispose()
+    return url
+
+
+@pytest.fixture
+def telegram() -> Iterator[tuple[TelegramDouble, str]]:
+    double = TelegramDouble()
+    with serve_in_thread(double.app) as base:
+        yield double, base
+
+
+def test_telegram_down_at_start_keeps_web_up_then_recovers(bound_db, telegram, tmp_path):
+    double, base = telegram
+    double.down_for = 3  # getMe answers 502 three times
+    bot = start_bot(bound_db, base, tmp_path)
+    try:
+        wait_for(lambda: bot.health()[0] != 0, 30, "web server up")
+        code, report = bot.health()
+        if code == 503:  # still connecting: the report says which part is missing
+            assert report["telegram"]["ok"] is False and report["database"]["ok"] is True
+        wait_for(lambda: bot.health()[0] == 200, 30, "connected after retries")
+        code, report = bot.health()
+        assert report["scheduler"]["leader"] == "this process"
+        assert report["scheduler"]["next_run"]["job"]
+        assert report["outbox"]["backlog"] == 0 and report["llm"]["mode"] == "offline"
+        double.queue_text(USER, "/help")
+        wait_for(lambda: double.sent(), 30, "a reply once connected")
+    finally:
+        assert bot.stop()[0] == 0
+    out = bot.output()
+    assert "Telegram is not reachable" in out and "Traceback" not in out
+    # Command menus were set per language and scope (private chats and groups).
+    menus = double.sent("setMyCommands")
+    assert {m.get("language_code") for m in menus} >= {None, "zh", "en"}
+    scopes = {m["scope"]["type"] for m in menus}
+    assert scopes == {"all_private_chats", "all_group_chats"}
+
+
+def test_rejected_token_is_one_clear_line_and_health_says_so(bound_db, telegram, tmp_path):
+    double, base = telegram
+    double.reject_token = True
+    bot = start_bot(bound_db, base, tmp_path)
+    try:
+        wait_for(lambda: bot.health()[0] == 503, 30, "web server up, unhealthy")
+        wait_for(lambda: "rejected the bot token" in bot.output(), 20, "the log line")
+        _, report = bot.health()
+        assert report["telegram"] == {"ok": False, "state": "token rejected"}
+        assert report["database"]["ok"] is True
+    finally:
+        assert bot.stop()[0] == 0
+    out = bot.output()
+    assert "Traceback" not in out and "123456:TEST-TOKEN" not in out
+
+
+def _update(update_id: int, text: str) -> dict:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "text": text,
+            "chat": {"id": USER, "type": "private"},
+            "from": {"id": USER, "is_bot": False, "first_name": "u"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+        },
+    }
+
+
+def test_webhook_replay_is_skipped_and_big_bodies_refused(bound_db, telegram, tmp_path):
+    double, base = telegram
+    bot = start_bot(
+        bound_db,
+        base,
+        tmp_path,
+        COACHBOT_WEBHOOK_URL="https://bot.example.com",
+        COACHBOT_WEBHOOK_SECRET=SECRET,
+    )
+    url = f"http://127.0.0.1:{bot.port}/telegram/webhook"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    try:
+        wait_for(lambda: bot.health()[0] == 200, 30, "healthy")
+        first = httpx.post(url, json=_update(7, "/help"), headers=headers)
+        again = httpx.post(url, json=_update(7, "/help"), headers=headers)  # Telegram retries
+        assert first.status_code == 200 and again.status_code == 200
+        wait_for(lambda: double.sent(), 20, "reply")
+        big = httpx.post(
+            url,
+            content=b'{"update_id": 8, "x": "' + b"a" * 1_100_000 + b'"}',
+            headers=headers | {"content-type": "application/json"},
+        )
+        assert big.status_code == 413
+        garbage = httpx.post(url, content=b"\xff\x00not json", headers=headers)
+        assert garbage.status_code == 400
+        httpx.post(url, json=_update(9, "/whoami"), headers=headers)
+        wait_for(lambda: len(double.sent()) >= 2, 20, "second reply")
+    finally:
+        assert bot.stop()[0] == 0
+    assert len(double.sent()) == 2  # the replayed update was answered once
