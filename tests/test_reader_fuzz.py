@@ -156,3 +156,24 @@ def test_rows_validate_or_reject(
             assert rep.valid + rep.rejected == rep.rows
         finally:
             s.rollback()
+
+
+def _xlsx_bytes() -> bytes:
+    from tests.hostile.corpus import calls_xlsx
+
+    return calls_xlsx()
+
+
+XLSX = _xlsx_bytes()
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.integers(0, len(XLSX) - 1), st.integers(0, 255)), max_size=8))
+def test_xlsx_reader_corrupted(flips: list[tuple[int, int]]) -> None:
+    """A real workbook with random bytes overwritten: read or refused, nothing else."""
+    data = bytearray(XLSX)
+    for at, byte in flips:
+        data[at] = byte
+    from db.importers.reader import read_xlsx
+
+    drain(read_xlsx, bytes(data), "fuzz.xlsx")
