@@ -167,7 +167,10 @@ def token_create(
         raise fail(f"unknown kind(s) {', '.join(unknown)}; use {', '.join(KINDS)}")
     ctx = context()
     tid, raw = ctx.call(create_token, name, scope, ctx.clock.now(), kind or None)
-    out.print(f"token {tid} ({scope}, {name}) — shown once, keep it secret:")
+    from bot.ingest_api import DEFAULT_KINDS
+
+    kinds = ", ".join(dict.fromkeys(kind)) if kind else ", ".join(DEFAULT_KINDS)
+    out.print(f"token {tid} ({scope}: {kinds}; {name}) — shown once, keep it secret:")
     out.print(raw, highlight=False, markup=False)
 
 

@@ -240,3 +240,28 @@ def test_concurrent_overlapping_posts(ctx: AppContext, server: str) -> None:
     assert codes == [200] * 16, codes
     want = {r for n in range(16) for r in (x["call_ref"] for x in body(n))}
     assert count(ctx, Call) == len(want)
+
+
+def test_cli_token_kinds(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from bot.cli_ingest import register
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", ctx.db.url)
+    get_settings.cache_clear()
+    app = typer.Typer()
+    register(app)
+    try:
+        res = CliRunner().invoke(app, ["token", "create", "--name", "hr feed", "--kind", "nope"])
+        assert res.exit_code == 2 and "unknown kind" in res.output
+        res = CliRunner().invoke(
+            app, ["token", "create", "--name", "hr feed", "--kind", "employees"]
+        )
+        assert res.exit_code == 0 and "ingest: employees;" in res.output
+        assert res.output.strip().splitlines()[-1].startswith("cbt_")
+        res = CliRunner().invoke(app, ["token", "list"])
+        assert "employees" in res.output
+    finally:
+        get_settings.cache_clear()
