@@ -53,6 +53,32 @@ class GuardedH11Protocol(H11Protocol):
         if len(live) > self.max_connections:
             self._evict_idle(live)
 
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        # uvicorn cancels the idle timer on any byte; a request head that never completes
+        # (slowloris) would then hold the connection forever. The head gets the keep-alive
+        # timeout from its first byte, however slowly the rest trickles in.
+        if self.transport.is_closing() or not self._idle() or self.timeout_keep_alive_task:
+            self.head_started = None if not self._idle() else getattr(self, "head_started", None)
+            return
+        now = time.monotonic()
+        started = getattr(self, "head_started", None) or now
+        self.head_started = started
+        remaining = max(0.0, started + self.timeout_keep_alive - now)
+        self.timeout_keep_alive_task = self.loop.call_later(
+            remaining, self.timeout_keep_alive_handler
+        )
+
+    def timeout_keep_alive_handler(self) -> None:
+        try:
+            super().timeout_keep_alive_handler()
+        except Exception:  # h11 may refuse ConnectionClosed mid-head: close regardless
+            self.transport.close()
+
+    def on_response_complete(self) -> None:
+        self.head_started = None
+        super().on_response_complete()
+
     def _idle(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
 

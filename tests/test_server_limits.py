@@ -122,3 +122,33 @@ def test_uvicorn_limits_stay_below_the_descriptor_limit() -> None:
     assert kw["http"].max_connections == connection_cap(s)
     s2 = load_settings(_env_file=None, COACHBOT_HTTP_MAX_CONNECTIONS="50")
     assert connection_cap(s2) == 50
+
+
+def test_a_request_head_that_never_completes_is_closed(
+    limited: tuple[int, uvicorn.Server],
+) -> None:
+    """Slowloris: a byte every 0.4 s never finishes the head; closed ~2 s after it began."""
+    port, _ = limited
+    sock = socket.create_connection(("127.0.0.1", port))
+    try:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        t0 = time.monotonic()
+        closed = False
+        while time.monotonic() - t0 < 6:
+            try:
+                sock.sendall(b"X")
+            except OSError:
+                closed = True
+                break
+            if closed_by_server(sock):
+                closed = True
+                break
+            time.sleep(0.35)
+        took = time.monotonic() - t0
+        assert closed and took < 4, took
+    finally:
+        sock.close()
+    # A normal keep-alive client is unaffected.
+    with httpx.Client() as client:
+        for _ in range(3):
+            assert answered(client.get(f"http://127.0.0.1:{port}/healthz", timeout=5))
