@@ -65,6 +65,20 @@ def zip_bomb() -> bytes:
     return _patch_zip(calls_xlsx(), "", lambda b: b, {"xl/media/pad.bin": b"\0" * 30_000_000})
 
 
+_LOL = b"".join(
+    b'<!ENTITY lol%d "%s">' % (i, b"".join(b"&lol%d;" % (i - 1) for _ in range(10)))
+    for i in range(1, 10)
+)
+BILLION_LAUGHS = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">' + _LOL + b"]>"
+
+
+def billion_laughs() -> bytes:
+    def patch(b: bytes) -> bytes:
+        return BILLION_LAUGHS + b[b.index(b"<worksheet") :].replace(b"<t>A1</t>", b"<t>&lol9;</t>")
+
+    return _patch_zip(calls_xlsx(), "xl/worksheets/sheet1.xml", patch, {})
+
+
 def csv(*lines: str, head: str = CALLS_HEAD, enc: str = "utf-8") -> bytes:
     return (head + "".join(lines)).encode(enc)
 
@@ -168,6 +182,7 @@ def corpus() -> list[tuple[str, str, bytes, int, str]]:
         ),
         ("inflated.xlsx", "calls", inflated_dimension(), 2, "XFD1048576"),
         ("bomb.xlsx", "calls", zip_bomb(), 2, "zip bomb"),
+        ("laughs.xlsx", "calls", billion_laughs(), 2, "amplification"),
         ("fake.xlsx", "calls", b"PK\x03\x04" + b"\x00" * 100, 2, "not a readable XLSX"),
         ("truncated.xlsx", "calls", calls_xlsx()[:700], 2, "truncated.xlsx"),
     ]
