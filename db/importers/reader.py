@@ -275,6 +275,10 @@ def read_bytes_csv(
     lim.check_nul(text, source)
     t = read_csv_text(text, source, mapping.delimiter if mapping else None)
     lim.check_headers(t.headers, source, lm)
+    if (t.total or 0) > 2 * lm.max_rows:  # blank lines are skipped, but not for free
+        raise InputError(
+            f"{source}: {t.total:,} lines, far over the {lm.max_rows:,}-row limit; split the file"
+        )
     t.rows = lim.limit_rows(t.rows, source, lm, True)
     t.encoding = enc
     return t

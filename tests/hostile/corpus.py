@@ -180,6 +180,7 @@ def corpus() -> list[tuple[str, str, bytes, int, str]]:
             2,
             "import limit",
         ),
+        ("blank_lines.csv", "calls", csv(",,,,\n" * 2500), 2, "2,500 lines"),
         ("inflated.xlsx", "calls", inflated_dimension(), 2, "XFD1048576"),
         ("bomb.xlsx", "calls", zip_bomb(), 2, "zip bomb"),
         ("laughs.xlsx", "calls", billion_laughs(), 2, "amplification"),
