@@ -1,11 +1,13 @@
 # ruff: noqa: E402 (the repository root goes on sys.path before the project imports)
 """Fan-out benchmark: build and send the morning plan of 10,000 collectors.
 
-    .venv/bin/python bench/fanout.py [--collectors 10000] [--rate-seconds 60] [--db URL] [--no-pin]
+    .venv/bin/python bench/fanout.py [--collectors 10000] [--rate-seconds 60] [--group-seconds 30]
+        [--db URL] [--no-pin]
 
 1. No rate limit: plans built (+ queued) per second, and sent per second to a local Bot API
    sink over HTTP (Starlette/uvicorn on 127.0.0.1), with duplicates and losses counted by chat.
 2. With Telegram's limits (30 msg/s overall, 1/s per chat) for a bounded time: achieved rate.
+3. The configured limits on a queue mixing 3 groups and private chats: msg/min per group.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from bot.context import AppContext
 from bot.jobs import get_job, run_job
 from bot.settings import load_settings
 from coaching.calendar import all_branches
-from coaching.clock import FrozenClock
+from coaching.clock import AnchoredClock, FrozenClock
 from db.models import Base, Branch, Call, Case, Employee, EmployeeRole, Outbox, TelegramBinding
 from db.session import Database
 
@@ -156,6 +158,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--collectors", type=int, default=10_000)
     ap.add_argument("--rate-seconds", type=float, default=60)
+    ap.add_argument("--group-seconds", type=float, default=30, help="bounded group-pacing run")
     # httpx's connection pool gets slower with many connections; a few keep-alive
     # connections to a local sink are fastest (Telegram's real latency needs more).
     ap.add_argument("--concurrency", type=int, default=4)
@@ -184,7 +187,7 @@ def main() -> None:
     spec = get_job("morning_plan")
 
     # 1. No rate limit. The fan-out (build + queue) runs in a thread while the outbox worker
-    # delivers what is queued, as the bot does (job callback + the 2-second outbox loop).
+    # delivers what is queued, as the bot does (the scheduler runs the job, the outbox worker sends).
     with RemoteSink() as sink:
 
         async def pipeline() -> tuple[float, float, int]:
@@ -247,6 +250,7 @@ def main() -> None:
             f"{rate:.2f} msg/s (max per chat {st['max_per_chat']}, "
             f"duplicates {st['duplicates']})"
         )
+    group_pacing(ctx, a)
     with db.session() as s:
         n = s.query(Outbox).filter(Outbox.status == "sent").count()
         left = s.query(Outbox).filter(Outbox.status == "pending", Outbox.lease_until.is_(None))
@@ -255,6 +259,55 @@ def main() -> None:
             f"outbox rows sent over both runs: {n} (sink accepted {accepted}); "
             f"after the drain {left.count()} rows are pending and due at once"
         )
+
+
+GROUPS = (-1001000000901, -1001000000902, -1001000000903)
+
+
+def group_pacing(ctx: AppContext, a: argparse.Namespace) -> None:
+    """3. The configured limits (pacer_for: overall rate, 1/s per private chat, 20/min per
+    group) on a mixed queue — 40 messages to each of 3 groups and 300 private ones — for a
+    bounded time: messages per minute per group and the overall rate."""
+    # Real time from here: rows a chat's limit holds back come due as the clock runs.
+    ctx.clock = AnchoredClock(NOW + timedelta(days=2))
+    now = ctx.clock.now()
+
+    def queue(s: object) -> None:
+        rows = [
+            dict(key=f"g:{g}:{i}", kind="bench", chat_id=g, payload={"text": f"g{i}"})
+            for g in GROUPS
+            for i in range(40)
+        ] + [
+            dict(key=f"p:{i}", kind="bench", chat_id=20_000_000 + i, payload={"text": "p"})
+            for i in range(300)
+        ]
+        outbox.enqueue_many(s, rows, now=now)  # type: ignore[arg-type]
+
+    ctx.call(queue)
+    with RemoteSink() as sink:
+
+        async def bounded() -> None:
+            pacer = outbox.pacer_for(ctx)  # one pacer for the run, as the bot's worker keeps
+            end = time.monotonic() + a.group_seconds
+            ctx.extras.pop("outbox_worker", None)  # the earlier run's drain stopped it
+            while time.monotonic() < end:  # the bot's outbox loop: a round, then a short wait
+                await deliver(ctx, sink.base_url, pacer, a.concurrency)
+                await asyncio.sleep(0.5)
+
+        asyncio.run(bounded())
+        st = sink.stats()
+    per_min = []
+    for g in GROUPS:
+        n, span = st["per_chat"].get(str(g), 0), st["span_per_chat"].get(str(g), 0.0)
+        per_min.append((n - 1) / span * 60 if span > 0 else 0.0)
+    overall = (st["accepted"] - 1) / st["span_s"] if st["span_s"] > 0 else 0.0
+    limit = ctx.settings.rate_group_per_min
+    print(
+        f"group pacing over {a.group_seconds:.0f} s: "
+        + ", ".join(f"{m:.1f}" for m in per_min)
+        + f" msg/min per group (limit {limit:.0f}; ratio {max(per_min) / limit:.2f}); "
+        f"overall {overall:.1f} msg/s (limit {ctx.settings.outbox_rate:.0f})"
+    )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ from bot.localapi import BOT_USER
 class ApiSink:
     def __init__(self, hold_after: int | None = None) -> None:
         self.per_chat: Counter[int] = Counter()
+        # First and last accepted send per chat (for per-group pacing figures).
+        self.chat_span: dict[int, tuple[float, float]] = {}
         self.accepted = 0
         self.held = 0
         self.hold_after = hold_after
@@ -79,6 +81,8 @@ class ApiSink:
             now = time.monotonic()
             self.first_at = self.first_at or now
             self.last_at = now
+            first, _ = self.chat_span.get(chat_id, (now, now))
+            self.chat_span[chat_id] = (first, now)
             mid = self.accepted
         result = {
             "message_id": mid,
@@ -134,11 +138,13 @@ class ApiSink:
                 "max_per_chat": max(self.per_chat.values(), default=0),
                 "span_s": (self.last_at or 0) - (self.first_at or 0),
                 "per_chat": {str(k): v for k, v in self.per_chat.items()},
+                "span_per_chat": {str(k): b - a for k, (a, b) in self.chat_span.items()},
             }
 
     def reset(self) -> None:
         with self._lock:
             self.per_chat.clear()
+            self.chat_span.clear()
             self.accepted = 0
             self.first_at = self.last_at = None
 

@@ -191,15 +191,25 @@ def group_register(
 
 @jobs_app.command("list")
 def jobs_list() -> None:
-    """Every scheduled job with its next run per branch (branch-local time)."""
+    """Every scheduled job with its next run per branch (in the branch's time zone), and which
+    running process holds the scheduler."""
     from bot.jobs import next_runs
+    from bot.lifecycle import LEADER_LEASE
+    from db import leases
 
     ctx = context()
-    table = Table("job", "branch", "next run (local)", "description")
-    for spec, b, nxt in next_runs(ctx, ctx.clock.now()):
-        table.add_row(
-            spec.name, b.code, f"{nxt:%Y-%m-%d %H:%M %Z}" if nxt else "-", spec.description
+    now = ctx.clock.now()
+    holder = ctx.call(leases.holder, LEADER_LEASE, now)
+    if holder is None:
+        out.print("scheduler: no running bot holds it now (start `coachbot run`)")
+    else:
+        out.print(
+            f"scheduler: held by {holder.owner} (lease until {holder.expires_at:%H:%M:%S} UTC)"
         )
+    table = Table("job", "branch", "next run (branch time)", "description")
+    for spec, b, nxt in next_runs(ctx, now):
+        when = f"{b.local(nxt):%Y-%m-%d %H:%M} ({b.timezone})" if nxt else "-"
+        table.add_row(spec.name, b.code, when, spec.description)
     out.print(table)
 
 
@@ -230,12 +240,22 @@ def jobs_run(
 
 async def _deliver_now(ctx: AppContext) -> None:
     from telegram import Bot
+    from telegram.error import TelegramError
 
     from bot import outbox
 
     bot = Bot(ctx.settings.telegram_bot_token or "", base_url=ctx.settings.telegram_api_base_url)
-    async with bot:
-        n = await outbox.deliver_due(bot, ctx)
+    try:
+        async with bot:
+            n = await outbox.deliver_due(bot, ctx)
+    except (TelegramError, OSError) as exc:
+        # The job ran and its messages are queued: the running bot sends them.
+        err.print(
+            f"[yellow]queued, not sent now:[/yellow] Telegram did not answer ({exc}); "
+            "the running bot delivers them",
+            highlight=False,
+        )
+        return
     out.print(f"{n} messages delivered")
 
 

@@ -26,12 +26,12 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     ) -> None:
         """Print the daily plan EMPLOYEE would get (the same content as the message)."""
-        from bot.cli import context, fail, out
+        from bot.cli import context, fail
         from bot.console import plain
         from bot.plan_jobs import config_for, render_plan
         from coaching import people
         from coaching.calendar import branch_info
-        from coaching.plans.build import plan_view
+        from coaching.plans.build import plan_day
         from coaching.plans.config import PlanConfigError
 
         if fmt not in ("text", "json"):
@@ -57,16 +57,26 @@ def register(app: typer.Typer) -> None:
         try:
             # Another day's plan is the one sent (or to be sent) at that day's send time.
             as_of = now if when == today else datetime.combine(when, config_for(emp[2]).send_at, tz)
-            workday, p, cfg = ctx.call(plan_view, emp[0], when, as_of, config_for)
+            status, p, cfg = ctx.call(plan_day, emp[0], when, as_of, config_for)
         except PlanConfigError as exc:
             raise fail(str(exc)) from None
-        assert p is not None
+        if p is None:  # leave, weekend or holiday: the same rules as the morning job
+            why = (
+                f"{employee} is on leave ({status.detail})"
+                if status.kind == "leave"
+                else f"not a working day for {emp[2].code}"
+                + (f" ({status.detail})" if status.detail else "")
+            )
+            if fmt == "json":
+                data = {"workday": False, "status": status.kind, "detail": status.detail}
+                typer.echo(json.dumps({**data, "date": when.isoformat()}, ensure_ascii=False))
+            else:
+                typer.echo(f"{when}: {why}: no plan.")
+            return
         if fmt == "json":
-            data = {"workday": workday, **p.to_dict(cfg.top)}
+            data = {"workday": True, **p.to_dict(cfg.top)}
             typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
             return
-        if not workday:
-            out.print(f"({when} is not a working day for {p.branch_code}: no plan is sent)")
         rel = {today: "today", today + timedelta(days=1): "tomorrow"}.get(when, "other")
         text, rows = render_plan(p, cfg, when=rel)
         typer.echo(plain(text))

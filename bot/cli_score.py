@@ -20,7 +20,11 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def score(
         month: Annotated[
-            str | None, typer.Option(help="YYYY-MM; default this month (branch-local)")
+            str | None,
+            typer.Option(
+                help="YYYY-MM; default: the current month in COACHBOT_DEFAULT_TIMEZONE "
+                "(each branch's month boundaries use the branch's own time zone)"
+            ),
         ] = None,
         employee: Annotated[str | None, typer.Option(help="One employee number")] = None,
         team: Annotated[str | None, typer.Option(help="One team code")] = None,
@@ -29,6 +33,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Scorecards for a month: live for the current month, recomputed for past ones.
 
+        The default month is today's in COACHBOT_DEFAULT_TIMEZONE.
+        Each branch's month runs from its own local midnight on the 1st.
         JSON follows the documented schema "coachbot.scorecards/1" (docs/scoring.md)."""
         from bot.cli import context, fail, out
         from coaching.scoring import ScoringConfigError, config_for
@@ -46,7 +52,15 @@ def register(app: typer.Typer) -> None:
                 if month
                 else local_month(ctx.clock.now(), ctx.settings.default_timezone)
             )
-            cards = ctx.call(cards_for, cfg, m, employee_no=employee, team=team, branch=branch)
+            cards = ctx.call(
+                cards_for,
+                cfg,
+                m,
+                employee_no=employee,
+                team=team,
+                branch=branch,
+                now=ctx.clock.now(),
+            )
         except (ScoringConfigError, ScopeError, ValueError) as exc:
             raise fail(str(exc).strip("'\"")) from None
         if format == Format.json:
@@ -92,16 +106,23 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def promotions(
         month: Annotated[
-            str | None, typer.Option(help="YYYY-MM, the last month counted; default last month")
+            str | None,
+            typer.Option(
+                help="YYYY-MM, the last month counted; default: last month in "
+                "COACHBOT_DEFAULT_TIMEZONE"
+            ),
         ] = None,
         branch: Annotated[str | None, typer.Option(help="One branch code")] = None,
     ) -> None:
-        """Collectors with N consecutive frozen months at or above the threshold."""
+        """The promotion ladder with its evidence: trainee → account manager (N consecutive
+        frozen months ≥ threshold) and account manager → senior (N months on target plus a
+        passed M6+ / restructuring drill or quiz), per branch configuration."""
         from bot.cli import context, fail, out
         from coaching.calendar import all_branches
         from coaching.scoring import ScoringConfigError, config_for
         from coaching.scoring.engine import add_months, local_month, parse_month
-        from coaching.scoring.snapshots import promotion_candidates
+        from coaching.scoring.money import format_score
+        from coaching.scoring.promotion import ladder
 
         ctx = context()
         try:
@@ -113,24 +134,43 @@ def register(app: typer.Typer) -> None:
             )
         except (ScoringConfigError, ValueError) as exc:
             raise fail(str(exc)) from None
-        bid = None
+        branches = ctx.call(all_branches)
         if branch:
-            found = [b for b in ctx.call(all_branches) if b.code == branch]
-            if not found:
+            branches = [b for b in branches if b.code == branch]
+            if not branches:
                 raise fail(f"no branch {branch}")
-            bid = found[0].id
-        cands = ctx.call(promotion_candidates, cfg, m, bid)
-        p = cfg.promotion
-        table = Table(
-            "employee",
-            "name",
-            "team",
-            "totals (oldest first)",
-            title=f"Promotion candidates {m:%Y-%m}: {p.months} months ≥ {p.threshold:g}",
-        )
-        for c in cands:
-            table.add_row(
-                c.employee_no, c.name, c.team_code or "-", " / ".join(f"{t:.1f}" for t in c.totals)
-            )
-        out.print(table)
-        out.print(f"{len(cands)} candidate(s)")
+        total = 0
+        for b in branches:
+            spec = cfg.promotion_for(b.code)
+            cands = ctx.call(ladder, cfg, m, b.id)
+            total += len(cands)
+            for step, rule in (
+                (
+                    "account_manager",
+                    f"trainee → account manager: {spec.account_manager.months} months ≥ "
+                    f"{format_score(spec.account_manager.threshold)}",
+                ),
+                (
+                    "senior",
+                    f"account manager → senior: {spec.senior.months} months ≥ "
+                    f"{format_score(spec.senior.threshold)} + M6+/restructuring drill or quiz",
+                ),
+            ):
+                table = Table(
+                    "employee",
+                    "name",
+                    "team",
+                    "totals (oldest first)",
+                    "skill proof",
+                    title=f"{b.code} {m:%Y-%m} {rule}",
+                )
+                for c in (c for c in cands if c.step == step):
+                    table.add_row(
+                        c.employee_no,
+                        c.name,
+                        c.team_code or "-",
+                        " / ".join(format_score(t) for t in c.totals),
+                        "; ".join(c.skill_proof) or "-",
+                    )
+                out.print(table)
+        out.print(f"{total} candidate(s)")

@@ -29,6 +29,9 @@ def environment() -> Environment:
     )
     env.filters["money"] = lambda v: f"{float(v):,.0f}"
     env.filters["pct"] = lambda v: "n/a" if v is None else f"{float(v):.0f}%"
+    from coaching.scoring.money import FILTERS  # amount(currency), score1, pct1: exact display
+
+    env.filters.update(FILTERS)
     return env
 
 

@@ -363,7 +363,11 @@ async def _send(bot: Bot, row: Claimed) -> int:
     if p.get("photo"):
         with Path(p["photo"]).open("rb") as fh:
             msg = await bot.send_photo(
-                row.chat_id, fh, caption=p.get("text") or None, reply_markup=markup
+                row.chat_id,
+                fh,
+                caption=p.get("text") or None,
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML,
             )
     else:
         msg = await bot.send_message(
@@ -449,9 +453,10 @@ async def _deliver_batches(
     while not stop.is_set() and not stop_round.is_set():
         if fence is not None and not fence():
             return total
-        batch = await ctx.run(claim_due, ctx.clock.now(), limit)
-        if not batch:
+        claimed = await ctx.run(claim_due, ctx.clock.now(), limit)
+        if not claimed:
             return total
+        batch, again = await _one_per_chat(ctx, claimed, pacer)
 
         async def one(row: Claimed) -> bool:
             async with sem:
@@ -492,10 +497,38 @@ async def _deliver_batches(
                 # A database error while recording: the row's lease runs out and it is retried.
                 log.error("outbox delivery failed: %r", r, exc_info=r)
         total += sum(1 for r in results if r is True)
-        if pacer.paused_until > pacer.clock() or len(batch) < limit:
+        if pacer.paused_until > pacer.clock() or (len(claimed) < limit and not again):
             # Rows put back for later (429/backoff) are not due yet: stop this round.
             return total
     return total
+
+
+async def _one_per_chat(
+    ctx: AppContext, batch: list[Claimed], pacer: Pacer
+) -> tuple[list[Claimed], bool]:
+    """Keep the first claimed row of each chat for this round; hand the others back, due when
+    the chat's limit lets them go (a group's 20 a minute), so a chat with many messages never
+    holds delivery slots that other chats could use. The flag: some are due again at once."""
+    keep: list[Claimed] = []
+    later: list[tuple[Claimed, datetime]] = []
+    per_chat: dict[int, int] = {}
+    now = ctx.clock.now()
+    for row in batch:
+        n = per_chat.get(row.chat_id, 0)
+        per_chat[row.chat_id] = n + 1
+        if n == 0:
+            keep.append(row)
+        else:
+            wait = pacer.ready_in(row.chat_id) + n * pacer.interval_for(row.chat_id)
+            later.append((row, now + timedelta(seconds=wait)))
+    if later:
+
+        def give_back(s: Session) -> None:
+            for row, due in later:
+                _release(s, row, due)
+
+        await ctx.run(give_back)
+    return keep, any(due <= now for _, due in later)
 
 
 def _settings_rate(ctx: AppContext) -> float:

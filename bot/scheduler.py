@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.context import AppContext
 from bot.jobs import (
@@ -74,8 +74,18 @@ def missed_runs(ctx: AppContext, now: datetime) -> list[tuple[JobSpec, BranchInf
 
 
 def _log_skipped(ctx: AppContext, spec: JobSpec, b: BranchInfo, trig: Any, start: datetime) -> None:
-    """Warn about runs of the last day that fell before the grace window and never ran."""
-    fire = trig.get_next_fire_time(None, start - timedelta(days=1))
+    """Warn about runs of the last day that fell before the grace window and never ran,
+    counting from the job's last run (a new installation has skipped nothing)."""
+    last = ctx.call(
+        lambda s: s.execute(
+            select(func.max(JobRun.started_at)).where(
+                JobRun.job == spec.name, JobRun.branch_id == b.id
+            )
+        ).scalar()
+    )
+    if last is None:
+        return
+    fire = trig.get_next_fire_time(None, max(start - timedelta(days=1), last))
     keys = []
     while fire is not None and fire < start:
         keys.append((run_key(spec.name, b, b.local(fire), spec.hourly), fire))

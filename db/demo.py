@@ -152,6 +152,7 @@ def _org(w: DemoWorld) -> dict[str, int]:
         locale="zh_CN",
         score_profile="A",
         rule_profile="cn_cba",
+        currency="CNY",
     )
     jkt = Branch(
         code="JKT",
@@ -160,6 +161,7 @@ def _org(w: DemoWorld) -> dict[str, int]:
         locale="zh_CN",
         score_profile="B",
         rule_profile="cn_nifa",
+        currency="IDR",
     )
     s.add_all([sh, jkt])
     s.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import t
+from bot.menus import set_person_menu
 from bot.settings import SUPPORTED_LOCALES
 from coaching import people
 from coaching.people import RedeemResult
@@ -36,6 +37,8 @@ async def start(req: Request) -> None:
         await req.reply(t(caller.locale, "core.bound", name=caller.name))
         req.caller = caller
         await help_(req)
+        # This person's own command menu, by their roles and language (failures only logged).
+        await set_person_menu(req.context.bot, req.chat_id, set(caller.roles), caller.locale)
     else:
         await req.say(f"core.invite_{result.value}")
 
@@ -68,3 +71,5 @@ async def lang_button(req: Request) -> None:
 async def _set_lang(req: Request, locale: str) -> None:
     await req.app.run(people.set_locale, req.me.employee_id, locale)
     await req.reply(t(locale, "core.lang_set"))
+    if req.update.effective_chat is not None and req.update.effective_chat.type == "private":
+        await set_person_menu(req.context.bot, req.chat_id, set(req.me.roles), locale)

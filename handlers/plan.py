@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
 from bot.plan_jobs import config_for, get_prefs, render_plan, toggle_pref
-from coaching.plans.build import plan_view
+from coaching.plans.build import plan_day, plan_view
 from handlers.base import PRIVATE, Access, Request, button, command
 from handlers.base import keyboard as kb
 
@@ -33,8 +33,11 @@ async def plan(req: Request) -> None:
     tomorrow = arg in ("tomorrow", "明天", "明日")
     day = _today(req) + timedelta(days=1 if tomorrow else 0)
     now = req.app.clock.now()
-    workday, p, cfg = await req.app.run(plan_view, req.me.employee_id, day, now, config_for)
-    if not workday or p is None:
+    status, p, cfg = await req.app.run(plan_day, req.me.employee_id, day, now, config_for)
+    if status.kind == "leave":
+        await req.say("plan.on_leave", day=day.isoformat())
+        return
+    if not status.works or p is None:
         await req.say("plan.not_workday", day=day.isoformat())
         return
     text, rows = render_plan(p, cfg, when="tomorrow" if tomorrow else "today")

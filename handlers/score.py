@@ -8,6 +8,7 @@ from coaching import people
 from coaching.scoring import config_for
 from coaching.scoring import service as svc
 from coaching.scoring.charts import heatmap_chart, trend_chart
+from coaching.scoring.engine import add_months
 from handlers.base import ANY_CHAT, GROUP, PRIVATE, Access, Request, button, command
 from handlers.base import keyboard as kb
 
@@ -27,12 +28,20 @@ def _cfg(req: Request):  # type: ignore[no-untyped-def]
 @command("score", access=COLLECTOR, help_key="score.help_score", order=20)
 async def score(req: Request) -> None:
     now = req.app.clock.now()
-    card = await req.app.run(svc.my_card, _cfg(req), req.me.employee_id, now)
-    if card is None:
+    view = await req.app.run(svc.my_view, _cfg(req), req.me.employee_id, now)
+    if view is None:
         await req.say("score.no_card")
         return
     markup = kb([[(req.t("score.trend_button"), "score:trend")]])
-    await req.say("score.card", markup, c=card, month=card.month.strftime("%Y-%m"))
+    await req.say(
+        "score.card",
+        markup,
+        c=view.card,
+        month=view.card.month.strftime("%Y-%m"),
+        live=view.live,
+        this_month=view.this_month.strftime("%Y-%m"),
+        prev_month=add_months(view.card.month, -1).strftime("%Y-%m"),
+    )
 
 
 @button("score", access=COLLECTOR)

@@ -19,19 +19,24 @@ from tests import factories as f
 
 # Round numbers so every expected value can be worked out by hand.
 TEST_CONFIG = """
-version: test-1
+version: test-2
 bucket_weights: {M1: 1.0, M2: 1.0, M3: 1.0, M4: 1.0, M5: 1.0, M6+: 1.4}
 compliance: {minor_deduction: 10, major_veto: true}
 components:
-  recovery: {target: 0.5}
-  complaints: {target: 0.01, zero_at: 0.05}
-  satisfaction: {target: 0.0, zero_at: 0.04}
+  recovery: {target: 0.5, zero_at: 0}
+  complaints: {target: 0.01, zero_at: 0.05, per: connected_call}
+  satisfaction: {target: 0.0, zero_at: 0.04, per: connected_call}
   compliance: {}
-  skills: {target: 100}
+  skills: {target: 100, zero_at: 0}
+  skill_growth: {target: 10, zero_at: -10, baseline_months: 3}
+  ptp_kept: {target: 0.8, zero_at: 0.4}
+  cost_per_case: {target: 50, zero_at: 250}
 profiles:
   A: {weights: {recovery: 40, complaints: 25, compliance: 35}}
   B: {weights: {compliance: 30, recovery: 40, satisfaction: 20, skills: 10}}
-promotion: {months: 3, threshold: 90}
+promotion:
+  account_manager: {months: 3, threshold: 90}
+  senior: {months: 12, threshold: 75, drill_scenarios: [instalment_m6]}
 """
 
 _n = itertools.count(1)
@@ -209,7 +214,7 @@ def seed(ctx, bind: bool = True) -> World:  # type: ignore[no-untyped-def]
 
 def seed_jkt(ctx) -> dict[str, int]:  # type: ignore[no-untyped-def]
     with ctx.db.session() as s:
-        b = f.branch(s, "JKT", tz="Asia/Jakarta", score_profile="B")
+        b = f.branch(s, "JKT", tz="Asia/Jakarta", score_profile="B", currency="IDR")
         t = f.team(s, b, "JKT-1")
         j1 = f.employee(s, "J0001", b, "collector", team=t)
         j2 = f.employee(s, "J0002", b, "collector", team=t)

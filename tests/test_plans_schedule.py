@@ -104,6 +104,9 @@ async def test_holiday_skips_branch_and_make_up_day_sends(ctx, harness, clock, t
 
 async def test_catch_up_within_grace_and_skip_logged_after(ctx, clock, caplog) -> None:
     _org(ctx)
+    # The bot ran last Friday (a new installation has skipped nothing).
+    clock.set(datetime(2026, 2, 27, 0, 40, tzinfo=UTC))
+    run_job(ctx, get_job("morning_plan"), _branch(ctx, "SH"))
     # 10:00 SH / 09:00 JKT: both morning plans (08:40 SH, 08:30 JKT) are within 2 h.
     clock.set(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
     due = {(s.name, b.code) for s, b, _ in missed_runs(ctx, clock.now())}
@@ -118,7 +121,7 @@ async def test_catch_up_within_grace_and_skip_logged_after(ctx, clock, caplog) -
     )
     spec, fire = get_job("morning_plan"), due[("morning_plan", "JKT")]
     assert "1 plans queued" in run_job(ctx, spec, _branch(ctx, "JKT"), fire_time=fire)
-    assert [r[1] for r in _rows(ctx)] == [MON]
+    assert [r[1] for r in _rows(ctx) if r[1] != date(2026, 2, 27)] == [MON]
 
 
 async def test_plan_command_more_button_and_settings(ctx, harness, clock) -> None:
@@ -140,6 +143,9 @@ async def test_plan_command_more_button_and_settings(ctx, harness, clock) -> Non
     )
     refused = await harness.chat.send(50, "/plan")
     assert "没有使用此命令的权限" in refused[0].text
+    # C0003 is on leave Mon–Wed: /plan says so instead of sending a plan.
+    [leave] = await harness.chat.send(3, "/plan")
+    assert "2026-03-02 你在休假，没有计划" in leave.text and "今日计划" not in leave.text
     st = await harness.chat.send(1, "/settings")
     assert "时段提醒：关" in st[0].text
     await harness.chat.tap(1, st[0], 1)
@@ -200,4 +206,24 @@ def test_plan_cli_text_and_json_match(ctx, tmp_path: Path, monkeypatch) -> None:
         for c in blk["cases"]:
             assert c["case_ref"] in txt.output
     assert data["total"] == 9
+    # A leave day (C0003, Mon–Wed) and a weekend: said so, no plan printed, in text and JSON.
+    leave = runner.invoke(cli.app, ["plan", "--employee", "C0003", "--date", "2026-03-03"])
+    assert leave.exit_code == 0, leave.output
+    assert "2026-03-03: C0003 is on leave (annual): no plan." in leave.output
+    assert "CASE03" not in leave.output and "09:00" not in leave.output
+    js = runner.invoke(
+        cli.app, ["plan", "--employee", "C0003", "--date", "2026-03-02", "--format", "json"]
+    )
+    assert json.loads(js.output) == {
+        "workday": False,
+        "status": "leave",
+        "detail": "annual",
+        "date": "2026-03-02",
+    }
+    sat = runner.invoke(cli.app, ["plan", "--employee", "C0001", "--date", "2026-03-07"])
+    assert "2026-03-07: not a working day for SH: no plan." in sat.output
+    assert "CASE01" not in sat.output
+    # After the leave, C0003 gets a plan again.
+    back = runner.invoke(cli.app, ["plan", "--employee", "C0003", "--date", "2026-03-05"])
+    assert "CASE03" in back.output
     cli.get_settings.cache_clear()

@@ -27,7 +27,9 @@ def _queue(ctx: AppContext) -> dict[str, list[str]]:
         p2 = case(s, me, "P2-TODAY-TARGET", 90_000, target=True)
         promise(s, p2, DAY, 9_000)
         p3 = case(s, me, "P3-FUTURE", 40_000)
-        promise(s, p3, date(2026, 3, 6), 4_000)
+        promise(s, p3, date(2026, 3, 6), 4_000)  # 4 days ahead: the 09:00 fund-raising check
+        p5 = case(s, me, "P5-LATER", 40_000)
+        promise(s, p5, date(2026, 3, 20), 4_000)  # beyond promise_days_ahead (7)
         kept = case(s, me, "P4-KEPT", 45_000)
         promise(s, kept, date(2026, 2, 25), status="kept")
         case(s, me, "T1-TARGET", 70_000, target=True)
@@ -63,7 +65,8 @@ def _queue(ctx: AppContext) -> dict[str, list[str]]:
 
 def test_every_selector_takes_its_cases_once(ctx: AppContext) -> None:
     blocks = _queue(ctx)
-    assert blocks["promises"] == ["P1-OVERDUE", "P2-TODAY-TARGET"]  # due first
+    # Due first, then the promises due within the next 7 days (the domain's 09:00 block).
+    assert blocks["promises"] == ["P1-OVERDUE", "P2-TODAY-TARGET", "P3-FUTURE"]
     assert blocks["target"] == ["T1-TARGET"]
     assert blocks["evening"] == ["E1-EVENING", "E2-NEVER"]
     assert blocks["contactable"] == ["K1-CONTACT"]
@@ -72,13 +75,13 @@ def test_every_selector_takes_its_cases_once(ctx: AppContext) -> None:
     # Least recently called first (never-called ones by amount), then the oldest call.
     assert blocks["rotation"] == [
         "P4-KEPT",
-        "P3-FUTURE",
+        "P5-LATER",
         "R2-NEVER-CALLED",
         "R1-OLD-CONTACT",
         "R3-TWO-MISSES",
     ]
     every = [r for refs in blocks.values() for r in refs]
-    assert len(every) == len(set(every)) == 14
+    assert len(every) == len(set(every)) == 15
     assert "X1-CLOSED" not in every and "O1-NOT-MINE" not in every
 
 
@@ -105,6 +108,7 @@ def test_case_line_carries_promise_and_contact_but_no_debtor_data(ctx: AppContex
         "last_call": "02-27 11:05",
         "promise_amount": 3000.0,
         "promise_due": "2026-03-01",
+        "currency": "CNY",  # the branch's: amounts are shown in it
     }
     assert "debtor" not in str(d)
 

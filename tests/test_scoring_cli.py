@@ -44,22 +44,24 @@ def test_score_json_matches_hand_computed(ctx, cli) -> None:  # type: ignore[no-
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["schema"] == "coachbot.scorecards/1" and doc["month"] == "2026-03"
-    assert doc["config_version"] == "test-1"
+    assert doc["config_version"] == "test-2"
     by = {c["employee_no"]: c for c in doc["scorecards"]}
     c1 = by["C0001"]
-    assert c1["total"] == 66.1 and c1["vetoed"] is False and c1["veto_reason"] is None
+    assert c1["total"] == 70.0 and c1["vetoed"] is False and c1["veto_reason"] is None
+    assert c1["currency"] == "CNY" and c1["tied_team"] is False
     assert (c1["rank_team"], c1["team_size"], c1["rank_branch"], c1["branch_size"]) == (3, 4, 4, 5)
     rec = c1["components"]["recovery"]
     assert rec == {
         "available": True,
-        "raw": 0.2417,
-        "score": 48.3,
+        "raw": 0.29,
+        "score": 58.0,
         "weight": 40.0,
         "effective_weight": 40.0,
-        # Team SH-1 recovery: C0001 48.3, C0002 48.3, C0004 100 (C0003 n/a).
-        "team_average": 65.5,
-        "team_average_raw": pytest.approx((0.2417 * 2 + 0.5) / 3, abs=1e-4),
+        # Team SH-1 recovery: C0001 58, C0002 58, C0004 100 (C0003 n/a) → 72.0.
+        "team_average": 72.0,
+        "team_average_raw": pytest.approx((0.29 * 2 + 0.5) / 3, abs=1e-4),
         "previous_score": None,
+        "na_reason": None,
     }
     assert c1["components"]["complaints"]["raw"] == 0.02
     assert c1["components"]["complaints"]["score"] == 75.0
@@ -71,6 +73,7 @@ def test_score_json_matches_hand_computed(ctx, cli) -> None:  # type: ignore[no-
     # n/a: recovery unavailable, its weight spread over the other two.
     c3 = by["C0003"]["components"]
     assert c3["recovery"]["available"] is False and c3["recovery"]["raw"] is None
+    assert c3["recovery"]["na_reason"] == "no_assigned"
     assert c3["complaints"]["effective_weight"] == 41.7 and by["C0003"]["total"] == 100.0
     # Nothing to score at all.
     assert by["C0005"]["total"] is None and by["C0005"]["rank_team"] is None
@@ -85,7 +88,7 @@ def test_score_profile_b_json_and_selectors(ctx, cli) -> None:  # type: ignore[n
     res = cli("score", "--month", "2026-03", "--employee", "J0002", "--format", "json")
     assert res.exit_code == 0, res.output
     [j2] = json.loads(res.output)["scorecards"]
-    assert j2["profile"] == "B" and j2["total"] == 59.3
+    assert j2["profile"] == "B" and j2["total"] == 63.6
     assert j2["components"]["skills"]["available"] is False
     res = cli("score", "--month", "2026-03", "--team", "SH-2", "--format", "csv")
     lines = res.output.strip().splitlines()
@@ -140,7 +143,7 @@ def test_snapshot_job_promotions_job_and_cli(ctx, cli) -> None:  # type: ignore[
             )
         ).scalar_one()
         assert n == 7  # … rewrites the same rows
-        assert c1.total == 66.1 and c1.rank_team == 3 and c1.components["recovery"]["score"] == 48.3
+        assert c1.total == 70.0 and c1.rank_team == 3 and c1.components["recovery"]["score"] == 58
     # 09:00: promotions to the HR chat, once.
     ctx.clock.set(datetime(2026, 4, 1, 1, 0, tzinfo=UTC))
     assert (
@@ -151,11 +154,14 @@ def test_snapshot_job_promotions_job_and_cli(ctx, cli) -> None:  # type: ignore[
         rows = list(s.execute(select(Outbox).where(Outbox.kind == "promotions")).scalars())
     assert len(rows) == 1 and rows[0].chat_id == -100500
     text = rows[0].payload["text"]
-    assert "C0003" in text and "C0004" in text and "C0001" not in text and "95 / 90 / 100" in text
+    assert "C0003" in text and "C0004" in text and "C0001" not in text
+    assert "95.0 / 90.0 / 100.0" in text
     res = cli("promotions", "--month", "2026-03")
     assert res.exit_code == 0, res.output
     assert "C0003" in res.output and "C0004" in res.output and "C0001" not in res.output
     assert "2 candidate(s)" in res.output
+    assert "trainee → account manager: 3 months ≥ 90.0" in res.output
+    assert "account manager → senior: 12 months ≥ 75.0" in res.output
 
 
 def test_cli_reports_bad_config(ctx, cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

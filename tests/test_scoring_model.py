@@ -1,30 +1,33 @@
 """Scorecards against hand-computed values (test config in tests/scoring_fixtures.py).
 
 Profile A weights: recovery 40 / complaints 25 / compliance 35.
-Recovery target 0.5; complaints 100 at ≤ 1 %, 0 at ≥ 5 %; 10 points per minor finding.
+Recovery band 0 → 0.5; complaints (per connected call here) 100 at ≤ 1 %, 0 at ≥ 5 %;
+10 points per minor finding.
 
 C0001 (the standard example):
-  assigned  = 10,000 × 1.0 (M1) + 10,000 × 1.4 (M6+)           = 24,000
-  repaid    =  3,000 × 1.0      +  2,000 × 1.4                  =  5,800
+  assigned  = 10,000 (M1) + 10,000 (M6+)                          = 20,000 (never weighted)
+  credited  =  3,000 × 1.0 + min(2,000 × 1.4, 10,000)            =  5,800
               (a 5,000 repayment at Feb 28 23:59 Shanghai is February's)
-  recovery  = 5,800 / 24,000 = 0.241667 → 100 × 0.241667 / 0.5  = 48.33
-              (unweighted it would be 5,000 / 20,000 = 0.25)
+  recovery  = 5,800 / 20,000 = 0.29 → 100 × 0.29 / 0.5            = 58.0
+              (unweighted it would be 5,000 / 20,000 = 0.25: M6+ work now lifts the rate)
   complaints= 1 / 50 connected = 0.02 → 100 × (0.05 − 0.02) / 0.04 = 75
-  compliance= 100 − 2 × 10                                        = 80
-  total     = (40 × 48.333 + 25 × 75 + 35 × 80) / 100 = 66.083   → 66.1
+  compliance= 100 − 2 × 10 (100 calls, so available)               = 80
+  total     = (40 × 58 + 25 × 75 + 35 × 80) / 100 = 69.95         → 70.0 (half-up, once)
 C0002: same + a major finding → vetoed, total 0.
 C0003: recovery n/a (only a case closed in February); complaints 0/10 → 100; compliance 100;
        weights 25 + 35 redistributed → total 100 (effective weights 41.7 / 58.3).
 C0004: hired 2026-03-16, own data: 10,000 / 20,000 = 0.5 → 100; 0/20 → 100; 100 → 100.
 C0005: no data at all → total n/a, unranked.
 C0006 (team SH-2): 6,000 / 10,000 = 0.6 → capped 100; 0/30 → 100; 100 → 100.
-Ranks (competition): team SH-1: C0003 = C0004 = 1, C0001 = 3, C0002 = 4;
+L0001: team lead with the collector role, no cases → never ranked.
+Ranks (competition): team SH-1: C0003 = C0004 = 1 (tied), C0001 = 3, C0002 = 4;
                      branch: C0003 = C0004 = C0006 = 1, C0001 = 4, C0002 = 5.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -47,12 +50,13 @@ def test_profile_a_hand_computed(ctx, tmp_path) -> None:  # type: ignore[no-unty
     sf.seed(ctx)
     c = cards(ctx, tmp_path)["C0001"]
     rec, cmp_, comp = (c.components[n] for n in ("recovery", "complaints", "compliance"))
-    assert rec.raw == pytest.approx(0.2417, abs=1e-4)
-    assert rec.detail["assigned_weighted"] == 24_000 and rec.detail["repaid_weighted"] == 5_800
-    assert rec.score == pytest.approx(48.3)
+    assert rec.raw_exact == Decimal("0.29")
+    assert rec.detail["assigned"] == 20_000 and rec.detail["credited"] == 5_800
+    assert rec.detail["repaid"] == 5_000
+    assert rec.score == 58.0
     assert cmp_.raw == pytest.approx(0.02) and cmp_.score == pytest.approx(75.0)
     assert comp.raw == 2 and comp.score == pytest.approx(80.0)
-    assert c.total == pytest.approx(66.1)
+    assert c.total_exact == Decimal("69.95") and c.total == 70.0
     assert [x.effective_weight for x in c.components.values()] == [40.0, 25.0, 35.0]
     assert not c.vetoed and c.improve == "recovery"
 
@@ -63,7 +67,7 @@ def test_veto_zeroes_total_and_names_reason(ctx, tmp_path) -> None:  # type: ign
     assert c.vetoed and c.total == 0.0
     assert c.veto_reason == "private_collection: 私下收款"
     # Components are still shown for the record.
-    assert c.components["recovery"].score == pytest.approx(48.3)
+    assert c.components["recovery"].score == 58.0
     assert c.improve == "veto"
 
 
@@ -97,9 +101,12 @@ def test_ranks_ties_and_team_averages(ctx, tmp_path) -> None:  # type: ignore[no
     branch = {n: cs[n].rank_branch for n in ("C0001", "C0002", "C0003", "C0004", "C0006")}
     assert branch == {"C0003": 1, "C0004": 1, "C0006": 1, "C0001": 4, "C0002": 5}
     assert cs["C0001"].team_size == 4 and cs["C0001"].branch_size == 5
-    # Team SH-1 totals 66.1, 0, 100, 100 → 66.5; recovery scores 48.3, 48.3, 100 → 65.5.
-    assert cs["C0001"].team_average_total == pytest.approx(66.5, abs=0.05)
-    assert cs["C0001"].components["recovery"].team_average == pytest.approx(65.5, abs=0.05)
+    # Team SH-1 exact totals 69.95, 0, 100, 100 → 67.4875 → 67.5; recovery scores 58, 58, 100
+    # → 72.0. Ties are marked as ties.
+    assert cs["C0001"].team_average_total == 67.5
+    assert cs["C0001"].components["recovery"].team_average == 72.0
+    assert cs["C0003"].tied_team and cs["C0004"].tied_team and not cs["C0001"].tied_team
+    assert cs["C0006"].tied_branch
     assert cs["C0006"].team_average_total == 100.0
 
 
@@ -108,9 +115,9 @@ def test_profile_b_hand_computed(ctx, tmp_path) -> None:  # type: ignore[no-unty
 
     J0001 has the standard activity plus assessments 80 and 90 (avg 85 → 85 points):
       satisfaction = 100 × (0.04 − 0.02) / 0.04 = 50
-      total = (30 × 80 + 40 × 48.333 + 20 × 50 + 10 × 85) / 100 = 61.83 → 61.8
+      total = (30 × 80 + 40 × 58 + 20 × 50 + 10 × 85) / 100 = 65.7
     J0002's only assessment is in February: skills n/a →
-      total = (30 × 80 + 40 × 48.333 + 20 × 50) / 90 = 59.26 → 59.3
+      total = (30 × 80 + 40 × 58 + 20 × 50) / 90 = 63.56 → 63.6
     """
     sf.seed_jkt(ctx)
     cs = cards(ctx, tmp_path, "JKT")
@@ -123,12 +130,12 @@ def test_profile_b_hand_computed(ctx, tmp_path) -> None:  # type: ignore[no-unty
     ]
     assert j1.components["satisfaction"].score == pytest.approx(50.0)
     assert j1.components["skills"].raw == pytest.approx(85.0)
-    assert j1.total == pytest.approx(61.8)
+    assert j1.total == 65.7
     assert j2.components["skills"].score is None
-    assert j2.total == pytest.approx(59.3)
+    assert j2.total == 63.6 and j2.components["skills"].na_reason == "no_assessment"
     assert j2.components["recovery"].effective_weight == pytest.approx(44.4)
     # Jakarta's month boundary is UTC+7: the Feb 28 23:59 repayment is still excluded.
-    assert j1.components["recovery"].detail["repaid_weighted"] == 5_800
+    assert j1.components["recovery"].detail["credited"] == 5_800
 
 
 def test_competition_ranking_helper() -> None:
@@ -146,9 +153,9 @@ def test_shipped_config_loads_both_profiles() -> None:
         "compliance": 30,
         "recovery": 40,
         "satisfaction": 20,
-        "skills": 10,
+        "skill_growth": 10,
     }
-    assert cfg.bucket_weights["M6+"] == 1.4 and cfg.version
+    assert cfg.bucket_weights["M6+"] == Decimal("1.4") and cfg.version
 
 
 def test_bad_config_names_the_key_and_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -156,13 +163,13 @@ def test_bad_config_names_the_key_and_line(tmp_path) -> None:  # type: ignore[no
     with pytest.raises(ScoringConfigError) as e:
         parse_config(bad, "scoring.yaml")
     msg = str(e.value)
-    assert "scoring.yaml" in msg and "profiles.A.weights.recovery" in msg and "line 12" in msg
+    assert "scoring.yaml" in msg and "profiles.A.weights.recovery" in msg and "line 15" in msg
     assert "greater than 0" in msg
     with pytest.raises(ScoringConfigError, match=r"components\.complaints\.zero_at"):
         parse_config(sf.TEST_CONFIG.replace("zero_at: 0.05", "zero_at: 0.005"), "x.yaml")
     with pytest.raises(ScoringConfigError, match=r"x\.yaml, line \d+, column \d+: not valid YAML"):
         parse_config("version: [1\n", "x.yaml")
     p = tmp_path / "c.yaml"
-    p.write_text(sf.TEST_CONFIG.replace("skills: {target: 100}", "skils: {target: 100}"))
+    p.write_text(sf.TEST_CONFIG.replace("skills: {target: 100,", "skils: {target: 100,"))
     with pytest.raises(ScoringConfigError, match="unknown component 'skils'"):
         load_config(p)

@@ -7,7 +7,8 @@ queries as building one.
 
 Selectors (a case lands in the first block, by `priority`, whose selector takes it):
 
-- promises     an open promise to pay due on the plan day or earlier;
+- promises     an open promise to pay due by the plan day, or within `promise_days_ahead`
+               days after it (the domain's 09:00 fund-raising check);
 - target       the case is flagged as a target case (`Case.is_target`);
 - evening      no answered call before `evening_after` (18:00) in the history window, and
                either an answered call after it or at least `evening_min_attempts` unanswered
@@ -63,6 +64,7 @@ class CaseLine:
     last_call: str | None
     promise_amount: float | None
     promise_due: str | None  # ISO date
+    currency: str = "CNY"  # the branch's (amounts are shown in it)
 
     def as_dict(self) -> dict[str, Any]:  # dataclasses.asdict is slow in the fan-out
         return {
@@ -74,6 +76,7 @@ class CaseLine:
             "last_call": self.last_call,
             "promise_amount": self.promise_amount,
             "promise_due": self.promise_due,
+            "currency": self.currency,
         }
 
 
@@ -281,7 +284,10 @@ def _selects(
     sel: str, f: _Facts, day: date, recent: datetime, small: Decimal, cfg: DayPlan
 ) -> bool:
     if sel == "promises":
-        return f.promise_due is not None and f.promise_due <= day
+        # The domain's 09:00 block: every open promise due by the plan day (or overdue), and
+        # those due in the next `promise_days_ahead` days to check how fund-raising is going.
+        ahead = day + timedelta(days=cfg.promise_days_ahead)
+        return f.promise_due is not None and f.promise_due <= ahead
     if sel == "target":
         return f.is_target
     if sel == "evening":
@@ -312,7 +318,7 @@ def _sort_key(sel: str, f: _Facts) -> tuple[Any, ...]:
     return (-f.amount, f.case_ref)
 
 
-def _line(f: _Facts, tz: ZoneInfo) -> CaseLine:
+def _line(f: _Facts, tz: ZoneInfo, currency: str) -> CaseLine:
     def loc(at: datetime | None) -> str | None:
         return at.astimezone(tz).strftime("%m-%d %H:%M") if at else None
 
@@ -325,6 +331,7 @@ def _line(f: _Facts, tz: ZoneInfo) -> CaseLine:
         last_call=loc(f.last_call),
         promise_amount=float(f.promise_amount) if f.promise_amount is not None else None,
         promise_due=f.promise_due.isoformat() if f.promise_due else None,
+        currency=currency,
     )
 
 
@@ -346,6 +353,7 @@ def build_plans(
     recent = now - timedelta(days=cfg.contactable_days)
     small = Decimal(str(cfg.small_amount))
     order = cfg.by_priority
+    cur = branch_currency(s, branch.id)
     out: list[Plan] = []
     for i in range(0, len(people), CHUNK):
         chunk = people[i : i + CHUNK]
@@ -368,7 +376,7 @@ def build_plans(
                         start=blk.start.strftime("%H:%M"),
                         end=blk.end.strftime("%H:%M"),
                         count=len(fs),
-                        cases=[_line(f, tz) for f in kept],
+                        cases=[_line(f, tz, cur) for f in kept],
                     )
                 )
             out.append(
@@ -400,6 +408,7 @@ class DayStats:
     contacts: int = 0
     promises: int = 0
     repaid: float = 0.0
+    currency: str = "CNY"
 
 
 def day_stats(
@@ -436,7 +445,70 @@ def day_stats(
             .group_by(Repayment.collector_id)
         ).all():
             out[cid]["repaid"] = float(amt or 0)
-    return {cid: DayStats(**out.get(cid, {})) for cid in employee_ids}
+    cur = branch_currency(s, branch.id)
+    return {cid: DayStats(**out.get(cid, {}), currency=cur) for cid in employee_ids}
+
+
+def branch_currency(s: Session, branch_id: int) -> str:
+    from db.models import Branch
+
+    return s.execute(select(Branch.currency).where(Branch.id == branch_id)).scalar() or "CNY"
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    """Whether a collector works on a day: `kind` is "workday", "off" (weekend or branch
+    holiday) or "leave" (a leave record covers the day, or they are marked on leave)."""
+
+    kind: str
+    detail: str = ""  # the holiday's name or the leave kind
+
+    @property
+    def works(self) -> bool:
+        return self.kind == "workday"
+
+
+def day_status(s: Session, employee_id: int, day: date) -> DayStatus:
+    """The same rules as the morning job (`recipients` and the branch calendar), for one
+    person: /plan and `coachbot plan` say so instead of printing a plan."""
+    from coaching.calendar import branch_info, is_workday
+    from db.models import Holiday
+
+    emp = s.get(Employee, employee_id)
+    if emp is None:
+        raise LookupError(employee_id)
+    leave = s.execute(
+        select(Leave.kind)
+        .where(Leave.employee_id == employee_id, Leave.start_date <= day, Leave.end_date >= day)
+        .limit(1)
+    ).scalar_one_or_none()
+    if leave is not None:
+        return DayStatus("leave", leave)
+    if emp.status == EmployeeStatus.ON_LEAVE:
+        return DayStatus("leave", "on_leave")
+    branch = branch_info(emp.branch)
+    if not is_workday(s, branch, day):
+        name = s.execute(
+            select(Holiday.name).where(Holiday.branch_id == branch.id, Holiday.day == day)
+        ).scalar_one_or_none()
+        return DayStatus("off", name or "")
+    return DayStatus("workday")
+
+
+def plan_day(
+    s: Session, employee_id: int, day: date, now: datetime, cfg_for: Any
+) -> tuple[DayStatus, Plan | None, DayPlan]:
+    """(the collector's day status, the plan — None unless they work that day, its config)."""
+    from coaching.calendar import branch_info
+
+    status = day_status(s, employee_id, day)
+    emp = s.get(Employee, employee_id)
+    assert emp is not None
+    branch = branch_info(emp.branch)
+    cfg = cfg_for(branch)
+    if not status.works:
+        return status, None, cfg
+    return status, plan_for(s, employee_id, branch, day, now, cfg), cfg
 
 
 def plan_view(

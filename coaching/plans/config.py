@@ -84,6 +84,8 @@ class DayPlan(BaseModel):
     small_amount: float = Field(10000, gt=0)
     evening_after: time = time(18, 0)
     evening_min_attempts: int = Field(3, ge=1)
+    # The promises block also takes open promises due up to this many days after the plan day.
+    promise_days_ahead: int = Field(7, ge=0, le=60)
     blocks: tuple[Block, ...]
 
     _t = field_validator("send_at", "recap_at", "evening_after", mode="before")(

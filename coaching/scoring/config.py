@@ -1,15 +1,18 @@
 """The scoring model from `config/scoring.yaml`, validated with pydantic.
 
 A bad file raises `ScoringConfigError` with one line naming the file, the key and (where
-the YAML has it) the line and column.
+the YAML has it) the line and column. Numbers are kept as `Decimal` (parsed from the YAML's
+text form), so targets like 0.85 are exact in every comparison.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -20,9 +23,20 @@ from db.models.work import BUCKETS
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "scoring.yaml"
 ENV_VAR = "COACHBOT_SCORING_CONFIG"
 
-COMPONENTS = ("recovery", "complaints", "satisfaction", "compliance", "skills")
-# Lower raw values are better for these (rates of complaints).
-LOWER_IS_BETTER = frozenset({"complaints", "satisfaction"})
+COMPONENTS = (
+    "recovery",
+    "complaints",
+    "satisfaction",
+    "compliance",
+    "skills",
+    "skill_growth",
+    "ptp_kept",
+    "cost_per_case",
+)
+# Lower raw values are better for these (rates of complaints, money spent per case).
+LOWER_IS_BETTER = frozenset({"complaints", "satisfaction", "cost_per_case"})
+# Raw values that may be negative (a drop in skill scores).
+SIGNED = frozenset({"skill_growth"})
 
 
 class ScoringConfigError(ValueError):
@@ -33,22 +47,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ComponentSpec(_Strict):
-    # Higher-is-better: raw value that earns 100. Lower-is-better: raw value at or below which
-    # the component earns 100.
-    target: float | None = Field(None, ge=0)
-    # Lower-is-better only: the raw value at or above which the component earns 0.
-    zero_at: float | None = Field(None, gt=0)
+class Band(_Strict):
+    """Raw value that earns 100 (`target`) and raw value that earns 0 (`zero_at`); linear in
+    between. Higher-is-better: zero_at < target. Lower-is-better: zero_at > target."""
+
+    target: Decimal | None = None
+    zero_at: Decimal | None = None
+
+
+class ComponentSpec(Band):
+    # recovery only: per-bucket bands (a portfolio's band is the amount-weighted blend).
+    buckets: dict[str, Band] = {}
+    # complaints / satisfaction: the rate's denominator.
+    per: Literal["case", "connected_call"] = "case"
+    # skill_growth: how many earlier months form the baseline.
+    baseline_months: int = Field(3, ge=1, le=12)
 
 
 class ComplianceSpec(_Strict):
-    minor_deduction: float = Field(10, ge=0, le=100)
+    minor_deduction: Decimal = Field(Decimal(10), ge=0, le=100)
     major_veto: bool = True
 
 
 class ProfileSpec(_Strict):
     label: str = ""
-    weights: dict[str, Annotated[float, Field(gt=0)]]
+    weights: dict[str, Annotated[Decimal, Field(gt=0)]]
 
     @model_validator(mode="after")
     def _weights(self) -> ProfileSpec:
@@ -60,50 +83,107 @@ class ProfileSpec(_Strict):
         return self
 
 
-class PromotionSpec(_Strict):
+class StepSpec(_Strict):
+    """trainee → account manager: `months` consecutive frozen months ≥ `threshold`."""
+
     months: int = Field(3, ge=1, le=36)
-    threshold: float = Field(90, ge=0, le=100)
+    threshold: Decimal = Field(Decimal(90), ge=0, le=100)
+
+
+class SeniorSpec(StepSpec):
+    """account manager → senior: `months` consecutive months on target (≥ `threshold`) plus
+    proof of M6+ / restructuring skill: a passed drill of one of `drill_scenarios` or a passed
+    quiz of one of `quizzes` (training item keys)."""
+
+    months: int = Field(12, ge=1, le=36)
+    threshold: Decimal = Field(Decimal(75), ge=0, le=100)
+    drill_scenarios: tuple[str, ...] = ("instalment_m6",)
+    quizzes: tuple[str, ...] = ()
+
+
+class PromotionSpec(_Strict):
+    account_manager: StepSpec = StepSpec()
+    senior: SeniorSpec = SeniorSpec()
+
+
+class BranchOverride(_Strict):
+    """Per-branch overrides (by branch code): component bands replace the default's keys."""
+
+    components: dict[str, ComponentSpec] = {}
+    promotion: PromotionSpec | None = None
+
+
+def _check_band(where: str, name: str, band: Band) -> None:
+    if band.target is None or band.zero_at is None:
+        raise ValueError(f"{where}: target and zero_at are required")
+    if name in LOWER_IS_BETTER:
+        if band.target < 0 or band.zero_at <= band.target:
+            raise ValueError(f"{where}.zero_at must be above its target")
+    else:
+        if name not in SIGNED and band.target <= 0:
+            raise ValueError(f"{where}.target must be > 0")
+        if name not in SIGNED and band.zero_at < 0:
+            raise ValueError(f"{where}.zero_at must be >= 0")
+        if band.zero_at >= band.target:
+            raise ValueError(f"{where}.zero_at must be below its target")
+
+
+def _check_component(where: str, name: str, spec: ComponentSpec) -> None:
+    if name not in COMPONENTS:
+        raise ValueError(f"{where}: unknown component {name!r}")
+    if name == "compliance":
+        return
+    _check_band(where, name, spec)
+    for b, band in spec.buckets.items():
+        if name != "recovery":
+            raise ValueError(f"{where}.buckets: only recovery has per-bucket targets")
+        if b not in BUCKETS:
+            raise ValueError(f"{where}.buckets: unknown bucket {b!r}; known: {BUCKETS}")
+        _check_band(f"{where}.buckets.{b}", name, band)
 
 
 class ScoringConfig(_Strict):
     version: int | str
-    bucket_weights: dict[str, float]
+    # Multiplies what a case in the bucket *earns* (recovered amount, handled cases), never
+    # what it owes: see docs/scoring.md "M6+".
+    bucket_weights: dict[str, Decimal]
     compliance: ComplianceSpec = ComplianceSpec()
     components: dict[str, ComponentSpec]
     profiles: dict[str, ProfileSpec]
     promotion: PromotionSpec = PromotionSpec()
+    branches: dict[str, BranchOverride] = {}
 
     @model_validator(mode="after")
     def _check(self) -> ScoringConfig:
-        for b in self.bucket_weights:
-            if b not in BUCKETS:
-                raise ValueError(f"bucket_weights: unknown bucket {b!r}; known: {BUCKETS}")
         for b, w in self.bucket_weights.items():
+            if b not in BUCKETS:
+                raise ValueError(f"bucket_weights.{b}: unknown bucket; known: {', '.join(BUCKETS)}")
             if w <= 0:
-                raise ValueError(f"bucket_weights: weight of {b} must be > 0")
-        for name in self.components:
-            if name not in COMPONENTS:
-                raise ValueError(f"components: unknown component {name!r}")
+                raise ValueError(f"bucket_weights.{b}: the weight must be > 0")
+        for name, spec in self.components.items():
+            _check_component(f"components.{name}", name, spec)
         for pname, prof in self.profiles.items():
             for name in prof.weights:
                 if name not in self.components:
                     raise ValueError(f"profiles.{pname}: component {name!r} is not defined")
-        for name, spec in self.components.items():
-            if name == "compliance":
-                continue
-            if spec.target is None:
-                raise ValueError(f"components.{name}.target is required")
-            if name in LOWER_IS_BETTER:
-                if spec.zero_at is None:
-                    raise ValueError(f"components.{name}.zero_at is required")
-                if spec.zero_at <= spec.target:
-                    raise ValueError(f"components.{name}.zero_at must be above its target")
-            elif spec.target <= 0:
-                raise ValueError(f"components.{name}.target must be > 0")
+        for code, ov in self.branches.items():
+            for name, spec in ov.components.items():
+                _check_component(f"branches.{code}.components.{name}", name, spec)
         return self
 
-    def bucket_weight(self, bucket: str) -> float:
-        return self.bucket_weights.get(bucket, 1.0)
+    def bucket_weight(self, bucket: str) -> Decimal:
+        return self.bucket_weights.get(bucket, Decimal(1))
+
+    def component(self, name: str, branch: str | None = None) -> ComponentSpec:
+        """The component's spec for a branch (its override, if any, else the default)."""
+        ov = self.branches.get(branch or "")
+        if ov is not None and name in ov.components:
+            return ov.components[name]
+        return self.components[name]
+
+    def promotion_for(self, branch: str | None = None) -> PromotionSpec:
+        ov = self.branches.get(branch or "")
+        return ov.promotion if ov is not None and ov.promotion is not None else self.promotion
 
     def profile(self, name: str) -> ProfileSpec:
         try:
@@ -115,9 +195,19 @@ class ScoringConfig(_Strict):
             ) from None
 
 
+class _DecimalLoader(yaml.SafeLoader):
+    """YAML floats as Decimal from their text, so 0.85 stays exactly 0.85."""
+
+
+_DecimalLoader.add_constructor(
+    "tag:yaml.org,2002:float",
+    lambda loader, node: Decimal(loader.construct_scalar(node).replace("_", "")),
+)
+
+
 def parse_config(text: str, source: str = "<string>") -> ScoringConfig:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_DecimalLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         w = syntax_where(exc)
         where = f", {w}" if w else ""
@@ -132,6 +222,11 @@ def parse_config(text: str, source: str = "<string>") -> ScoringConfig:
         key = ".".join(str(x) for x in loc) or "(top level)"
         pos = position(text, loc)
         msg = err["msg"].removeprefix("Value error, ")
+        if not loc and (m := re.match(r"[A-Za-z_][\w+]*(?:\.[\w+]+)+", msg)):
+            # A whole-model check names its key path first: locate that in the YAML.
+            key, loc = m.group(0), tuple(m.group(0).split("."))
+            pos = position(text, loc)
+            msg = msg[len(key) :].lstrip(": ") or msg
         raise ScoringConfigError(
             f"{source}: {key}{' (' + pos + ')' if pos else ''}: {msg}"
         ) from None

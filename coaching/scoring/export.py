@@ -36,6 +36,11 @@ def card_json(c: Scorecard) -> dict[str, Any]:
         "team_average_total": c.team_average_total,
         "previous_total": c.previous_total,
         "improve": c.improve,
+        "currency": c.currency,
+        "tied_team": c.tied_team,
+        "tied_branch": c.tied_branch,
+        "team_lead": c.is_lead,
+        "carries_cases": c.carries_cases,
         "components": {
             n: {
                 "available": comp.available,
@@ -46,6 +51,7 @@ def card_json(c: Scorecard) -> dict[str, Any]:
                 "team_average": comp.team_average,
                 "team_average_raw": comp.team_average_raw,
                 "previous_score": comp.previous,
+                "na_reason": comp.na_reason,
             }
             for n, comp in c.components.items()
         },

@@ -12,7 +12,8 @@ from coaching import people
 from coaching.calendar import BranchInfo
 from coaching.scoring import config_for
 from coaching.scoring.engine import add_months, local_month
-from coaching.scoring.snapshots import freeze, promotion_candidates
+from coaching.scoring.promotion import ladder
+from coaching.scoring.snapshots import freeze
 from db.models import Employee, ScoreSnapshot
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def promotions(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
     def body(s: Session) -> str:
         if not _has_snapshots(s, branch.id, month):
             freeze(s, cfg, branch, month, now)  # the snapshot job has not run yet
-        cands = promotion_candidates(s, cfg, month, branch.id)
+        cands = ladder(s, cfg, month, branch.id)
         chats = people.group_chats_for(s, "hr_alerts", branch.id)
         text = t(
             branch.locale,
@@ -58,8 +59,7 @@ def promotions(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
             month=month.strftime("%Y-%m"),
             branch=branch.code,
             candidates=cands,
-            months=cfg.promotion.months,
-            threshold=cfg.promotion.threshold,
+            spec=cfg.promotion_for(branch.code),
         )
         sent = 0
         for chat in chats:

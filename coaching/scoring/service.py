@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,12 +13,18 @@ from sqlalchemy.orm import Session
 from coaching.calendar import BranchInfo, all_branches, branch_info
 from coaching.scoring.config import ScoringConfig
 from coaching.scoring.engine import Scorecard, add_months, compute_branch, local_month
+from coaching.scoring.money import r1
 from coaching.scoring.snapshots import TrendPoint, history
 from db.models import Branch, Employee, Team
 
 
 class ScopeError(LookupError):
     """An unknown employee, team or branch; the message names it."""
+
+
+def _today(b: BranchInfo, now: datetime) -> date:
+    """The branch-local date: a live month's recovery target is paced to it."""
+    return b.local(now).date()
 
 
 def _branch(s: Session, branch_id: int) -> BranchInfo:
@@ -32,8 +39,46 @@ def my_card(s: Session, cfg: ScoringConfig, employee_id: int, now: datetime) -> 
     if emp is None:
         return None
     b = _branch(s, emp.branch_id)
-    cards = compute_branch(s, cfg, b, local_month(now, b.timezone))
+    cards = compute_branch(s, cfg, b, local_month(now, b.timezone), _today(b, now))
     return next((c for c in cards if c.employee_id == employee_id), None)
+
+
+@dataclass(frozen=True)
+class MyView:
+    card: Scorecard
+    live: bool  # False: last month's final card, this month has nothing to score yet
+    this_month: date
+
+
+def my_view(s: Session, cfg: ScoringConfig, employee_id: int, now: datetime) -> MyView | None:
+    """What /score shows: the month to date once it has data; before that (the first days
+    of a month) last month's final card, marked as such. Never an empty month's 'score'."""
+    emp = s.get(Employee, employee_id)
+    if emp is None:
+        return None
+    b = _branch(s, emp.branch_id)
+    this = local_month(now, b.timezone)
+    live = next(
+        (
+            c
+            for c in compute_branch(s, cfg, b, this, _today(b, now))
+            if c.employee_id == employee_id
+        ),
+        None,
+    )
+    if live is not None and live.has_data:
+        return MyView(live, True, this)
+    last = next(
+        (
+            c
+            for c in compute_branch(s, cfg, b, add_months(this, -1))
+            if c.employee_id == employee_id
+        ),
+        None,
+    )
+    if last is not None and last.has_data:
+        return MyView(last, False, this)
+    return MyView(live, True, this) if live is not None else None
 
 
 def trend_points(
@@ -45,7 +90,7 @@ def trend_points(
     b = _branch(s, emp.branch_id)
     this = local_month(now, b.timezone)
     points = history(s, emp.id, emp.team_id, add_months(this, -1), months - 1)
-    cards = compute_branch(s, cfg, b, this)
+    cards = compute_branch(s, cfg, b, this, _today(b, now))
     mine = next((c for c in cards if c.employee_id == emp.id), None)
     points.append(
         TrendPoint(
@@ -103,8 +148,9 @@ def team_view(
         return None
     b = _branch(s, ref.branch_id)
     m = month or local_month(now, b.timezone)
-    cards = [c for c in compute_branch(s, cfg, b, m) if c.team_id == team_id]
-    cards.sort(key=lambda c: (c.total is None, -(c.total or 0), c.employee_no))
+    cards = [c for c in compute_branch(s, cfg, b, m, _today(b, now)) if c.team_id == team_id]
+    # Ranked members by rank, then the unranked (leads without cases, nothing to score).
+    cards.sort(key=lambda c: (c.rank_team is None, c.rank_team or 0, c.employee_no))
     return TeamView(ref, m, cards)
 
 
@@ -123,17 +169,19 @@ def branch_comparison(
     s: Session, cfg: ScoringConfig, branch_id: int, now: datetime
 ) -> tuple[str, list[TeamSummary]]:
     b = _branch(s, branch_id)
-    cards = compute_branch(s, cfg, b, local_month(now, b.timezone))
+    cards = compute_branch(s, cfg, b, local_month(now, b.timezone), _today(b, now))
     out = []
     for t in teams_in(s, branch_id):
         members = [c for c in cards if c.team_id == t.id]
-        totals = [c.total for c in members if c.total is not None]
+        ranked = [c for c in members if c.rank_branch is not None]
+        exact = [c.total_exact for c in ranked if c.total_exact is not None]
+        totals = [c.total for c in ranked if c.total is not None]
         out.append(
             TeamSummary(
                 code=t.code,
                 name=t.name,
-                members=len(members),
-                average=round(sum(totals) / len(totals), 1) if totals else None,
+                members=len(ranked),
+                average=r1(sum(exact, Decimal(0)) / len(exact)) if exact else None,
                 vetoes=sum(1 for c in members if c.vetoed),
                 best=max(totals) if totals else None,
                 worst=min(totals) if totals else None,
@@ -151,6 +199,7 @@ def cards_for(
     employee_no: str | None = None,
     team: str | None = None,
     branch: str | None = None,
+    now: datetime | None = None,
 ) -> list[Scorecard]:
     """Scorecards for the CLI's selection; ranks are always computed over the whole branch."""
     branches = all_branches(s)
@@ -175,7 +224,7 @@ def cards_for(
             raise ScopeError(f"no branch {branch}")
     out: list[Scorecard] = []
     for b in branches:
-        for c in compute_branch(s, cfg, b, month):
+        for c in compute_branch(s, cfg, b, month, _today(b, now) if now else None):
             if emp_id is not None and c.employee_id != emp_id:
                 continue
             if team_id is not None and c.team_id != team_id:

@@ -1,4 +1,5 @@
-"""Frozen monthly scorecards: freezing (idempotent), history for trends, promotion lists."""
+"""Frozen monthly scorecards: freezing (idempotent) and history for trends (the promotion
+ladder that reads them is in promotion.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session
 from coaching.calendar import BranchInfo
 from coaching.scoring.config import ScoringConfig
 from coaching.scoring.engine import Scorecard, add_months, compute_branch
-from db.models import Employee, EmployeeRole, ScoreSnapshot, Team
+from coaching.scoring.money import r1
+from db.models import Employee, ScoreSnapshot
 
 
 def _components_json(card: Scorecard) -> dict[str, dict[str, float | None]]:
@@ -107,75 +109,8 @@ def history(
             TrendPoint(
                 month=m,
                 total=r.total if r else None,
-                team_average=round(float(avg), 1) if avg is not None else None,
+                team_average=r1(avg),
                 vetoed=bool(r and r.vetoed),
             )
         )
     return out
-
-
-@dataclass(frozen=True)
-class Candidate:
-    employee_id: int
-    employee_no: str
-    name: str
-    team_code: str | None
-    branch_id: int
-    totals: tuple[float, ...]  # oldest first
-
-
-def promotion_candidates(
-    s: Session, cfg: ScoringConfig, month: date, branch_id: int | None = None
-) -> list[Candidate]:
-    """Collectors with `promotion.months` consecutive frozen months ending at `month`, each
-    at or above `promotion.threshold` and none vetoed."""
-    n, thr = cfg.promotion.months, cfg.promotion.threshold
-    first = add_months(month, -(n - 1))
-    good = (
-        select(ScoreSnapshot.employee_id)
-        .where(
-            ScoreSnapshot.month >= first,
-            ScoreSnapshot.month <= month,
-            ScoreSnapshot.total >= thr,
-            ScoreSnapshot.vetoed.is_(False),
-        )
-        .group_by(ScoreSnapshot.employee_id)
-        .having(func.count() == n)
-    )
-    q = (
-        select(Employee, Team.code)
-        .outerjoin(Team, Team.id == Employee.team_id)
-        .where(
-            Employee.id.in_(good),
-            Employee.status != "left",
-            Employee.id.in_(
-                select(EmployeeRole.employee_id).where(EmployeeRole.role == "collector")
-            ),
-        )
-        .order_by(Employee.employee_no)
-    )
-    if branch_id is not None:
-        q = q.where(Employee.branch_id == branch_id)
-    rows = list(s.execute(q).all())
-    if not rows:
-        return []
-    totals: dict[int, list[tuple[date, float]]] = {}
-    for eid, m, total in s.execute(
-        select(ScoreSnapshot.employee_id, ScoreSnapshot.month, ScoreSnapshot.total).where(
-            ScoreSnapshot.employee_id.in_([e.id for e, _ in rows]),
-            ScoreSnapshot.month >= first,
-            ScoreSnapshot.month <= month,
-        )
-    ):
-        totals.setdefault(eid, []).append((m, total))
-    return [
-        Candidate(
-            employee_id=e.id,
-            employee_no=e.employee_no,
-            name=e.name,
-            team_code=code,
-            branch_id=e.branch_id,
-            totals=tuple(t for _, t in sorted(totals.get(e.id, []))),
-        )
-        for e, code in rows
-    ]

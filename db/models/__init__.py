@@ -2,6 +2,7 @@
 
 from db.base import Base
 from db.models.coaching import CoachTip, Drill, DrillTurn
+from db.models.costs import CollectorCost
 from db.models.hr import ExitRecord, RiskAction, RiskAlertState, RiskScore
 from db.models.ops import ApiToken, AuditLog, JobRun, Lease, Outbox, TelegramUpdate
 from db.models.org import (
@@ -38,6 +39,7 @@ __all__ = [
     "Call",
     "Case",
     "CoachTip",
+    "CollectorCost",
     "Complaint",
     "Drill",
     "DrillTurn",

@@ -51,6 +51,8 @@ class Branch(Base):
     rule_profile: Mapped[str] = mapped_column(String(32), default="default")
     # ISO weekdays (1 = Monday) that are working days, e.g. "1,2,3,4,5".
     workdays: Mapped[str] = mapped_column(String(20), default="1,2,3,4,5")
+    # ISO 4217 code of the branch's money (amounts on cards and plans): CNY, IDR, …
+    currency: Mapped[str] = mapped_column(String(3), default="CNY", server_default="CNY")
 
     teams: Mapped[list[Team]] = relationship(back_populates="branch")
     holidays: Mapped[list[Holiday]] = relationship(back_populates="branch")

@@ -61,6 +61,7 @@ def test_telegram_down_at_start_keeps_web_up_then_recovers(bound_db, telegram, t
         assert report["outbox"]["backlog"] == 0 and report["llm"]["mode"] == "offline"
         double.queue_text(USER, "/help")
         wait_for(lambda: double.sent(), 30, "a reply once connected")
+        assert double.sent()[0]["parse_mode"] == "HTML"  # a handler's reply renders too
     finally:
         assert bot.stop()[0] == 0
     out = bot.output()
