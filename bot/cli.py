@@ -232,7 +232,13 @@ def jobs_run(
         raise fail(f"no branch {branch}")
     for b in branches:
         out.print(f"{name} [{b.code}]: {run_job(ctx, spec, b, force=True)}")
-    if ctx.settings.telegram_bot_token:
+    from bot.lifecycle import LEADER_LEASE
+    from db import leases
+
+    if ctx.call(leases.holder, LEADER_LEASE, ctx.clock.now()) is not None:
+        # A running bot is the one sender (it keeps Telegram's limits): it sends within seconds.
+        out.print("queued; the running bot delivers it")
+    elif ctx.settings.telegram_bot_token:
         asyncio.run(_deliver_now(ctx))
     else:
         out.print("queued; no TELEGRAM_BOT_TOKEN, so the running bot (or console) delivers it")

@@ -8,8 +8,10 @@ never breaks the reply that triggered it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from collections import OrderedDict
 
 from telegram import (
     Bot,
@@ -61,18 +63,68 @@ async def set_default_menus(bot: Bot) -> None:
                     log.warning("setMyCommands (%s, %s) failed: %r", locale, scope.type, exc)
 
 
-async def set_person_menu(bot: Bot, chat_id: int, roles: set[str], locale: str) -> None:
-    """The menu of one bound person's private chat (on bind and role change)."""
+# Per Application (bot_data["menus"]): what this process last set per private chat, (roles,
+# locale) or None for "cleared". A restart forgets it, so each person's menu is checked once
+# again on their next message.
+MenuState = OrderedDict[int, "tuple[frozenset[str], str] | None"]
+_MENUS_MAX = 100_000
+_pending: set[asyncio.Task[None]] = set()
+
+
+def menu_state(bot_data: dict) -> MenuState:
+    return bot_data.setdefault("menus", OrderedDict())
+
+
+async def set_person_menu(
+    bot: Bot, chat_id: int, roles: set[str], locale: str, state: MenuState | None = None
+) -> None:
+    """The menu of one bound person's private chat (on bind, role or language change)."""
     try:
         await bot.set_my_commands(
             commands_for(locale, roles, False), scope=BotCommandScopeChat(chat_id)
         )
     except Exception as exc:
         log.warning("setMyCommands for a chat failed: %r", exc)
+        return
+    if state is not None:
+        _remember(state, chat_id, (frozenset(roles), locale))
 
 
-async def clear_person_menu(bot: Bot, chat_id: int) -> None:
+async def clear_person_menu(bot: Bot, chat_id: int, state: MenuState | None = None) -> None:
+    """Back to the default menu (the person was unbound or left)."""
     try:
         await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
     except Exception as exc:
         log.warning("deleteMyCommands for a chat failed: %r", exc)
+        return
+    if state is not None:
+        _remember(state, chat_id, None)
+
+
+def _remember(state: MenuState, chat_id: int, value: tuple[frozenset[str], str] | None) -> None:
+    state[chat_id] = value
+    state.move_to_end(chat_id)
+    while len(state) > _MENUS_MAX:
+        state.popitem(last=False)
+
+
+def sync_person_menu(
+    bot: Bot, state: MenuState, chat_id: int, roles: set[str] | None, locale: str
+) -> None:
+    """Called on every private update: when the person's roles or language changed since
+    this process last set their menu (a role change by import, an unbinding), refresh it in
+    the background — never in the way of the reply."""
+    want = None if roles is None else (frozenset(roles), locale)
+    if chat_id in state and state[chat_id] == want:
+        return
+    if want is None and chat_id not in state:
+        _remember(state, chat_id, None)  # a stranger, as far as we know: nothing to undo
+        return
+    coro = (
+        clear_person_menu(bot, chat_id, state)
+        if roles is None
+        else set_person_menu(bot, chat_id, set(roles), locale, state)
+    )
+    task = asyncio.get_running_loop().create_task(coro)
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Iterator
 
 import uvicorn
@@ -46,6 +47,18 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+_last_polling_error = 0.0
+
+
+def _polling_error(exc: TelegramError) -> None:
+    """PTB retries getUpdates by itself; say so in one line a minute, not a traceback a try."""
+    global _last_polling_error
+    now = time.monotonic()
+    if now - _last_polling_error >= 60:
+        _last_polling_error = now
+        log.warning("Telegram polling failed (%s: %s); retrying", exc.__class__.__name__, exc)
 
 
 def updates_mode(ctx: AppContext) -> str:
@@ -78,7 +91,9 @@ async def connect_telegram(
             elif mode == "polling":
                 assert application.updater is not None
                 await application.bot.delete_webhook()
-                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+                await application.updater.start_polling(
+                    allowed_updates=Update.ALL_TYPES, error_callback=_polling_error
+                )
                 log.info("long polling")
             else:
                 log.info("worker mode: no updates taken here (jobs, sends and the web server)")

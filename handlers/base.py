@@ -31,6 +31,7 @@ from telegram.ext import (
 
 from bot.context import AppContext
 from bot.i18n import t
+from bot.menus import menu_state, sync_person_menu
 from coaching import people
 from coaching.people import Caller
 
@@ -266,6 +267,14 @@ async def _dispatch(
         return
     now = app.clock.now()
     caller, group = await app.run(_who, user.id, chat.id, chat.type, now)
+    if chat.type == ChatType.PRIVATE:
+        sync_person_menu(
+            context.bot,
+            menu_state(context.bot_data),
+            chat.id,
+            set(caller.roles) if caller else None,
+            caller.locale if caller else app.settings.default_locale,
+        )
     refusal = _refusal(access, caller, chat.type, group)
     if refusal is not None:
         await app.run(

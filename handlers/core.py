@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import t
-from bot.menus import set_person_menu
+from bot.menus import menu_state, set_person_menu
 from bot.settings import SUPPORTED_LOCALES
 from coaching import people
 from coaching.people import RedeemResult
@@ -38,7 +38,13 @@ async def start(req: Request) -> None:
         req.caller = caller
         await help_(req)
         # This person's own command menu, by their roles and language (failures only logged).
-        await set_person_menu(req.context.bot, req.chat_id, set(caller.roles), caller.locale)
+        await set_person_menu(
+            req.context.bot,
+            req.chat_id,
+            set(caller.roles),
+            caller.locale,
+            menu_state(req.context.bot_data),
+        )
     else:
         await req.say(f"core.invite_{result.value}")
 
@@ -72,4 +78,10 @@ async def _set_lang(req: Request, locale: str) -> None:
     await req.app.run(people.set_locale, req.me.employee_id, locale)
     await req.reply(t(locale, "core.lang_set"))
     if req.update.effective_chat is not None and req.update.effective_chat.type == "private":
-        await set_person_menu(req.context.bot, req.chat_id, set(req.me.roles), locale)
+        await set_person_menu(
+            req.context.bot,
+            req.chat_id,
+            set(req.me.roles),
+            locale,
+            menu_state(req.context.bot_data),
+        )

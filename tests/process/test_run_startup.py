@@ -70,7 +70,7 @@ def test_telegram_down_at_start_keeps_web_up_then_recovers(bound_db, telegram, t
     menus = double.sent("setMyCommands")
     assert {m.get("language_code") for m in menus} >= {None, "zh", "en"}
     scopes = {m["scope"]["type"] for m in menus}
-    assert scopes == {"all_private_chats", "all_group_chats"}
+    assert {"all_private_chats", "all_group_chats"} <= scopes
 
 
 def test_rejected_token_is_one_clear_line_and_health_says_so(bound_db, telegram, tmp_path):
@@ -133,3 +133,39 @@ def test_webhook_replay_is_skipped_and_big_bodies_refused(bound_db, telegram, tm
     finally:
         assert bot.stop()[0] == 0
     assert len(double.sent()) == 2  # the replayed update was answered once
+
+
+def test_jobs_run_beside_a_running_bot_leaves_sending_to_it(bound_db, telegram, tmp_path):
+    """`coachbot jobs run` while the bot runs: the job's messages are queued and the running
+    bot (the one sender, which keeps Telegram's limits) delivers them within seconds."""
+    import subprocess
+
+    from tests.process.harness import base_env, coachbot
+    from tests.process.test_run_jobs import open_rows, rows
+
+    double, base = telegram
+    # Monday 11:00 in Shanghai: a working day, past the 08:40 plan's catch-up window.
+    monday = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    bot = start_bot(bound_db, base, tmp_path, clock_at=monday)
+    try:
+        wait_for(lambda: bot.health()[0] == 200, 30, "healthy")
+        env = base_env(bound_db, tmp_path) | {
+            "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
+            "TELEGRAM_API_BASE_URL": f"{base}/bot",
+            "COACHBOT_CLOCK_AT": monday.isoformat(),
+        }
+        res = subprocess.run(
+            [*coachbot(), "jobs", "run", "morning_plan"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert res.returncode == 0, res.stderr
+        assert "the running bot delivers it" in res.stdout
+        assert rows(bound_db)  # something was queued for the collector
+        wait_for(lambda: open_rows(bound_db) == 0, 30, "delivered by the running bot")
+    finally:
+        assert bot.stop()[0] == 0
+    assert [int(c["chat_id"]) for c in double.sent()] == [USER]
