@@ -187,7 +187,7 @@ def main() -> None:
     spec = get_job("morning_plan")
 
     # 1. No rate limit. The fan-out (build + queue) runs in a thread while the outbox worker
-    # delivers what is queued, as the bot does (the scheduler runs the job, the outbox worker sends).
+    # delivers what is queued, as the bot does (the scheduler runs the job, the worker sends).
     with RemoteSink() as sink:
 
         async def pipeline() -> tuple[float, float, int]:

@@ -244,6 +244,9 @@ def jobs_run(
         out.print("queued; no TELEGRAM_BOT_TOKEN, so the running bot (or console) delivers it")
 
 
+CLI_WAIT_S = 5.0  # `jobs run` waits for rows due this soon (per-chat pacing), not for backoffs
+
+
 async def _deliver_now(ctx: AppContext) -> None:
     from telegram import Bot
     from telegram.error import TelegramError
@@ -253,7 +256,15 @@ async def _deliver_now(ctx: AppContext) -> None:
     bot = Bot(ctx.settings.telegram_bot_token or "", base_url=ctx.settings.telegram_api_base_url)
     try:
         async with bot:
-            n = await outbox.deliver_due(bot, ctx)
+            pacer = outbox.pacer_for(ctx)
+            n = await outbox.deliver_due(bot, ctx, pacer=pacer)
+            # A chat's further messages wait for its limit (1 s private, 3 s in a group):
+            # stay until what is due within a few seconds has gone.
+            while (wait := ctx.call(outbox.next_due_in, ctx.clock.now())) is not None:
+                if wait > CLI_WAIT_S:
+                    break
+                await asyncio.sleep(wait)
+                n += await outbox.deliver_due(bot, ctx, pacer=pacer)
     except (TelegramError, OSError) as exc:
         # The job ran and its messages are queued: the running bot sends them.
         err.print(

@@ -148,7 +148,8 @@ async def _show(req: Request, d: dict[str, Any], edit: bool) -> None:
                 log.debug("could not clear the old buttons", exc_info=True)
         placeholder = req.t("hr.exit_reply_placeholder")[:64]
         await req.reply(
-            body, ForceReply(selective=False, input_field_placeholder=placeholder)  # type: ignore[arg-type]
+            body,
+            ForceReply(selective=False, input_field_placeholder=placeholder),  # type: ignore[arg-type]
         )
         return
     if edit:

@@ -113,6 +113,8 @@ def start_bot(
         "TELEGRAM_API_BASE_URL": f"{api_base}/bot",
         "COACHBOT_LISTEN_PORT": str(port),
         "COACHBOT_LOG_LEVEL": "INFO",
+        # A real run needs its own key for debtor identifiers (not the public demo key).
+        "COACHBOT_PII_KEY": "process-test-pii-key-0123456789abcdef-0123",
     }
     if clock_at is not None:
         env["COACHBOT_CLOCK_AT"] = clock_at.isoformat()

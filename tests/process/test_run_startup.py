@@ -60,8 +60,12 @@ def test_telegram_down_at_start_keeps_web_up_then_recovers(bound_db, telegram, t
         assert report["scheduler"]["next_run"]["job"]
         assert report["outbox"]["backlog"] == 0 and report["llm"]["mode"] == "offline"
         double.queue_text(USER, "/help")
-        wait_for(lambda: double.sent(), 30, "a reply once connected")
-        assert double.sent()[0]["parse_mode"] == "HTML"  # a handler's reply renders too
+        double.queue_text(999, "/help")  # a stranger: told how to bind, nothing else
+        wait_for(lambda: len(double.sent()) >= 2, 30, "replies once connected")
+        replies = {int(p["chat_id"]): p for p in double.sent()}
+        assert "赵六" in replies[USER]["text"] and "/help" in replies[USER]["text"]
+        assert replies[USER]["parse_mode"] == "HTML"  # a handler's reply renders too
+        assert "邀请码" in replies[999]["text"]
     finally:
         assert bot.stop()[0] == 0
     out = bot.output()
@@ -87,6 +91,10 @@ def test_rejected_token_is_one_clear_line_and_health_says_so(bound_db, telegram,
         assert bot.stop()[0] == 0
     out = bot.output()
     assert "Traceback" not in out and "123456:TEST-TOKEN" not in out
+
+
+def headers_key() -> str:
+    return "X-Telegram-Bot-Api-Secret-Token"
 
 
 def _update(update_id: int, text: str) -> dict:
@@ -116,6 +124,13 @@ def test_webhook_replay_is_skipped_and_big_bodies_refused(bound_db, telegram, tm
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     try:
         wait_for(lambda: bot.health()[0] == 200, 30, "healthy")
+        [hook] = double.sent("setWebhook")
+        assert hook["url"] == "https://bot.example.com/telegram/webhook"
+        assert hook["secret_token"] == SECRET
+        wrong = httpx.post(url, json=_update(6, "/help"), headers={headers_key(): "nope"})
+        missing = httpx.post(url, json=_update(6, "/help"))
+        assert wrong.status_code == 403 and missing.status_code == 403
+        assert not double.sent()
         first = httpx.post(url, json=_update(7, "/help"), headers=headers)
         again = httpx.post(url, json=_update(7, "/help"), headers=headers)  # Telegram retries
         assert first.status_code == 200 and again.status_code == 200
@@ -169,3 +184,23 @@ def test_jobs_run_beside_a_running_bot_leaves_sending_to_it(bound_db, telegram, 
     finally:
         assert bot.stop()[0] == 0
     assert [int(c["chat_id"]) for c in double.sent()] == [USER]
+
+
+def test_bad_setting_stops_startup_with_one_line(tmp_path):
+    import os
+    import subprocess
+
+    from tests.process.harness import coachbot
+
+    env = dict(os.environ, COACHBOT_DEFAULT_TIMEZONE="Mars/Olympus", DATABASE_URL="sqlite://")
+    res = subprocess.run(
+        [*coachbot(), "jobs", "list"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert res.returncode == 2
+    lines = [x for x in res.stderr.strip().splitlines() if x.strip()]
+    assert len(lines) == 1 and "COACHBOT_DEFAULT_TIMEZONE" in lines[0], res.stderr

@@ -1,18 +1,6 @@
-"""Persistent outbox: every scheduled or broadcast message is a row first, then a delivery.
-
-- `enqueue` inserts under a unique `dedupe_key` (recipient, kind, local date): a second
-  enqueue of the same message is a no-op, so plans and alerts go out at most once.
-- `deliver_due` claims due rows atomically (UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
-  LOCKED) RETURNING), so two bot processes on one database never send the same row; a row
-  stuck in `sending` after a crash is retried when its lease runs out.
-- Pacing: at most `rate` messages/s overall, one a second per private chat and 20 a minute
-  per group (Telegram's limits, configurable), a 429's retry_after honoured for the chat that
-  got it; 403 marks the binding inactive and tells
-  HR once; network errors and 5xx back off exponentially.
-- Shutdown: `drain` stops claiming, lets requests already on the wire finish and be recorded,
-  and hands claimed-but-unsent rows back at once (not after their lease), so a restart or the
-  other process sends them straight away and nothing Telegram accepted is sent twice.
-"""
+"""Delivering the outbox: rounds of claimed rows, paced, one per chat per round; Telegram's
+answers recorded (sent, 429, 403, 400, 5xx and network errors with backoff); `drain` for a
+clean shutdown."""
 
 from __future__ import annotations
 
@@ -21,15 +9,11 @@ import logging
 import random
 import time
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -43,13 +27,22 @@ from telegram.error import (
 )
 
 from bot.context import AppContext
-from db.models import Outbox, TelegramBinding
+from bot.outbox.pacer import Pacer, _settings_rate, pacer_for
+from bot.outbox.store import (
+    LEASE,
+    MAX_ATTEMPTS,
+    Claimed,
+    _blocked,
+    _mark,
+    _mark_sent,
+    _release,
+    _skip_chat,
+    claim_due,
+    renew_lease,
+)
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("bot.outbox")
 
-LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 8
-DEFAULT_RATE = 25.0  # msg/s: under Telegram's 30/s, leaving room for interactive replies
 FAR_WAIT_S = 5.0  # a chat held back longer than this gives its rows back (see deliver_due)
 DRAIN_TIMEOUT_S = 15.0  # > PTB's default write/read timeouts (5 s each): in-flight sends finish
 
@@ -84,277 +77,6 @@ async def drain(ctx: AppContext, timeout: float = DRAIN_TIMEOUT_S) -> bool:
         log.warning("outbox: %d deliveries still running after %.0f s", w.active, timeout)
         return False
     return True
-
-
-def enqueue(
-    s: Session,
-    *,
-    key: str,
-    kind: str,
-    chat_id: int,
-    payload: dict[str, Any],
-    now: datetime,
-    employee_id: int | None = None,
-    local_date: date | None = None,
-) -> bool:
-    """Queue a message; False when one with the same key was already queued (or sent)."""
-    values = dict(
-        dedupe_key=key,
-        kind=kind,
-        chat_id=chat_id,
-        employee_id=employee_id,
-        local_date=local_date,
-        payload=payload,
-        status="pending",
-        attempts=0,
-        created_at=now,
-        next_attempt_at=now,
-    )
-    # ON CONFLICT DO NOTHING: safe against a concurrent enqueue from another process.
-    ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(Outbox)
-    stmt = ins.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    # RETURNING tells reliably whether a row went in (rowcount is not reliable here).
-    return s.execute(stmt.returning(Outbox.id)).scalar_one_or_none() is not None
-
-
-def enqueue_many(s: Session, rows: list[dict[str, Any]], *, now: datetime) -> int:
-    """Queue many messages in one statement (the fan-out); rows already queued are skipped.
-
-    Each row: key, kind, chat_id, payload, and optionally employee_id, local_date.
-    Returns how many were new."""
-    if not rows:
-        return 0
-    values = [
-        dict(
-            dedupe_key=r["key"],
-            kind=r["kind"],
-            chat_id=r["chat_id"],
-            employee_id=r.get("employee_id"),
-            local_date=r.get("local_date"),
-            payload=r["payload"],
-            status="pending",
-            attempts=0,
-            created_at=now,
-            next_attempt_at=now,
-        )
-        for r in rows
-    ]
-    ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(Outbox)
-    # executemany with RETURNING: compiled once, sent as batched multi-row INSERTs.
-    stmt = ins.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Outbox.id)
-    return len(s.execute(stmt, values).all())
-
-
-@dataclass
-class Claimed:
-    id: int
-    chat_id: int
-    employee_id: int | None
-    kind: str
-    payload: dict[str, Any]
-    attempts: int
-    # The lease this worker holds: a fencing token (another worker's claim changes it).
-    lease_until: datetime | None = None
-    claimed_at: float = 0.0
-
-
-def claim_due(s: Session, now: datetime, limit: int) -> list[Claimed]:
-    """Claim up to `limit` due rows for this worker (status `sending`, lease LEASE)."""
-    due = or_(
-        and_(Outbox.status == "pending", Outbox.next_attempt_at <= now),
-        and_(Outbox.status == "sending", Outbox.lease_until < now),
-    )
-    ids = (
-        select(Outbox.id)
-        .where(due)
-        .order_by(Outbox.next_attempt_at, Outbox.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    lease = now + LEASE
-    rows = s.execute(
-        update(Outbox)
-        .where(Outbox.id.in_(ids), due)
-        .values(status="sending", lease_until=lease, attempts=Outbox.attempts + 1)
-        .returning(
-            Outbox.id,
-            Outbox.chat_id,
-            Outbox.employee_id,
-            Outbox.kind,
-            Outbox.payload,
-            Outbox.attempts,
-        )
-        .execution_options(synchronize_session=False)
-    ).all()
-    mono = time.monotonic()
-    return sorted(
-        (Claimed(*r, lease_until=lease, claimed_at=mono) for r in rows), key=lambda c: c.id
-    )
-
-
-def renew_lease(s: Session, row: Claimed, now: datetime) -> bool:
-    """Extend our lease on a row; False when it is no longer ours (lease ran out and another
-    worker claimed it, or it was finished), in which case we must not send it."""
-    new = now + LEASE
-    res = s.execute(
-        update(Outbox)
-        .where(
-            Outbox.id == row.id,
-            Outbox.status == "sending",
-            Outbox.lease_until == row.lease_until,
-        )
-        .values(lease_until=new)
-        .execution_options(synchronize_session=False)
-    )
-    if res.rowcount != 1:
-        return False
-    row.lease_until = new
-    row.claimed_at = time.monotonic()
-    return True
-
-
-def _mark(s: Session, row_id: int, **values: Any) -> None:
-    s.execute(
-        update(Outbox)
-        .where(Outbox.id == row_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _release(s: Session, row: Claimed, due: datetime | None = None) -> None:
-    """Hand a claimed row back unsent (shutdown, a chat held back): due again at `due` (or at
-    once), the attempt not counted. Only while the lease is still ours (as in `renew_lease`)."""
-    extra = {} if due is None else {"next_attempt_at": due}
-    s.execute(
-        update(Outbox)
-        .where(
-            Outbox.id == row.id,
-            Outbox.status == "sending",
-            Outbox.lease_until == row.lease_until,
-        )
-        .values(status="pending", lease_until=None, attempts=max(row.attempts - 1, 0), **extra)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def _skip_chat(s: Session, chat_id: int, reason: str) -> int:
-    """Stop queued messages to a chat that blocked the bot (they could only fail again)."""
-    res = s.execute(
-        update(Outbox)
-        .where(Outbox.chat_id == chat_id, Outbox.status == "pending")
-        .values(status="skipped", last_error=reason)
-        .execution_options(synchronize_session=False)
-    )
-    return int(res.rowcount or 0)
-
-
-def _blocked(s: Session, row: Claimed, now: datetime) -> None:
-    """The user blocked the bot: stop sending to them and tell their branch's HR chat once."""
-    from bot.i18n import t
-    from coaching.people import group_chats_for
-    from db.models import Employee
-
-    binding = s.execute(
-        select(TelegramBinding).where(TelegramBinding.chat_id == row.chat_id)
-    ).scalar_one_or_none()
-    if binding is None or not binding.active:
-        return
-    binding.active = False
-    emp = s.get(Employee, binding.employee_id)
-    if emp is None:
-        return
-    for chat in group_chats_for(s, "hr_alerts", emp.branch_id):
-        enqueue(
-            s,
-            key=f"blocked:{emp.id}:{binding.bound_at.isoformat()}:{chat}",
-            kind="binding_blocked",
-            chat_id=chat,
-            payload={
-                "text": t(
-                    emp.branch.locale,
-                    "core.binding_blocked",
-                    employee_no=emp.employee_no,
-                    name=emp.name,
-                )
-            },
-            now=now,
-        )
-
-
-class Pacer:
-    """Global rate plus Telegram's per-chat limits: `per_chat_interval` seconds between two
-    messages to a private chat, `group_interval` to a group (20 a minute = 3 s). A 429's
-    retry_after holds back the chat that got it (`pause_chat`); `pause` holds everything."""
-
-    def __init__(
-        self,
-        rate: float,
-        per_chat_interval: float = 1.0,
-        group_interval: float | None = None,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        # clock/sleep are injectable so tests can check the schedule in virtual time.
-        self.clock = clock
-        self._sleep = sleep
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self.per_chat = per_chat_interval
-        self.per_group = per_chat_interval if group_interval is None else group_interval
-        self._next_slot = clock()
-        self._chat_next: dict[int, float] = {}
-        self._lock = asyncio.Lock()
-        self.paused_until = 0.0
-        # Private chats that answered 403 in this run: their other claimed rows are skipped.
-        self.blocked: set[int] = set()
-
-    async def wait(self, chat_id: int) -> None:
-        while True:
-            async with self._lock:
-                now = self.clock()
-                chat_ready = self._chat_next.get(chat_id, 0.0)
-                if chat_ready > max(now, self._next_slot, self.paused_until):
-                    # This chat is not ready before the next global slot: wait for the chat
-                    # without holding a global slot, so other chats are not held up.
-                    start, reserved = chat_ready, False
-                else:
-                    start = max(now, self._next_slot, self.paused_until)
-                    self._next_slot = start + self.interval
-                    self._chat_next[chat_id] = start + self.interval_for(chat_id)
-                    reserved = True
-                if len(self._chat_next) > 10_000:  # forget chats whose slot has passed
-                    self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
-            delay = start - self.clock()
-            if not reserved:
-                await self._sleep(max(delay, 0.0))
-                continue
-            if delay > 0:
-                await self._sleep(delay)
-            # A 429 that arrived while we slept pauses us too: take a new slot after it.
-            if self.paused_until <= self.clock():
-                return
-
-    def interval_for(self, chat_id: int) -> float:
-        return self.per_group if chat_id < 0 else self.per_chat
-
-    def ready_in(self, chat_id: int) -> float:
-        """Seconds until `chat_id` may get its next message (0 when it may now)."""
-        now = self.clock()
-        return max(self._chat_next.get(chat_id, 0.0), self.paused_until, now) - now
-
-    def pause_chat(self, chat_id: int, seconds: float) -> None:
-        """A 429 for one chat: only that chat waits out retry_after."""
-        until = self.clock() + seconds
-        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), until)
-
-    def pause(self, seconds: float) -> None:
-        until = self.clock() + seconds
-        if until > self.paused_until:
-            self.paused_until = until
-            # Every slot handed out restarts after the pause, at the same spacing.
-            self._next_slot = max(self._next_slot, until)
 
 
 async def _send(bot: Bot, row: Claimed) -> int:
@@ -531,33 +253,6 @@ async def _one_per_chat(
     return keep, any(due <= now for _, due in later)
 
 
-def _settings_rate(ctx: AppContext) -> float:
-    return float(getattr(ctx.settings, "outbox_rate", DEFAULT_RATE) or DEFAULT_RATE)
-
-
-def pacer_for(ctx: AppContext, rate: float | None = None) -> Pacer:
-    """A pacer at the configured limits: overall rate, private chats, groups."""
-    st = ctx.settings
-    return Pacer(
-        rate or _settings_rate(ctx),
-        1.0 / st.rate_private_per_s,
-        60.0 / st.rate_group_per_min,
-    )
-
-
-def reclaim_all(s: Session) -> int:
-    """Hand every `sending` row back at once: called by a process that has just become the
-    only sender (the scheduler lease's new holder), so a dead sender's rows go out within
-    seconds instead of after their lease."""
-    res = s.execute(
-        update(Outbox)
-        .where(Outbox.status == "sending")
-        .values(status="pending", lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    return int(res.rowcount or 0)
-
-
 def _backoff(attempts: int) -> float:
     """5 s, 10 s, 20 s … capped at an hour, with ±20 % jitter so retries don't stampede."""
     base = min(5 * 2 ** max(attempts - 1, 0), 3600)
@@ -634,22 +329,6 @@ async def _deliver_one(
     else:
         await ctx.run(_mark_sent, [(row.id, message_id, ctx.clock.now())])
     return True
-
-
-def _mark_sent(s: Session, rows: list[tuple[int, int, datetime]]) -> None:
-    t = Outbox.__table__
-    s.connection().execute(
-        t.update()
-        .where(t.c.id == bindparam("b_id"))
-        .values(
-            status="sent",
-            lease_until=None,
-            sent_at=bindparam("b_at"),
-            message_id=bindparam("b_mid"),
-            last_error=None,
-        ),
-        [{"b_id": rid, "b_mid": mid, "b_at": at} for rid, mid, at in rows],
-    )
 
 
 class _SentLog:

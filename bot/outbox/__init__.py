@@ -1,0 +1,48 @@
+"""Persistent outbox: every scheduled or broadcast message is a row first, then a delivery.
+
+- `enqueue` inserts under a unique `dedupe_key` (recipient, kind, local date): a second
+  enqueue of the same message is a no-op, so plans and alerts go out at most once.
+- `deliver_due` claims due rows atomically (UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
+  LOCKED) RETURNING), so two bot processes on one database never send the same row; a row
+  stuck in `sending` after a crash is retried when its lease runs out.
+- Pacing: at most `rate` messages/s overall, one a second per private chat and 20 a minute
+  per group (Telegram's limits, configurable), a 429's retry_after honoured for the chat that
+  got it; 403 marks the binding inactive and tells
+  HR once; network errors and 5xx back off exponentially.
+- Shutdown: `drain` stops claiming, lets requests already on the wire finish and be recorded,
+  and hands claimed-but-unsent rows back at once (not after their lease), so a restart or the
+  other process sends them straight away and nothing Telegram accepted is sent twice.
+"""
+
+from bot.outbox.pacer import DEFAULT_RATE, Pacer, pacer_for
+from bot.outbox.sender import DRAIN_TIMEOUT_S, FAR_WAIT_S, deliver_due, drain
+from bot.outbox.store import (
+    LEASE,
+    MAX_ATTEMPTS,
+    Claimed,
+    claim_due,
+    enqueue,
+    enqueue_many,
+    next_due_in,
+    reclaim_all,
+    renew_lease,
+)
+
+__all__ = [
+    "DEFAULT_RATE",
+    "DRAIN_TIMEOUT_S",
+    "FAR_WAIT_S",
+    "LEASE",
+    "MAX_ATTEMPTS",
+    "Claimed",
+    "Pacer",
+    "claim_due",
+    "deliver_due",
+    "drain",
+    "enqueue",
+    "enqueue_many",
+    "next_due_in",
+    "pacer_for",
+    "reclaim_all",
+    "renew_lease",
+]

@@ -1,0 +1,254 @@
+"""The outbox table's side: queue a message once under its key, claim due rows atomically,
+leases and fencing, hand rows back, mark them sent or failed."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from db.models import Outbox, TelegramBinding
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+
+
+def enqueue(
+    s: Session,
+    *,
+    key: str,
+    kind: str,
+    chat_id: int,
+    payload: dict[str, Any],
+    now: datetime,
+    employee_id: int | None = None,
+    local_date: date | None = None,
+) -> bool:
+    """Queue a message; False when one with the same key was already queued (or sent)."""
+    values = dict(
+        dedupe_key=key,
+        kind=kind,
+        chat_id=chat_id,
+        employee_id=employee_id,
+        local_date=local_date,
+        payload=payload,
+        status="pending",
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    # ON CONFLICT DO NOTHING: safe against a concurrent enqueue from another process.
+    ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(Outbox)
+    stmt = ins.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    # RETURNING tells reliably whether a row went in (rowcount is not reliable here).
+    return s.execute(stmt.returning(Outbox.id)).scalar_one_or_none() is not None
+
+
+def enqueue_many(s: Session, rows: list[dict[str, Any]], *, now: datetime) -> int:
+    """Queue many messages in one statement (the fan-out); rows already queued are skipped.
+
+    Each row: key, kind, chat_id, payload, and optionally employee_id, local_date.
+    Returns how many were new."""
+    if not rows:
+        return 0
+    values = [
+        dict(
+            dedupe_key=r["key"],
+            kind=r["kind"],
+            chat_id=r["chat_id"],
+            employee_id=r.get("employee_id"),
+            local_date=r.get("local_date"),
+            payload=r["payload"],
+            status="pending",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for r in rows
+    ]
+    ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(Outbox)
+    # executemany with RETURNING: compiled once, sent as batched multi-row INSERTs.
+    stmt = ins.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Outbox.id)
+    return len(s.execute(stmt, values).all())
+
+
+@dataclass
+@dataclass
+class Claimed:
+    id: int
+    chat_id: int
+    employee_id: int | None
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    # The lease this worker holds: a fencing token (another worker's claim changes it).
+    lease_until: datetime | None = None
+    claimed_at: float = 0.0
+
+
+def claim_due(s: Session, now: datetime, limit: int) -> list[Claimed]:
+    """Claim up to `limit` due rows for this worker (status `sending`, lease LEASE)."""
+    due = or_(
+        and_(Outbox.status == "pending", Outbox.next_attempt_at <= now),
+        and_(Outbox.status == "sending", Outbox.lease_until < now),
+    )
+    ids = (
+        select(Outbox.id)
+        .where(due)
+        .order_by(Outbox.next_attempt_at, Outbox.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    lease = now + LEASE
+    rows = s.execute(
+        update(Outbox)
+        .where(Outbox.id.in_(ids), due)
+        .values(status="sending", lease_until=lease, attempts=Outbox.attempts + 1)
+        .returning(
+            Outbox.id,
+            Outbox.chat_id,
+            Outbox.employee_id,
+            Outbox.kind,
+            Outbox.payload,
+            Outbox.attempts,
+        )
+        .execution_options(synchronize_session=False)
+    ).all()
+    mono = time.monotonic()
+    return sorted(
+        (Claimed(*r, lease_until=lease, claimed_at=mono) for r in rows), key=lambda c: c.id
+    )
+
+
+def renew_lease(s: Session, row: Claimed, now: datetime) -> bool:
+    """Extend our lease on a row; False when it is no longer ours (lease ran out and another
+    worker claimed it, or it was finished), in which case we must not send it."""
+    new = now + LEASE
+    res = s.execute(
+        update(Outbox)
+        .where(
+            Outbox.id == row.id,
+            Outbox.status == "sending",
+            Outbox.lease_until == row.lease_until,
+        )
+        .values(lease_until=new)
+        .execution_options(synchronize_session=False)
+    )
+    if res.rowcount != 1:
+        return False
+    row.lease_until = new
+    row.claimed_at = time.monotonic()
+    return True
+
+
+def _mark(s: Session, row_id: int, **values: Any) -> None:
+    s.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _release(s: Session, row: Claimed, due: datetime | None = None) -> None:
+    """Hand a claimed row back unsent (shutdown, a chat held back): due again at `due` (or at
+    once), the attempt not counted. Only while the lease is still ours (as in `renew_lease`)."""
+    extra = {} if due is None else {"next_attempt_at": due}
+    s.execute(
+        update(Outbox)
+        .where(
+            Outbox.id == row.id,
+            Outbox.status == "sending",
+            Outbox.lease_until == row.lease_until,
+        )
+        .values(status="pending", lease_until=None, attempts=max(row.attempts - 1, 0), **extra)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _skip_chat(s: Session, chat_id: int, reason: str) -> int:
+    """Stop queued messages to a chat that blocked the bot (they could only fail again)."""
+    res = s.execute(
+        update(Outbox)
+        .where(Outbox.chat_id == chat_id, Outbox.status == "pending")
+        .values(status="skipped", last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(res.rowcount or 0)
+
+
+def _blocked(s: Session, row: Claimed, now: datetime) -> None:
+    """The user blocked the bot: stop sending to them and tell their branch's HR chat once."""
+    from bot.i18n import t
+    from coaching.people import group_chats_for
+    from db.models import Employee
+
+    binding = s.execute(
+        select(TelegramBinding).where(TelegramBinding.chat_id == row.chat_id)
+    ).scalar_one_or_none()
+    if binding is None or not binding.active:
+        return
+    binding.active = False
+    emp = s.get(Employee, binding.employee_id)
+    if emp is None:
+        return
+    for chat in group_chats_for(s, "hr_alerts", emp.branch_id):
+        enqueue(
+            s,
+            key=f"blocked:{emp.id}:{binding.bound_at.isoformat()}:{chat}",
+            kind="binding_blocked",
+            chat_id=chat,
+            payload={
+                "text": t(
+                    emp.branch.locale,
+                    "core.binding_blocked",
+                    employee_no=emp.employee_no,
+                    name=emp.name,
+                )
+            },
+            now=now,
+        )
+
+
+def next_due_in(s: Session, now: datetime) -> float | None:
+    """Seconds until the earliest pending row is due (0 when one is due now); None if none."""
+    first = s.execute(
+        select(func.min(Outbox.next_attempt_at)).where(Outbox.status == "pending")
+    ).scalar()
+    return None if first is None else max((first - now).total_seconds(), 0.0)
+
+
+def reclaim_all(s: Session) -> int:
+    """Hand every `sending` row back at once: called by a process that has just become the
+    only sender (the scheduler lease's new holder), so a dead sender's rows go out within
+    seconds instead of after their lease."""
+    res = s.execute(
+        update(Outbox)
+        .where(Outbox.status == "sending")
+        .values(status="pending", lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(res.rowcount or 0)
+
+
+def _mark_sent(s: Session, rows: list[tuple[int, int, datetime]]) -> None:
+    t = Outbox.__table__
+    s.connection().execute(
+        t.update()
+        .where(t.c.id == bindparam("b_id"))
+        .values(
+            status="sent",
+            lease_until=None,
+            sent_at=bindparam("b_at"),
+            message_id=bindparam("b_mid"),
+            last_error=None,
+        ),
+        [{"b_id": rid, "b_mid": mid, "b_at": at} for rid, mid, at in rows],
+    )
