@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,16 +21,34 @@ from coaching import people
 from db.migrate import upgrade
 from db.session import Database
 from tests import factories as f
-from tests.servers import free_port, wait_for
+from tests.process.harness import coachbot
+from tests.servers import free_port, serve_in_thread, wait_for
 from tests.telegram_double import TelegramDouble
-from tests.test_network import coachbot, stop, telegram  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
 
 BOT_TOKEN = "7000000002:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9"
 OPENAI_KEY = "sk-test-4f9c2a7d1e8b3c6a5f0e9d8c"
-PII_KEY = "pii-key-7b1f3e9a2c"
+PII_KEY = "pii-key-7b1f3e9a2c-5d0e8f4a6b2c-9e7d3f1a0b5c"
 HR_CHAT = -100777
+
+
+@pytest.fixture
+def telegram() -> Iterator[tuple[TelegramDouble, str]]:
+    double = TelegramDouble()
+    with serve_in_thread(double.app) as base:
+        yield double, base
+
+
+def stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    assert proc.returncode == 0, out
+    return out
 
 
 def group_text(double: TelegramDouble, user_id: int, chat_id: int, text: str) -> None:
@@ -46,7 +66,7 @@ def group_text(double: TelegramDouble, user_id: int, chat_id: int, text: str) ->
         double._next_update += 1
 
 
-def test_debug_logs_of_a_real_run_hold_no_secret(telegram, tmp_path: Path) -> None:  # noqa: F811
+def test_debug_logs_of_a_real_run_hold_no_secret(telegram, tmp_path: Path) -> None:
     double, base = telegram
     url = f"sqlite:///{tmp_path / 'logs.db'}"
     upgrade(url)
