@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 risk_app = typer.Typer(
     help="HR attrition risk: current scores and backtests.", no_args_is_help=True
@@ -62,40 +61,59 @@ def risk_list(
     config: Annotated[
         Path | None, typer.Option(help="Risk config (default config/risk.yaml)")
     ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
 ) -> None:
     """Score everyone now (not stored) and list who is at risk, with reasons."""
-    from bot.cli import out
-    from bot.i18n import t
-    from coaching.risk.score import assess
+    from sqlalchemy import select
 
+    from bot.cli import err, out
+    from bot.i18n import plain, t
+    from bot.listing import check_format, emit
+    from coaching.risk.score import assess
+    from db.models import Team
+
+    check_format(fmt)
     ctx, cfg = _ctx(), _cfg(config)
+    cols = ["branch", "date", "no", "name", "team", "score", "level", "top reasons"]
+    rows: list[list[object]] = []
+    notes: list[str] = []
     for b in _branches(ctx, branch):
         today = b.local(ctx.clock.now()).date()
 
         def work(s, b=b, today=today):  # type: ignore[no-untyped-def]
             run = assess(s, b, today, cfg)
-            return run, [
-                (a, [t("en", "hr.reason", k=r.key, p=r.params) for r in a.reasons[:3]])
-                for a in run.assessments
-                if all_ or a.level
-            ]
-
-        run, rows = ctx.call(work)
-        table = Table(
-            "no", "name", "team", "score", "level", "top reasons", title=f"{b.code} {today}"
-        )
-        for a, reasons in rows:
-            table.add_row(
-                a.person.employee_no,
-                a.person.name,
-                str(a.person.team_id or "-"),
-                f"{a.score:.0f}",
-                a.level or "-",
-                "; ".join(reasons),
+            teams = dict(s.execute(select(Team.id, Team.code)).all())
+            return (
+                run,
+                [
+                    (
+                        a,
+                        teams.get(a.person.team_id, "-"),  # the team's code, not its database id
+                        [plain(t("en", "hr.reason", k=r.key, p=r.params)) for r in a.reasons[:3]],
+                    )
+                    for a in run.assessments
+                    if all_ or a.level
+                ],
             )
-        out.print(table)
-        for name, st in run.status.items():
-            out.print(f"  signal {name}: {st}", highlight=False)
+
+        run, found = ctx.call(work)
+        for a, team, reasons in found:
+            rows.append(
+                [
+                    b.code,
+                    today.isoformat(),
+                    a.person.employee_no,
+                    a.person.name,
+                    team,
+                    round(a.score),
+                    a.level or "-",
+                    "; ".join(reasons),
+                ]
+            )
+        notes += [f"{b.code} signal {name}: {st}" for name, st in run.status.items()]
+    emit(out, fmt, cols, rows, title="attrition risk")
+    for n in notes:  # on stderr for csv/json, so the data stays clean
+        (out if fmt == "table" else err).print(f"  {n}", highlight=False)
     _audit(ctx, "cli:risk list", branch or "*")
 
 
@@ -111,9 +129,13 @@ def risk_backtest(
     config: Annotated[
         Path | None, typer.Option(help="Risk config (default config/risk.yaml)")
     ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
 ) -> None:
     """Replay history month by month; print AUC and precision@k of the risk score."""
-    from bot.cli import fail, out
+    from bot.cli import err, fail, out
+    from bot.listing import check_format, emit
+
+    check_format(fmt)
     from coaching.risk import backtest
     from coaching.risk.config import config_path, load_config, write_weights
 
@@ -123,10 +145,33 @@ def risk_backtest(
     if not rep.samples:
         raise fail("no history to replay (need month-ends at least HORIZON days ago)")
     m = backtest.metrics(rep.samples, k)
-    table = Table("month-end", "people", f"left ≤{horizon}d", f"precision@{k}")
-    for d, n, pos, p in m.per_month:
-        table.add_row(d.isoformat(), str(n), str(pos), "-" if p is None else f"{p:.2f}")
-    out.print(table)
+    per_month = [
+        [d.isoformat(), n, pos, None if p is None else round(p, 3)] for d, n, pos, p in m.per_month
+    ]
+    if fmt == "json":
+        import json
+
+        data = {
+            "auc": m.auc,
+            "precision_at_k": m.precision_at_k,
+            "k": k,
+            "horizon_days": horizon,
+            "samples": m.n,
+            "leavers": m.positives,
+            "month_ends": len(rep.month_ends),
+            "per_month": [
+                dict(zip(["month_end", "people", "left", "precision_at_k"], r, strict=True))
+                for r in per_month
+            ],
+            "signals": rep.status,
+        }
+        out.print_json(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        emit(out, fmt, ["month-end", "people", f"left ≤{horizon}d", f"precision@{k}"], per_month)
+    if fmt != "table":
+        if fit:
+            err.print("--fit is only available with the table output", highlight=False)
+        return
     for name, st in rep.status.items():
         out.print(f"  signal {name}: {st}", highlight=False)
     auc = "n/a (one class only)" if m.auc is None else f"{m.auc:.3f}"
@@ -162,15 +207,18 @@ def attrition(
     branch: Annotated[str | None, typer.Option(help="Branch code; default every branch")] = None,
     months: Annotated[int, typer.Option(help="Months in the monthly table")] = 6,
     chart: Annotated[Path | None, typer.Option(help="PNG path (default under output dir)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
 ) -> None:
     """Attrition rate (leavers / average headcount): monthly, quarterly, by team and tenure
     band, and exit reasons by category, with a PNG chart."""
     from zoneinfo import ZoneInfo
 
-    from bot.cli import out
+    from bot.cli import err, out
+    from bot.listing import check_format, emit
     from coaching.risk.attrition import chart as draw
     from coaching.risk.attrition import report
 
+    check_format(fmt)
     ctx = _ctx()
     bs = _branches(ctx, branch)
     tz = ZoneInfo(bs[0].timezone if branch else ctx.settings.default_timezone)
@@ -181,26 +229,77 @@ def attrition(
     def pct(r) -> str:  # type: ignore[no-untyped-def]
         return "-" if r.rate is None else f"{100 * r.rate:.1f}%"
 
-    for title, rows in (("monthly", rep.monthly), ("quarterly", rep.quarterly)):
-        groups = [r.group for r in rows[0][1]] if rows else []
-        table = Table(title, *groups, title=f"attrition {title} (leavers/avg headcount)")
-        for p, rs in rows:
-            table.add_row(
-                p.label + (" (to date)" if p.partial else ""),
-                *[f"{pct(r)} ({r.leavers}/{r.avg_headcount:g})" for r in rs],
-            )
-        out.print(table)
+    if fmt != "table":  # one long listing: every period/group figure and the reasons
+        rows: list[list[object]] = []
+        for kind, periods in (("month", rep.monthly), ("quarter", rep.quarterly)):
+            for p, rs in periods:
+                for r in rs:
+                    rows.append(
+                        [
+                            kind,
+                            p.label,
+                            p.partial,
+                            r.group,
+                            r.leavers,
+                            r.avg_headcount,
+                            None if r.rate is None else round(r.rate, 4),
+                        ]
+                    )
+        for kind, rs in (("team_12m", rep.by_team), ("tenure_12m", rep.by_tenure)):
+            for r in rs:
+                rows.append(
+                    [
+                        kind,
+                        "12m",
+                        False,
+                        r.group,
+                        r.leavers,
+                        r.avg_headcount,
+                        None if r.rate is None else round(r.rate, 4),
+                    ]
+                )
+        for reason, n in rep.reasons.items():
+            rows.append(["exit_reason_12m", "12m", False, reason, n, None, None])
+        emit(
+            out,
+            fmt,
+            ["kind", "period", "partial", "group", "leavers", "avg_headcount", "rate"],
+            rows,
+        )
+        path = chart or ctx.output_dir / f"attrition-{branch or 'all'}-{today}.png"
+        draw(rep, path, locale=ctx.settings.default_locale)
+        err.print(f"chart: {path}", highlight=False)
+        _audit(ctx, "cli:attrition", branch or "*")
+        return
+    for title, periods in (("monthly", rep.monthly), ("quarterly", rep.quarterly)):
+        groups = [r.group for r in periods[0][1]] if periods else []
+        emit(
+            out,
+            "table",
+            [title, *groups],
+            [
+                [
+                    p.label + (" (to date)" if p.partial else ""),
+                    *[f"{pct(r)} ({r.leavers}/{r.avg_headcount:g})" for r in rs],
+                ]
+                for p, rs in periods
+            ],
+            title=f"attrition {title} (leavers/avg headcount)",
+        )
     for title, rs in (("team", rep.by_team), ("tenure", rep.by_tenure)):
-        table = Table(title, "leavers", "avg headcount", "rate", title=f"last 12 months by {title}")
-        for r in rs:
-            table.add_row(r.group, str(r.leavers), f"{r.avg_headcount:g}", pct(r))
-        out.print(table)
+        emit(
+            out,
+            "table",
+            [title, "leavers", "avg headcount", "rate"],
+            [[r.group, r.leavers, f"{r.avg_headcount:g}", pct(r)] for r in rs],
+            title=f"last 12 months by {title}",
+        )
     out.print(
         "exit reasons (12 months): " + ", ".join(f"{k} {v}" for k, v in rep.reasons.items()),
         highlight=False,
     )
     path = chart or ctx.output_dir / f"attrition-{branch or 'all'}-{today}.png"
-    draw(rep, path)
+    draw(rep, path, locale=ctx.settings.default_locale)
     out.print(f"chart: {path}", highlight=False)
     _audit(ctx, "cli:attrition", branch or "*")
 
@@ -250,30 +349,37 @@ def exit_record(
 def exit_list(
     since: Annotated[str | None, typer.Option(help="Only last days on/after YYYY-MM-DD")] = None,
     branch: Annotated[str | None, typer.Option(help="Branch code")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
 ) -> None:
     """Recorded exits, newest first."""
     from bot.cli import out
+    from bot.listing import check_format, emit
     from coaching.risk.exits import list_exits
 
+    check_format(fmt)
     ctx = _ctx()
     bid = _branches(ctx, branch)[0].id if branch else None
     rows = ctx.call(list_exits, date.fromisoformat(since) if since else None, bid)
-    table = Table(
-        "no", "name", "branch", "team", "last day", "category", "detail", "handover", "rehired"
+    cols = ["no", "name", "branch", "team", "last day", "category", "detail", "handover", "rehired"]
+    emit(
+        out,
+        fmt,
+        cols,
+        [
+            [
+                r.employee_no,
+                r.name,
+                r.branch,
+                r.team,
+                r.last_day or "-",
+                r.category,
+                r.detail,
+                "; ".join(r.handover) if fmt != "table" else len(r.handover),
+                r.rehired_on or "",
+            ]
+            for r in rows
+        ],
     )
-    for r in rows:
-        table.add_row(
-            r.employee_no,
-            r.name,
-            r.branch,
-            r.team,
-            str(r.last_day or "-"),
-            r.category,
-            r.detail,
-            str(len(r.handover)),
-            str(r.rehired_on or ""),
-        )
-    out.print(table)
     _audit(ctx, "cli:exit list", branch or "*")
 
 

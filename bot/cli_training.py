@@ -1,4 +1,4 @@
-"""`coachbot content import DIR`, `coachbot training push …`, `coachbot training stats`."""
+"""`coachbot content import|lint DIR`, `coachbot training push …`, `coachbot training stats`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 content_app = typer.Typer(
     help="Training content (courses and quizzes as YAML).", no_args_is_help=True
@@ -33,12 +32,14 @@ def content_import(
 ) -> None:
     """Validate every YAML file under DIRECTORY and upsert them by id (all or nothing)."""
     from bot.cli import context, ensure_schema, err, fail, out
+    from coaching.training import rules
     from coaching.training.content import import_dir
 
     ctx = context()
     ensure_schema(ctx)
     d = directory or default_content_dir(ctx.settings.training_content_dir)
-    rep = ctx.call(import_dir, d, ctx.clock.now(), dry_run=check)
+    facts = rules.from_settings(ctx.settings)
+    rep = ctx.call(import_dir, d, ctx.clock.now(), dry_run=check, rules=facts)
     if rep.errors:
         for e in rep.errors:
             err.print(f"[red]refused[/red] {e}", highlight=False)
@@ -49,6 +50,45 @@ def content_import(
     out.print(
         f"imported from {d}: {len(rep.created)} created, {len(rep.updated)} updated, "
         f"{len(rep.unchanged)} unchanged"
+    )
+
+
+@content_app.command("lint")
+def content_lint(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Default: COACHBOT_TRAINING_CONTENT_DIR")
+    ] = None,
+    profile: Annotated[
+        str, typer.Option(help="Compliance rule profile the content must agree with")
+    ] = "default",
+    scenarios: Annotated[
+        Path | None, typer.Option(help="Role-play scenarios (default: COACHBOT_SCENARIOS_DIR)")
+    ] = None,
+) -> None:
+    """Check what the content teaches: balanced answer keys, no term the compliance guard
+    flags in a title, and call limits stated as the configured rule counts them."""
+    from bot.cli import context, err, fail, out
+    from coaching.roleplay.scenarios import DEFAULT_DIR
+    from coaching.training import rules
+    from coaching.training.lint import lint
+
+    ctx = context()
+    d = directory or default_content_dir(ctx.settings.training_content_dir)
+    try:
+        facts = rules.from_settings(ctx.settings, profile)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    sc = scenarios or (Path(ctx.settings.scenarios_dir) if ctx.settings.scenarios_dir else None)
+    problems = lint(d, facts, sc or DEFAULT_DIR)
+    for p in problems:
+        err.print(f"[red]problem[/red] {p}", highlight=False)
+    if problems:
+        raise fail(f"{len(problems)} problem(s) in {d}")
+    counted = "connected calls" if facts.connected_only else "dial attempts"
+    out.print(
+        f"{d}: content agrees with the {facts.profile} rule "
+        f"(≤ {facts.max_calls} {counted} a day, {facts.hours}); answer keys balanced",
+        highlight=False,
     )
 
 
@@ -86,24 +126,29 @@ def training_push(
     res = ctx.call(service.push, item, ttype, ref, ctx.clock.now(), days=days, on=on, cfg=cfg)
     if isinstance(res, service.TargetError):
         raise fail(f"{res.value}: {item} → {ttype} {ref}")
+    from coaching.training.notify import queue_push_notices
+
+    # Same notices as a push in chat: trainees and the trainers' chat, via the outbox.
+    trainees, chats = ctx.call(queue_push_notices, res, f"{ttype}:{ref}", ctx.clock.now())
     out.print(
         f"push #{res.push_id} {res.item_title}: {len(res.assigned)} assigned, "
-        f"{len(res.skipped)} skipped (already open); due {sorted(set(res.due_local.values()))}"
+        f"{len(res.skipped)} skipped (already open); due {sorted(set(res.due_local.values()))}; "
+        f"notices queued: {trainees} trainee(s), {chats} trainers' chat(s)"
     )
 
 
 @training_app.command("stats")
 def training_stats(
-    fmt: Annotated[str, typer.Option("--format", help="json or table")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help="table, csv (pushes) or json")] = "table",
     branch: Annotated[str | None, typer.Option(help="Branch code; default every branch")] = None,
 ) -> None:
     """The figures /stats shows: completion, pass rates, per-question rates, who is behind."""
     from bot.cli import context, fail, out
+    from bot.listing import check_format, emit
     from coaching.calendar import all_branches
     from coaching.training import analytics
 
-    if fmt not in ("json", "table"):
-        raise fail("--format must be json or table")
+    check_format(fmt)
     ctx = context()
     branch_id = None
     if branch:
@@ -115,34 +160,90 @@ def training_stats(
     if fmt == "json":
         typer.echo(json.dumps(st.to_dict(), ensure_ascii=False, indent=2))
         return
-    t1 = Table("push", "item", "target", "done/assigned", "completion %", "overdue", "flag")
-    for p in st.pushes:
-        t1.add_row(
-            str(p.push_id),
-            p.slug,
-            p.target,
-            f"{p.completed}/{p.assigned}",
-            f"{p.completion_pct:.0f}",
-            str(p.overdue),
-            "<80%" if p.flagged else "",
+    if fmt == "csv":  # one flat listing: the pushes (the per-question rates are in json)
+        emit(
+            out,
+            "csv",
+            [
+                "push",
+                "item",
+                "title",
+                "target",
+                "assigned",
+                "completed",
+                "completion_pct",
+                "overdue",
+                "due_passed",
+                "flagged",
+            ],
+            [
+                [
+                    p.push_id,
+                    p.slug,
+                    p.title,
+                    p.target,
+                    p.assigned,
+                    p.completed,
+                    p.completion_pct,
+                    p.overdue,
+                    p.due_passed,
+                    p.flagged,
+                ]
+                for p in st.pushes
+            ],
         )
-    t2 = Table("quiz", "passed/trainees", "pass %", "attempts")
-    for q in st.quizzes:
-        t2.add_row(q.slug, f"{q.passed}/{q.trainees}", f"{q.pass_pct:.0f}", str(q.attempts))
-    t3 = Table("question", "competency", "correct/answers", "correct %", "flag")
-    for qq in st.questions:
-        t3.add_row(
-            f"{qq.slug}/{qq.qkey}",
-            qq.competency,
-            f"{qq.correct}/{qq.answers}",
-            f"{qq.correct_pct:.0f}",
-            "<70%" if qq.flagged else "",
-        )
-    t4 = Table("employee", "name", "team", "overdue", "failed mandatory")
-    for b in st.behind:
-        t4.add_row(b.employee_no, b.name, b.team, str(b.overdue), str(b.failed_mandatory))
-    for table in (t1, t2, t3, t4):
-        out.print(table)
+        return
+    emit(
+        out,
+        "table",
+        ["push", "item", "target", "done", "%", "late", "flag"],
+        [
+            [
+                p.push_id,
+                p.title,
+                p.target,
+                f"{p.completed}/{p.assigned}",
+                f"{p.completion_pct:.0f}",
+                p.overdue,
+                "<80%" if p.flagged else "",
+            ]
+            for p in st.pushes
+        ],
+        title="completion per push",
+    )
+    emit(
+        out,
+        "table",
+        ["quiz", "passed", "pass %", "attempts"],
+        [
+            [q.title, f"{q.passed}/{q.trainees}", f"{q.pass_pct:.0f}", q.attempts]
+            for q in st.quizzes
+        ],
+        title="pass rate per quiz",
+    )
+    emit(
+        out,
+        "table",
+        ["question", "competency", "correct", "%", "flag"],
+        [
+            [
+                f"{qq.quiz_title} Q{qq.number}",
+                qq.competency,
+                f"{qq.correct}/{qq.answers}",
+                f"{qq.correct_pct:.0f}",
+                "<70%" if qq.flagged else "",
+            ]
+            for qq in st.questions
+        ],
+        title="correct rate per question",
+    )
+    emit(
+        out,
+        "table",
+        ["employee", "name", "team", "late", "failed mandatory"],
+        [[b.employee_no, b.name, b.team, b.overdue, b.failed_mandatory] for b in st.behind],
+        title="falling behind",
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -3,15 +3,22 @@
 `t(locale, "core.not_bound", **kw)` renders the macro `not_bound` of `core.j2`;
 `t(locale, "plan_daily", **kw)` renders the whole file `plan_daily.j2`.
 A key missing in a locale falls back to zh_CN, the default language.
+
+One rendering path, escaping once: `t()` returns HTML (`Markup`, values escaped exactly once),
+so a rendered message passed into another template is not escaped again. Places that are not
+HTML — button labels, pop-up alerts, chart labels — take `label()` / `plain()`: the same text
+with entities decoded once.
 """
 
 from __future__ import annotations
 
+import html
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from markupsafe import Markup
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 FALLBACK_LOCALE = "zh_CN"
@@ -48,11 +55,25 @@ def _render(locale: str, key: str, kw: dict[str, Any]) -> str:
     return env.get_template(f"{locale}/{key}.j2").render(**kw).strip()
 
 
-def t(locale: str | None, key: str, **kw: Any) -> str:
+def t(locale: str | None, key: str, **kw: Any) -> Markup:
+    """The message as Telegram HTML (parse_mode=HTML)."""
     locale = locale or FALLBACK_LOCALE
     try:
-        return _render(locale, key, kw)
+        return Markup(_render(locale, key, kw))
     except TemplateNotFound:
         if locale == FALLBACK_LOCALE:
             raise
-        return _render(FALLBACK_LOCALE, key, kw)
+        return Markup(_render(FALLBACK_LOCALE, key, kw))
+
+
+def plain(text: str) -> str:
+    """Text for a place that is not HTML (button label, pop-up alert): entities decoded once,
+    tags (a message's <b>) removed."""
+    import re
+
+    return html.unescape(re.sub(r"</?(b|i|u|s|code|pre|a)( [^>]*)?>", "", str(text)))
+
+
+def label(locale: str | None, key: str, **kw: Any) -> str:
+    """`t()` for a button label or pop-up alert."""
+    return plain(t(locale, key, **kw))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.context import AppContext
-from bot.i18n import FALLBACK_LOCALE, environment, t
+from bot.i18n import FALLBACK_LOCALE, environment, plain, t
 from coaching.calendar import BranchInfo, is_workday
 from coaching.plans.build import CHUNK, Plan, Recipient, build_plans, day_stats, recipients
 from coaching.plans.config import SELECTORS, DayPlan, get_config
@@ -72,7 +72,9 @@ def markup_dict(rows: list[list[tuple[str, str]]]) -> dict[str, Any] | None:
         return None
     return {
         "inline_keyboard": [
-            [{"text": label, "callback_data": data} for label, data in row] for row in rows
+            # Button labels are plain text on Telegram: decode the rendered label once.
+            [{"text": plain(label), "callback_data": data} for label, data in row]
+            for row in rows
         ]
     }
 

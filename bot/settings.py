@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     # at start-up) and runs on from there, so scheduled jobs fall due when a test wants.
     clock_at: str | None = Field(None, alias="COACHBOT_CLOCK_AT")
     clock_at_epoch: float | None = Field(None, alias="COACHBOT_CLOCK_AT_EPOCH")
+    # Quizzes: questions and options in a new random order per attempt (docs/training.md).
+    training_shuffle: bool = Field(True, alias="COACHBOT_TRAINING_SHUFFLE")
     # Hardening (issue 18): import isolation, import limits, HTTP server limits.
     import_workers: int = Field(2, alias="COACHBOT_IMPORT_WORKERS", ge=1, le=16)
     import_max_file_bytes: int = Field(500_000_000, alias="COACHBOT_IMPORT_MAX_FILE_BYTES", gt=0)

@@ -174,7 +174,9 @@ def digest(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
         if not st.pushes and not st.quizzes:
             return 0
         png = analytics.chart(
-            st, ctx.output_dir / f"training-digest-{branch.code}-{year}W{week}.png"
+            st,
+            ctx.output_dir / f"training-digest-{branch.code}-{year}W{week}.png",
+            locale=branch.locale,
         )
         n = 0
         for chat in group_chats_for(s, "trainers", branch.id):

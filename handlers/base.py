@@ -30,7 +30,7 @@ from telegram.ext import (
 )
 
 from bot.context import AppContext
-from bot.i18n import t
+from bot.i18n import plain, t
 from bot.menus import menu_state, sync_person_menu
 from coaching import people
 from coaching.people import Caller
@@ -145,13 +145,17 @@ text = REGISTRY.text
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Rows of (label, callback_data) pairs; callback data is at most 64 bytes."""
+    """Rows of (label, callback_data) pairs; callback data is at most 64 bytes. Labels are
+    plain text on Telegram (no HTML): a rendered label is decoded once here."""
     for row in rows:
         for _, data in row:
             if len(data.encode()) > 64:
                 raise ValueError(f"callback data too long: {data!r}")
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+        [
+            [InlineKeyboardButton(plain(label), callback_data=data) for label, data in row]
+            for row in rows
+        ]
     )
 
 
@@ -236,12 +240,14 @@ def _refusal(access: Access, caller: Caller | None, chat_type: str, group: dict)
     """The message key explaining a refusal, or None when the call is allowed."""
     if caller is None and not access.public:
         return "core.not_bound"
+    # The role first: someone who may not use the command at all is told so, not sent to
+    # another chat where they would be refused again.
+    if caller is not None and access.roles is not None and not caller.has_role(*access.roles):
+        return "core.no_role"
     if chat_type not in access.chats:
         return "core.private_only" if chat_type in GROUP else "core.group_only"
     if chat_type in GROUP and access.group_purpose and access.group_purpose not in group:
         return "core.wrong_group"
-    if caller is not None and access.roles is not None and not caller.has_role(*access.roles):
-        return "core.no_role"
     return None
 
 
@@ -290,7 +296,7 @@ async def _dispatch(
         locale = caller.locale if caller else app.settings.default_locale
         text = t(locale, refusal)
         if query is not None:
-            await query.answer(text[:190], show_alert=True)
+            await query.answer(plain(text)[:190], show_alert=True)
         elif refusal != "core.not_bound" or chat.type == ChatType.PRIVATE:
             # In groups we stay quiet towards strangers rather than spam the chat.
             await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)

@@ -10,6 +10,7 @@ from typing import Any
 from telegram import ForceReply, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
+from bot.i18n import label
 from coaching.risk import alerts, attrition, exits
 from coaching.risk.exits import ExitError
 from coaching.risk.jobs import config
@@ -57,7 +58,7 @@ async def attrition_cmd(req: Request) -> None:
 
     await req.say("hr.attrition", rep=rep, pct=pct)
     path = req.app.output_dir / f"attrition-{req.chat_id}-{today}.png"
-    await req.app.run(lambda _s: attrition.chart(rep, path))
+    await req.app.run(lambda _s: attrition.chart(rep, path, locale=req.locale))
     await req.photo(str(path))
 
 
@@ -81,7 +82,7 @@ async def risk_button(req: Request) -> None:
     )
     if not result.ok:
         assert req.query is not None
-        await req.query.answer(req.t(f"hr.{result.error}")[:190], show_alert=True)
+        await req.query.answer(label(req.locale, f"hr.{result.error}")[:190], show_alert=True)
         req._answered = True  # type: ignore[attr-defined]
         return
     markup = InlineKeyboardMarkup.de_json(result.markup, req.context.bot) if result.markup else None
@@ -112,6 +113,8 @@ def _ask_markup(req: Request, d: dict[str, Any]) -> Any:
                 ]
             ]
         )
+    if d["awaiting"] == "handover" and d["handover"]:
+        return keyboard([[(req.t("hr.btn_handover_done"), f"hrx:hd:{d['id']}")]])
     if d["awaiting"] == "confirm":
         return keyboard(
             [
@@ -159,7 +162,9 @@ async def _show(req: Request, d: dict[str, Any], edit: bool) -> None:
 
 
 async def _error(req: Request, exc: ExitError) -> None:
-    await req.say("hr.exit_error", code=exc.code, p=exc.params)
+    # "today" in the person's branch: a leaving date still ahead is not "has left".
+    today = req.app.clock.now().astimezone(_tz(req)).date()
+    await req.say("hr.exit_error", code=exc.code, p=exc.params, today=today)
 
 
 @command("exit", access=HR_ANY, help_key="hr.help_exit", order=42)
@@ -196,6 +201,8 @@ async def exit_button(req: Request) -> None:
         elif step == "day" and len(req.args) == 3:
             d = req.args[2]
             rec = exits.set_last_day(s, draft_id, by, date(int(d[:4]), int(d[4:6]), int(d[6:8])))
+        elif step == "hd":
+            rec = exits.finish_handover(s, draft_id, by)
         elif step == "ok":
             rec = exits.confirm(s, draft_id, by, now)
         elif step == "no":

@@ -34,13 +34,24 @@ async def plan(req: Request) -> None:
     day = _today(req) + timedelta(days=1 if tomorrow else 0)
     now = req.app.clock.now()
     status, p, cfg = await req.app.run(plan_day, req.me.employee_id, day, now, config_for)
+    if tomorrow and status.kind == "off":
+        # Friday evening: "tomorrow" means the next working day, not "no plan".
+        asked = day
+        for _ in range(14):
+            day += timedelta(days=1)
+            status, p, cfg = await req.app.run(plan_day, req.me.employee_id, day, now, config_for)
+            if status.kind != "off":
+                break
+        if status.works and p is not None:
+            await req.say("plan.next_workday", day=asked.isoformat(), next=day.isoformat())
     if status.kind == "leave":
         await req.say("plan.on_leave", day=day.isoformat())
         return
     if not status.works or p is None:
         await req.say("plan.not_workday", day=day.isoformat())
         return
-    text, rows = render_plan(p, cfg, when="tomorrow" if tomorrow else "today")
+    when = "today" if not tomorrow else ("tomorrow" if day == _today(req) + timedelta(1) else "")
+    text, rows = render_plan(p, cfg, when=when)
     await req.reply(text, kb(rows) if rows else None)
 
 
@@ -74,6 +85,10 @@ def _settings_markup(req: Request, nudges: bool, recap: bool):  # type: ignore[n
 
 @command("settings", access=ANYONE, help_key="plan.help_settings", order=80)
 async def settings(req: Request) -> None:
+    if not req.me.has_role("collector"):
+        # Plans, nudges and recaps go to collectors only: HR or a trainer has nothing to set.
+        await req.say("plan.settings_none")
+        return
     nudges, recap = await req.app.run(get_prefs, req.me.employee_id)
     await req.say("plan.settings", _settings_markup(req, nudges, recap), nudges=nudges, recap=recap)
 

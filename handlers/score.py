@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from zoneinfo import ZoneInfo
 
 from coaching import people
 from coaching.scoring import config_for
@@ -50,7 +51,8 @@ async def score_trend(req: Request) -> None:
     now = req.app.clock.now()
     emp_no, points = await req.app.run(svc.trend_points, _cfg(req), req.me.employee_id, now)
     path = svc.chart_dir(req.app.output_dir) / f"trend-{emp_no}-{points[-1].month:%Y-%m}.png"
-    await asyncio.to_thread(trend_chart, points, emp_no, path)
+    today = now.astimezone(ZoneInfo(req.me.timezone)).date()
+    await asyncio.to_thread(trend_chart, points, emp_no, path, locale=req.locale, today=today)
     await req.photo(str(path), req.t("score.trend_caption", employee_no=emp_no))
 
 
@@ -161,5 +163,7 @@ async def team_heatmap(req: Request) -> None:
     assert view is not None
     month = view.month.strftime("%Y-%m")
     path = svc.chart_dir(req.app.output_dir) / f"heatmap-{ref.code}-{month}.png"
-    await asyncio.to_thread(heatmap_chart, view.cards, f"{ref.code} {month}", path)
+    await asyncio.to_thread(
+        heatmap_chart, view.cards, f"{ref.code} {month}", path, locale=req.locale
+    )
     await req.photo(str(path), req.t("score.heatmap_caption", team=ref.code, month=month))

@@ -8,7 +8,7 @@ import asyncio
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
-from bot.i18n import t
+from bot.i18n import plain, t
 from coaching.training import analytics, questions, service
 from coaching.training.service import (
     AnswerError,
@@ -101,7 +101,7 @@ async def answer_button(req: Request) -> None:
     if isinstance(res, AnswerError):
         assert req.query is not None
         req._answered = True  # type: ignore[attr-defined]
-        await req.query.answer(req.t("training.stale"), show_alert=False)
+        await req.query.answer(plain(req.t("training.stale")), show_alert=False)
         return
     if res.toggled is not None:
         v = res.toggled
@@ -136,7 +136,7 @@ async def lesson_button(req: Request) -> None:
     if isinstance(res, AnswerError):
         req._answered = True  # type: ignore[attr-defined]
         assert req.query is not None
-        await req.query.answer(req.t("training.stale"))
+        await req.query.answer(plain(req.t("training.stale")))
         return
     assert req.query is not None and req.query.message is not None
     await req.context.bot.edit_message_reply_markup(req.chat_id, req.query.message.message_id)
@@ -240,24 +240,66 @@ async def push_button(req: Request) -> None:
 # --- trainer: /stats --------------------------------------------------------------------------
 
 
-@command("stats", access=TRAINER_ANY, help_key="training.help_stats", order=31)
-async def stats_cmd(req: Request) -> None:
+STATS_PAGE = 8  # pushes per /stats page (newest first)
+
+
+def _stats_page(st: analytics.Stats, page: int) -> tuple[list, int, int]:
+    """The pushes of page `page` (1 = newest), chronological inside the page."""
+    pages = max(1, -(-len(st.pushes) // STATS_PAGE))
+    page = min(max(1, page), pages)
+    end = len(st.pushes) - STATS_PAGE * (page - 1)
+    return st.pushes[max(0, end - STATS_PAGE) : end], page, pages
+
+
+def _stats_markup(
+    req: Request, st: analytics.Stats, page: int, pages: int, scope: str
+) -> InlineKeyboardMarkup | None:
+    rows = []
+    nav = []
+    if page < pages:
+        nav.append((req.t("training.page_older"), f"tsp:{page + 1}:{scope}"))
+    if page > 1:
+        nav.append((req.t("training.page_newer"), f"tsp:{page - 1}:{scope}"))
+    if nav:
+        rows.append(nav)
+    rows += [
+        [(req.t("training.remedial_button", q=q), f"tr:{q.question_id}")]
+        for q in st.flagged_questions[:4]
+    ]
+    return kb(rows) if rows else None
+
+
+async def _stats(
+    req: Request, all_branches: bool, page: int
+) -> tuple[str, analytics.Stats, InlineKeyboardMarkup | None]:
     now = req.app.clock.now()
-    all_branches = bool(req.args and req.args[0] == "all")
     branch_id = None if all_branches else req.me.branch_id
     label = "*" if all_branches else req.me.branch_code
     st = await req.app.run(analytics.compute, now, branch_id, label)
-    flagged = st.flagged_questions[:4]
-    markup = (
-        kb([[(req.t("training.remedial_button", q=q), f"tr:{q.question_id}")] for q in flagged])
-        if flagged
-        else None
-    )
-    await req.say("training.stats", markup, st=st)
+    pushes, page, pages = _stats_page(st, page)
+    scope = "a" if all_branches else "b"
+    text = req.t("training.stats", st=st, pushes=pushes, page=page, pages=pages)
+    return text, st, _stats_markup(req, st, page, pages, scope)
+
+
+@command("stats", access=TRAINER_ANY, help_key="training.help_stats", order=31)
+async def stats_cmd(req: Request) -> None:
+    all_branches = bool(req.args and req.args[0] == "all")
+    text, st, markup = await _stats(req, all_branches, 1)
+    await req.reply(text, markup)
     path = req.app.output_dir / f"training-stats-{req.me.employee_id}.png"
-    png = await asyncio.to_thread(analytics.chart, st, path)
+    png = await asyncio.to_thread(lambda: analytics.chart(st, path, locale=req.locale))
     if png is not None:
         await req.photo(str(png), req.t("training.chart_caption"))
+
+
+@button("tsp", access=TRAINER_ANY)
+async def stats_page(req: Request) -> None:
+    # tsp:<page>:<a = all branches | b = own branch>
+    if len(req.args) != 2 or not req.args[0].isdigit() or req.args[1] not in ("a", "b"):
+        return
+    text, _, markup = await _stats(req, req.args[1] == "a", int(req.args[0]))
+    await req.edit(text, markup)
 
 
 @button("tr", access=TRAINER_ANY)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_network import coachbot
+from tests.process.harness import coachbot
 
 pytestmark = pytest.mark.slow
 

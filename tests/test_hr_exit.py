@@ -53,7 +53,9 @@ async def test_exit_form_in_bot_then_access_ends_after_last_day(ctx, harness: Ha
     [r1] = await harness.chat.send(HR, "薪酬低于预期", chat_id=SH_CHAT)
     assert "交接清单" in r1.text
     [r2] = await harness.chat.send(HR, "案件移交组长\n工牌归还", chat_id=SH_CHAT)
-    assert "面谈" in r2.text
+    assert "交接清单（2 项）" in r2.text
+    [r3] = await harness.chat.send(HR, "完成", chat_id=SH_CHAT)
+    assert "面谈" in r3.text
     [review] = await harness.chat.send(HR, "希望以后有机会回来", chat_id=SH_CHAT)
     assert "☐ 案件移交组长" in review.text and "☐ 工牌归还" in review.text
     assert "内部原因" in review.text and "2026-03-02" in review.text
@@ -201,7 +203,10 @@ async def test_exit_form_in_a_group_under_privacy_mode(ctx, harness: Harness) ->
     assert "简述离职原因" in prompt.text and prompt.reply_markup.get("force_reply") is True
     [handover] = await say("薪酬低于预期", reply_to=prompt)
     assert "交接清单" in handover.text and handover.reply_markup.get("force_reply") is True
-    [interview] = await say("案件移交组长", reply_to=handover)
+    # The checklist may take several replies; "完成" closes it.
+    [more] = await say("案件移交组长", reply_to=handover)
+    assert "交接清单（1 项）" in more.text and more.reply_markup.get("force_reply") is True
+    [interview] = await say("完成", reply_to=more)
     assert "面谈" in interview.text and interview.reply_markup.get("force_reply") is True
     [review] = await say("无", reply_to=interview)
     await harness.chat.tap(HR, review, "✅ 确认")

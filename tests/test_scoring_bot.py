@@ -73,14 +73,14 @@ async def test_veto_and_na_on_the_card(ctx, harness: Harness, tmp_path) -> None:
     setup(ctx, tmp_path)
     [card] = await harness.chat.send(1002, "/score")
     assert "⛔" in card.text and "一票否决" in card.text
-    assert "private_collection: 私下收款" in card.text
+    assert "原因：私下收款" in card.text and "private_collection" not in card.text
     assert "重大违规" in card.text  # the "what to improve" line names the veto
     [cn] = await harness.chat.send(1006, "/score")  # C0006: a perfect month, no n/a
     assert "总分 100.0" in plain(cn.text) and "n/a" not in cn.text
     await harness.chat.send(1002, "/lang en")
     [en] = await harness.chat.send(1002, "/score")
     assert "Total 0: compliance veto" in plain(en.text)
-    assert "Reason: private_collection: 私下收款" in plain(en.text)
+    assert "Reason: 私下收款" in plain(en.text)
 
 
 async def test_collector_sees_only_own_scores(ctx, harness: Harness, tmp_path) -> None:  # type: ignore[no-untyped-def]

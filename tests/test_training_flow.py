@@ -13,6 +13,7 @@ from bot.jobs import get_job, run_job
 from bot.localapi import buttons
 from coaching.calendar import all_branches
 from coaching.training import signals
+from coaching.training.service import option_order
 from db.models import (
     AssessmentResult,
     Employee,
@@ -47,7 +48,9 @@ def _correct_letters(ctx, user: int) -> list[str]:  # type: ignore[no-untyped-de
             .where(Employee.employee_no == f"C{user - 1000:04d}")
         ).scalar_one()
         q = s.get(QuizQuestion, att.question_ids[att.position])
-        return ["ABCDEFGH"[i] for i in q.correct]
+        # Options are shuffled per attempt: the letters as this attempt shows them.
+        order = option_order(att, q)
+        return sorted("ABCDEFGH"[order.index(i)] for i in q.correct)
 
 
 async def _take_exam(ctx, h: Harness, user: int, right: int) -> str:  # type: ignore[no-untyped-def]
@@ -86,7 +89,7 @@ async def test_trainer_pushes_team_takes_exam_and_stats_show_it(ctx, harness: Ha
     assert "4/4" in h.api.last(TRAINER).text
     await h.chat.tap(TRAINER, h.api.last(TRAINER), "7 天")
     done = h.api.last(TRAINER).text
-    assert "已推送《合规必修考试》给 team:SH-1：4 人" in done and "2026-03-09" in done
+    assert "已推送《合规必修考试》给小组 SH-1：4 人" in done and "2026-03-09" in done
     # Each collector of the team got a notice; the JKT collector did not.
     for user in (1001, 1002, 1003, 1004):
         assert "新培训任务" in h.api.last(user).text
@@ -107,9 +110,11 @@ async def test_trainer_pushes_team_takes_exam_and_stats_show_it(ctx, harness: Ha
     # Trainer's /stats: completion 1/4, pass 1/2, per-question figures, remedial buttons.
     replies = await h.chat.send(TRAINER, "/stats")
     text = replies[0].text
-    assert "team:SH-1：1/4 = 25%" in text and "🔴" in text
+    # Sent minutes ago: not late, not red, and the target in words.
+    assert "⏳ #1 合规必修考试 → 小组 SH-1：1/4 = 25%，未到截止时间" in text
+    assert "🔴 #1" not in text
     assert "合规必修考试：1/2 人通过 = 50%" in text
-    assert "正确率低于 70% 的题目" in text and "compliance-exam/c" in text
+    assert "正确率低于 70% 的题目" in text and "🔴 合规必修考试 第 " in text
     assert "1/2 = 50%" in text  # a question one of the two got wrong
     assert any(lbl.startswith("📌 推送补救") for lbl, _ in buttons(replies[0]))
     assert [m.kind for m in replies[1:]] == ["photo"]
@@ -123,7 +128,7 @@ async def test_ask_reminder_after_24_simulated_hours_then_reply(
     seed_org(ctx)
     h = harness
     [ack] = await h.chat.send(1003, "/ask 债务人说下个月才能还，电话 138 0013 8000，怎么约定？")
-    assert "已转给培训主管" in ack.text
+    assert "已转给 1 位培训主管" in ack.text
     fwd = h.api.last(TRAINER)
     assert "学员提问 #1" in fwd.text and "C0003" in fwd.text
     assert "13800138000" not in fwd.text and "138 0013 8000" not in fwd.text  # redacted
@@ -252,7 +257,7 @@ async def test_weekly_digest_to_trainers_chat(ctx, harness: Harness, clock) -> N
         await outbox.deliver_due(h.chat.app.bot, ctx, pacer=outbox.Pacer(1000.0, 0.0))
     msgs = h.api.sent(TRAINERS_CHAT)
     assert [m.kind for m in msgs] == ["text", "photo"]
-    assert "培训统计" in msgs[0].text and "team:SH-1：1/4 = 25%" in msgs[0].text
+    assert "培训统计" in msgs[0].text and "小组 SH-1：1/4 = 25%" in msgs[0].text
     assert "合规必修考试：1/1 人通过 = 100%" in msgs[0].text
     # Next week: a new digest.
     clock.advance(timedelta(days=7))
@@ -272,7 +277,7 @@ async def test_push_to_one_person_with_pickers(ctx, harness: Harness) -> None:
     assert "选择 SH-1 的成员" in h.api.last(TRAINER).text
     await h.chat.tap(TRAINER, h.api.last(TRAINER), "C0002 催收员2")
     await h.chat.tap(TRAINER, h.api.last(TRAINER), "3 天")
-    assert "给 person:C0002：1 人" in h.api.last(TRAINER).text
+    assert "给个人 C0002：1 人" in h.api.last(TRAINER).text
     assert "2026-03-05" in h.api.last(1002).text and h.api.sent(1001) == []
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import t
+from bot.i18n import label, t
 from bot.outbox import enqueue
 from coaching.calendar import BranchInfo
 from coaching.people import Caller, audit, group_chats_for
@@ -63,7 +63,10 @@ def keyboard(locale: str, employee_id: int) -> dict[str, Any]:
     return {
         "inline_keyboard": [
             [
-                {"text": t(locale, f"hr.btn_{name}"), "callback_data": f"hrr:{code}:{employee_id}"}
+                {
+                    "text": label(locale, f"hr.btn_{name}"),
+                    "callback_data": f"hrr:{code}:{employee_id}",
+                }
                 for code, name in CODES.items()
             ]
         ]

@@ -13,6 +13,7 @@ who actually left in the following `horizon` days.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -82,18 +83,24 @@ def replay(
 ) -> Replay:
     ends = month_ends(s, today, horizon, months)
     samples: list[Sample] = []
-    status: dict[str, str] = {}
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
     for as_of in ends:
         for b in all_branches(s):
             run = assess(s, b, as_of, cfg, historical=True)
             for k, v in run.status.items():
-                status.setdefault(k, v)
+                seen[k][v] += 1
             for a in run.assessments:
                 left_on = a.person.left_on
                 left = left_on is not None and as_of < left_on <= as_of + timedelta(days=horizon)
                 samples.append(
                     Sample(as_of, a.person.id, a.person.employee_no, a.score, a.features, left)
                 )
+    # Every distinct status with how often: an early month-end with no snapshots yet must not
+    # stand for the whole replay.
+    status = {
+        k: next(iter(c)) if len(c) == 1 else "; ".join(f"{v} [{n}×]" for v, n in c.most_common())
+        for k, c in seen.items()
+    }
     return Replay(samples, ends, status)
 
 

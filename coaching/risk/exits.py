@@ -21,6 +21,7 @@ from db.models.org import EmployeeStatus
 CATEGORIES = ("personal", "internal", "external")
 # Steps of the bot's exit form, in order; each names the field the next input fills.
 STEPS = ("category", "last_day", "detail", "handover", "interview", "confirm")
+DONE_WORDS = ("完成", "好了", "好", "done", "ok")
 
 
 class ExitError(ValueError):
@@ -285,10 +286,28 @@ def take_text(s: Session, by_id: int, chat_id: int, text: str) -> ExitRecord | N
     if rec.awaiting == "detail":
         rec.detail = "" if skip else value[:500]
     elif rec.awaiting == "handover":
-        rec.handover = [] if skip else [x.strip(" -•") for x in value.splitlines() if x.strip()]
+        # On a phone the checklist often comes as several messages: collect them into one
+        # list until HR says it is complete ("完成" or the button); "-" skips it.
+        if value.lower() in DONE_WORDS:
+            _next(rec, "handover")
+            return rec
+        if skip:
+            rec.handover = []
+        else:
+            items = [x.strip(" -•☐") for x in value.splitlines() if x.strip(" -•☐")]
+            rec.handover = [*(rec.handover or []), *items][:50]
+            return rec
     else:
         rec.interview_notes = "" if skip else value
     _next(rec, rec.awaiting)
+    return rec
+
+
+def finish_handover(s: Session, draft_id: int, by_id: int) -> ExitRecord:
+    """The handover checklist is complete: go on to the interview notes."""
+    rec = draft(s, draft_id, by_id)
+    if rec.awaiting == "handover":
+        _next(rec, "handover")
     return rec
 
 

@@ -160,7 +160,10 @@ def score_falling(q: Query) -> SignalOutput:
     if q.p("fallback", "repayments") != "repayments":
         out.no_data.update(rest)
         return out
-    out.note = "fallback: repaid amount per 30 days (no score snapshots)"
+    out.note = (
+        f"fallback for {len(rest)} of {len(q.ids)} people without score snapshots: "
+        "repaid amount per 30 days"
+    )
     # Rolling 30-day windows ending on as_of: responsive mid-month, unlike calendar months.
     bounds = [q.as_of + timedelta(days=1 - 30 * k) for k in range(months + 1, -1, -1)]
     sums = [

@@ -17,7 +17,9 @@ def d(v: object) -> Decimal:
         return v
     if isinstance(v, float):
         return Decimal(repr(v))
-    return Decimal(str(v))
+    if isinstance(v, int | str):
+        return Decimal(str(v))
+    return Decimal(repr(float(v)))  # other numbers (numpy floats …) through float
 
 
 def half_up(v: object, places: int = 1) -> Decimal:

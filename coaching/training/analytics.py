@@ -40,6 +40,8 @@ class PushStat:
     overdue: int
     completion_pct: float
     flagged: bool
+    # Some deadline of this push has passed: only then can it be late or flagged.
+    due_passed: bool = False
 
 
 @dataclass
@@ -63,6 +65,8 @@ class QuestionStat:
     correct: int
     correct_pct: float
     flagged: bool
+    quiz_title: str = ""
+    number: int = 0  # position of the question in its quiz (1-based)
 
 
 @dataclass
@@ -123,6 +127,7 @@ def compute(
             1 for a in assigns if (a.status == "open" and a.due_at < now) or (a.status == "failed")
         )
         pct = _pct(done, len(assigns))
+        due_passed = any(a.due_at < now for a in assigns)
         st.pushes.append(
             PushStat(
                 push_id=push_id,
@@ -134,8 +139,10 @@ def compute(
                 completed=done,
                 overdue=overdue,
                 completion_pct=pct,
-                # Only judged once the deadline passed for everyone or someone is late.
-                flagged=pct < COMPLETION_FLAG,
+                # Only judged once a deadline has passed (or someone failed): a push sent
+                # minutes ago is not behind.
+                flagged=pct < COMPLETION_FLAG and (due_passed or overdue > 0),
+                due_passed=due_passed,
             )
         )
     # Pass rate per quiz: trainees whose best attempt passed / trainees who finished one.
@@ -197,6 +204,8 @@ def compute(
                 correct=ok,
                 correct_pct=pct,
                 flagged=pct < QUESTION_FLAG,
+                quiz_title=qq.item.title,
+                number=qq.position + 1,
             )
         )
     st.questions.sort(key=lambda x: (x.slug, x.correct_pct, x.qkey))
@@ -265,38 +274,83 @@ def remedial_for_question(
     return rem.title, r.assigned
 
 
-def chart(st: Stats, path: Path) -> Path | None:
-    """A PNG with completion % per push and correct % per question (labels are ASCII slugs)."""
+def chart(st: Stats, path: Path, *, locale: str | None = None) -> Path | None:
+    """A PNG with completion % per push and correct % per question, in the reader's language
+    (titles of the courses/quizzes, "question N"; never slugs)."""
     if not st.pushes and not st.questions:
         return None
-    import matplotlib
+    from coaching import chartkit as ck
+    from coaching.chartkit import label
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    ax = axes[0]
-    labels = [
-        (f"#{p.push_id} {p.slug}" if p.push_id else f"{p.target} {p.slug}")[:28]
-        for p in st.pushes[-10:]
-    ]
-    vals = [p.completion_pct for p in st.pushes[-10:]]
-    ax.barh(labels, vals, color=["#d9534f" if v < COMPLETION_FLAG else "#5cb85c" for v in vals])
-    ax.axvline(COMPLETION_FLAG, color="grey", linestyle="--")
-    ax.set_xlim(0, 100)
-    ax.set_title("completion % per push")
-    ax = axes[1]
-    worst = sorted(st.questions, key=lambda q: q.correct_pct)[:12]
-    ax.barh(
-        [f"{q.slug}/{q.qkey}"[-24:] for q in worst],
-        [q.correct_pct for q in worst],
-        color=["#d9534f" if q.flagged else "#5bc0de" for q in worst],
-    )
-    ax.axvline(QUESTION_FLAG, color="grey", linestyle="--")
-    ax.set_xlim(0, 100)
-    ax.set_title("correct % (weakest questions)")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    with ck.LOCK:
+        fig, axes = ck.new_figure(1, 2, figsize=(11, 4.8), dpi=90)
+        try:
+            ax = axes[0]
+            pushes = st.pushes[-10:]
+            names = [
+                label(locale, "push_label", id=p.push_id, title=ck.short(p.title), target=p.target)
+                if p.push_id
+                else label(
+                    locale,
+                    "auto_push_label",
+                    title=ck.short(p.title),
+                    target=label(locale, "names.target", k=p.target.split(":")[0]),
+                )
+                for p in pushes
+            ]
+            vals = [p.completion_pct for p in pushes]
+            y = list(range(len(pushes)))
+            ck.bars(
+                ax,
+                y,
+                vals,
+                horizontal=True,
+                colours=[ck.BAD if p.flagged else ck.GOOD for p in pushes],
+            )
+            ax.set_yticks(y, names, fontsize=8)
+            ax.invert_yaxis()
+            ax.axvline(
+                COMPLETION_FLAG,
+                color=ck.REFERENCE,
+                linestyle="--",
+                label=label(locale, "completion_flag", n=f"{COMPLETION_FLAG:.0f}"),
+            )
+            ax.set_xlim(0, 108)
+            ax.set_xticks(range(0, 101, 20))
+            ax.set_title(label(locale, "completion_title"))
+            ax.legend(fontsize=7, loc="lower right")
+            ax = axes[1]
+            worst = sorted(st.questions, key=lambda q: q.correct_pct)[:12]
+            y = list(range(len(worst)))
+            ck.bars(
+                ax,
+                y,
+                [q.correct_pct for q in worst],
+                horizontal=True,
+                colours=[ck.BAD if q.flagged else ck.NEUTRAL for q in worst],
+            )
+            ax.set_yticks(
+                y,
+                [
+                    label(locale, "question_label", title=ck.short(q.quiz_title), n=q.number)
+                    for q in worst
+                ],
+                fontsize=8,
+            )
+            ax.invert_yaxis()
+            ax.axvline(
+                QUESTION_FLAG,
+                color=ck.REFERENCE,
+                linestyle="--",
+                label=label(locale, "completion_flag", n=f"{QUESTION_FLAG:.0f}"),
+            )
+            ax.set_xlim(0, 108)
+            ax.set_xticks(range(0, 101, 20))
+            ax.set_title(label(locale, "weakest_title"))
+            ax.legend(fontsize=7, loc="lower right")
+            fig.tight_layout()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(path, dpi=90)
+        finally:
+            ck.close(fig)
     return path

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coaching.training.rules import DEFAULT as DEFAULT_RULES
+from coaching.training.rules import RuleFacts, fill
 from coaching.yamlpos import node_at
 from db.models import QuizQuestion, TrainingItem
 from db.models.results import COMPETENCIES
@@ -281,7 +283,7 @@ def load_dir(directory: Path) -> tuple[list[Loaded], list[ContentError]]:
     return loaded, errors
 
 
-def _item_values(one: Loaded, root: Path) -> dict[str, Any]:
+def _item_values(one: Loaded, root: Path, rules: RuleFacts = DEFAULT_RULES) -> dict[str, Any]:
     it = one.item
     base = {
         "kind": it.kind,
@@ -296,6 +298,7 @@ def _item_values(one: Loaded, root: Path) -> dict[str, Any]:
         lessons = []
         for lesson in it.lessons:
             d = lesson.model_dump()
+            d["text"] = fill(d["text"], rules)
             if lesson.image:
                 d["image"] = str((one.path.parent / lesson.image).resolve())
             lessons.append(d)
@@ -313,14 +316,16 @@ def _item_values(one: Loaded, root: Path) -> dict[str, Any]:
     return base
 
 
-def _question_values(q: Question, pos: int, quiz: Quiz) -> dict[str, Any]:
+def _question_values(
+    q: Question, pos: int, quiz: Quiz, rules: RuleFacts = DEFAULT_RULES
+) -> dict[str, Any]:
     return {
         "position": pos,
-        "text": q.text,
-        "options": list(q.options),
+        "text": fill(q.text, rules),
+        "options": [fill(o, rules) for o in q.options],
         "correct": q.correct,
         "multiple": q.is_multiple,
-        "explanation": q.explanation,
+        "explanation": fill(q.explanation, rules),
         "competency": q.competency or quiz.competency or "",
         "difficulty": q.difficulty,
         "active": True,
@@ -328,9 +333,15 @@ def _question_values(q: Question, pos: int, quiz: Quiz) -> dict[str, Any]:
 
 
 def import_dir(
-    s: Session, directory: Path, now: datetime, *, dry_run: bool = False
+    s: Session,
+    directory: Path,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    rules: RuleFacts = DEFAULT_RULES,
 ) -> ImportReport:
-    """Validate every file, then upsert all of them (or none when any file is bad)."""
+    """Validate every file, then upsert all of them (or none when any file is bad). Rule
+    placeholders ({max_calls}, {counted}, …) are filled from `rules`."""
     rep = ImportReport()
     if not directory.is_dir():
         rep.errors.append(ContentError(str(directory), "", None, None, "not a directory"))
@@ -339,7 +350,7 @@ def import_dir(
     if rep.errors or dry_run:
         return rep
     for one in loaded:
-        values = _item_values(one, directory)
+        values = _item_values(one, directory, rules)
         row = s.execute(
             select(TrainingItem).where(TrainingItem.slug == one.item.id)
         ).scalar_one_or_none()
@@ -365,7 +376,7 @@ def import_dir(
             keys = set()
             for pos, q in enumerate(one.item.questions):
                 keys.add(q.id)
-                qv = _question_values(q, pos, one.item)
+                qv = _question_values(q, pos, one.item, rules)
                 qrow = existing.get(q.id)
                 if qrow is None:
                     s.add(QuizQuestion(item_id=row.id, qkey=q.id, **qv))

@@ -59,8 +59,14 @@ def extend_demo(ctx: Any, world: Any) -> str:
     now: datetime = world.now
     cfg = service.config_from(ctx.settings)
     from bot.cli_training import default_content_dir
+    from coaching.training import rules
 
-    rep = content.import_dir(s, default_content_dir(ctx.settings.training_content_dir), now)
+    rep = content.import_dir(
+        s,
+        default_content_dir(ctx.settings.training_content_dir),
+        now,
+        rules=rules.from_settings(ctx.settings),
+    )
     if rep.errors:
         return f"training: content refused ({rep.errors[0]})"
     trainer = next((t for t in world.trainers), None)

@@ -5,6 +5,7 @@ Pure domain code: every function takes a Session and an explicit `now`; no Teleg
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -44,6 +45,8 @@ class Config:
     due_days: int = 7
     question_hours: int = 24
     remind_every_days: int = 1
+    # New random order of questions and options per attempt (recorded on the attempt).
+    shuffle: bool = False
 
 
 def config_from(settings: Any) -> Config:
@@ -55,6 +58,7 @@ def config_from(settings: Any) -> Config:
         due_days=settings.training_default_due_days,
         question_hours=settings.training_question_hours,
         remind_every_days=settings.training_reminder_every_days,
+        shuffle=settings.training_shuffle,
     )
 
 
@@ -375,15 +379,33 @@ class StartError(StrEnum):
     EMPTY = "empty"
 
 
+def option_order(att: QuizAttempt, q: QuizQuestion) -> list[int]:
+    """Display position → stored option index, as this attempt showed the question."""
+    order = (att.option_orders or {}).get(str(q.id))
+    if order is None or sorted(order) != list(range(len(q.options))):
+        return list(range(len(q.options)))  # not shuffled, or the question changed since
+    return list(order)
+
+
+def shuffled_orders(qs: list[QuizQuestion], rng: random.Random) -> dict[str, list[int]]:
+    out = {}
+    for q in qs:
+        order = list(range(len(q.options)))
+        rng.shuffle(order)
+        out[str(q.id)] = order
+    return out
+
+
 def _question_view(s: Session, att: QuizAttempt) -> QuestionView:
     q = s.get(QuizQuestion, att.question_ids[att.position])
     assert q is not None
+    order = option_order(att, q)
     return QuestionView(
         attempt_id=att.id,
         index=att.position,
         total=len(att.question_ids),
         text=q.text,
-        options=list(q.options),
+        options=[q.options[i] for i in order],
         multiple=q.multiple,
         pending=list(att.pending or []),
         title=att.item.title,
@@ -429,9 +451,16 @@ def start(
         if item.kind == "quiz":
             if _finished_attempts(s, a.id) >= max_attempts(item, cfg):
                 return StartError.NO_ATTEMPTS_LEFT
-            qids = [q.id for q in active_questions(s, item.id)]
+            qs = active_questions(s, item.id)
+            orders = None
+            if cfg.shuffle:
+                # A fresh order per attempt: a retake cannot be passed by remembering letters.
+                rng = random.SystemRandom()
+                rng.shuffle(qs)
+                orders = shuffled_orders(qs, rng)
+            qids = [q.id for q in qs]
         else:
-            qids = []
+            qids, orders = [], None
         if (item.kind == "quiz" and not qids) or (item.kind == "course" and not item.lessons):
             return StartError.EMPTY
         att = QuizAttempt(
@@ -439,6 +468,7 @@ def start(
             item_id=item.id,
             employee_id=employee_id,
             question_ids=qids,
+            option_orders=orders,
             position=0,
             pending=[],
             started_at=now,
@@ -509,9 +539,11 @@ def answer(
         return AnswerError.STALE
     q = s.get(QuizQuestion, att.question_ids[index])
     assert q is not None
+    # Buttons and `pending` are display positions; answers are stored as option indices.
+    order = option_order(att, q)
     if choice == "s":
-        chosen = sorted(set(att.pending or []))
-        if not chosen:
+        shown = sorted(set(att.pending or []))
+        if not shown:
             return AnswerOutcome(toggled=_question_view(s, att))
     else:
         if not choice.isdigit() or int(choice) >= len(q.options):
@@ -523,16 +555,17 @@ def answer(
             att.pending = sorted(pend)
             s.flush()
             return AnswerOutcome(toggled=_question_view(s, att))
-        chosen = [opt]
+        shown = [opt]
+    chosen = sorted(order[i] for i in shown)
     ok = chosen == sorted(q.correct)
     s.add(QuizAnswer(attempt_id=att.id, question_id=q.id, chosen=chosen, correct=ok, at=now))
     fb = Feedback(
         index=index,
         total=len(att.question_ids),
         question=q.text,
-        options=list(q.options),
-        chosen=chosen,
-        correct=list(q.correct),
+        options=[q.options[i] for i in order],
+        chosen=shown,
+        correct=sorted(order.index(c) for c in q.correct),
         is_correct=ok,
         explanation=q.explanation,
     )

@@ -122,7 +122,11 @@ class QuizAttempt(Base):
     )
     item_id: Mapped[int] = mapped_column(ForeignKey("training_items.id"), index=True)
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    # The questions in the order this attempt asks them (shuffled per attempt).
     question_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # What the trainee saw: question id → the stored option indices in display order
+    # (display position i shows option order[i]); none = stored order.
+    option_orders: Mapped[dict[str, list[int]] | None] = mapped_column(JSON)
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Options ticked so far on a multiple-choice question.
     pending: Mapped[list[int]] = mapped_column(JSON, default=list)

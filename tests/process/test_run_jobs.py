@@ -49,7 +49,8 @@ def firm_db(request: pytest.FixtureRequest, demo_file: Path, tmp_path: Path) -> 
         return copy_sqlite(demo_file, tmp_path / "firm.db")
     if not PG_URL:
         pytest.skip("PostgreSQL run skipped: COACHBOT_TEST_DATABASE_URL is not set")
-    url = _pg_url("coachbot_process")
+    # Named after the test database: agents sharing one PostgreSQL server don't collide.
+    url = _pg_url((PG_URL or "").rpartition("/")[2].split("?")[0] + "_process")
     build_demo_db(url, tmp_path, at(7, 30))
     return url
 
@@ -203,7 +204,7 @@ def test_sigterm_mid_fan_out_loses_nothing_and_sends_nothing_twice(
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL run skipped: COACHBOT_TEST_DATABASE_URL unset")
 def test_two_workers_on_postgresql_leader_killed_midway(telegram, tmp_path):
     double, base = telegram
-    url = _pg_url("coachbot_workers")
+    url = _pg_url((PG_URL or "").rpartition("/")[2].split("?")[0] + "_workers")
     build_demo_db(url, tmp_path, at(7, 30))
     epoch = time.time()
     slow = {"COACHBOT_OUTBOX_RATE": "5"}
