@@ -69,6 +69,9 @@ def setup_logging() -> None:
     )
     # httpx logs every request URL, which contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    from bot.log_redact import install
+
+    install(settings())  # secrets are redacted from every record, at any level
 
 
 def ensure_schema(ctx: AppContext) -> None:
@@ -389,6 +392,9 @@ def console(
 def setup_logging_quiet() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    from bot.log_redact import install
+
+    install(settings())
 
 
 @app.command()

@@ -33,23 +33,37 @@ def import_cmd(
     mapping: Annotated[
         Path | None, typer.Option("--mapping", help="YAML/JSON mapping of other headers.")
     ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding", help="The CSV's text encoding (e.g. gb18030, cp1252); skips detection."
+        ),
+    ] = None,
 ) -> None:
     """Import KIND records from FILE: validated, upserted on the natural key, all-or-nothing.
 
     Exit code 0 when every row was accepted, 1 when rows were rejected, 2 when the file could
     not be read at all."""
+    from sqlalchemy.exc import DBAPIError
+
     from bot.cli import context, err, fail, out
     from db.importers import InputError, Mapping, Options, import_table, read_path
-    from db.importers.engine import rejects_path_for
+    from db.importers.engine import ImportReport, rejects_path_for
+    from db.importers.limits import DEFAULT
+    from db.importers.retry import with_retries
 
     if kind not in KINDS:
         raise fail(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    ctx = context()
+    limits = DEFAULT.with_settings(ctx.settings)
     try:
         m = Mapping.load(mapping) if mapping else None
-        table = read_path(file, m)
+        if encoding:
+            m = m or Mapping()
+            m.encoding = encoding
+        table = read_path(file, m, limits)
     except InputError as exc:
         raise fail(str(exc)) from None
-    ctx = context()
     opts = Options(
         dry_run=dry_run,
         skip_invalid=skip_invalid,
@@ -68,7 +82,21 @@ def import_cmd(
     ) as progress:
         task = progress.add_task(f"{kind} ← {file.name}", total=table.total)
         opts.progress = lambda done, total: progress.update(task, completed=done, total=total)
-        report = import_table(ctx, kind, table, opts)
+        first = [table]
+
+        def attempt() -> ImportReport:
+            # A retry (deadlock with a concurrent import) reads the file again.
+            t = first.pop() if first else read_path(file, m, limits)
+            return import_table(ctx, kind, t, opts)
+
+        try:
+            report = with_retries(attempt, what=f"import {kind} {file.name}")
+        except InputError as exc:
+            raise fail(str(exc)) from None
+        except DBAPIError as exc:
+            why = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+            msg = f"{file}: the database refused the import ({why}); nothing was stored"
+            raise fail(msg) from None
 
     for e in report.errors[:100]:
         where = f"{file}:{e.line}"
@@ -119,6 +147,14 @@ def import_cmd(
 def token_create(
     name: Annotated[str, typer.Option("--name", help="Who uses it, e.g. the export job")],
     scope: Annotated[str, typer.Option("--scope", help="Scope: ingest")] = "ingest",
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind",
+            help="A record kind it may write (repeat the option); default: every kind but "
+            "employees. No token can change roles, bindings, invites or groups.",
+        ),
+    ] = None,
 ) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
     from bot.cli import context, fail, out
@@ -126,9 +162,15 @@ def token_create(
 
     if scope not in SCOPES:
         raise fail(f"scope must be one of {', '.join(SCOPES)}")
+    unknown = [k for k in kind or [] if k not in KINDS]
+    if unknown:
+        raise fail(f"unknown kind(s) {', '.join(unknown)}; use {', '.join(KINDS)}")
     ctx = context()
-    tid, raw = ctx.call(create_token, name, scope, ctx.clock.now())
-    out.print(f"token {tid} ({scope}, {name}) — shown once, keep it secret:")
+    tid, raw = ctx.call(create_token, name, scope, ctx.clock.now(), kind or None)
+    from bot.ingest_api import DEFAULT_KINDS
+
+    kinds = ", ".join(dict.fromkeys(kind)) if kind else ", ".join(DEFAULT_KINDS)
+    out.print(f"token {tid} ({scope}: {kinds}; {name}) — shown once, keep it secret:")
     out.print(raw, highlight=False, markup=False)
 
 
@@ -136,15 +178,16 @@ def token_create(
 def token_list() -> None:
     """Every API token (never the token itself)."""
     from bot.cli import context, out
-    from bot.ingest_api import list_tokens
+    from bot.ingest_api import list_tokens, token_kinds
 
     ctx = context()
-    t = Table("id", "name", "scope", "created (UTC)", "last used (UTC)", "revoked (UTC)")
+    t = Table("id", "name", "scope", "kinds", "created (UTC)", "last used (UTC)", "revoked (UTC)")
     for tok in ctx.call(list_tokens):
         t.add_row(
             str(tok.id),
             tok.name,
             tok.scope,
+            ", ".join(token_kinds(tok)),
             f"{tok.created_at:%Y-%m-%d %H:%M}",
             f"{tok.last_used_at:%Y-%m-%d %H:%M}" if tok.last_used_at else "-",
             f"{tok.revoked_at:%Y-%m-%d %H:%M}" if tok.revoked_at else "-",

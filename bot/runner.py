@@ -32,7 +32,7 @@ from bot.context import AppContext
 from bot.health import Health
 from bot.lifecycle import Background
 from bot.menus import set_default_menus
-from bot.web import WEBHOOK_PATH, build_web_app
+from bot.web import WEBHOOK_PATH, build_web_app, uvicorn_limits
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,13 @@ async def serve(ctx: AppContext) -> None:
     web_app = build_web_app(ctx, application if mode == "webhook" else None, health=health)
     server = _Server(
         uvicorn.Config(
-            web_app, host=s.listen_host, port=s.listen_port, log_level="warning", lifespan="off"
+            web_app,
+            host=s.listen_host,
+            port=s.listen_port,
+            log_level="warning",
+            lifespan="off",
+            # Idle timeout, connection cap below the descriptor limit, header size (bot/web.py).
+            **uvicorn_limits(s),
         )
     )
     loop = asyncio.get_running_loop()

@@ -112,6 +112,14 @@ class Settings(BaseSettings):
     llm_budget_tips: str | None = Field(
         None, alias="COACHBOT_LLM_BUDGET_TIPS", pattern=LLM_BUDGET_RE
     )
+    # Hardening (issue 18): import isolation, import limits, HTTP server limits.
+    import_workers: int = Field(2, alias="COACHBOT_IMPORT_WORKERS", ge=1, le=16)
+    import_max_file_bytes: int = Field(500_000_000, alias="COACHBOT_IMPORT_MAX_FILE_BYTES", gt=0)
+    import_max_rows: int = Field(5_000_000, alias="COACHBOT_IMPORT_MAX_ROWS", gt=0)
+    http_keep_alive_s: int = Field(5, alias="COACHBOT_HTTP_KEEPALIVE", ge=1, le=300)
+    http_max_connections: int | None = Field(None, alias="COACHBOT_HTTP_MAX_CONNECTIONS", ge=1)
+    http_max_header_bytes: int = Field(65_536, alias="COACHBOT_HTTP_MAX_HEADER_BYTES", ge=1024)
+    http_max_body_bytes: int = Field(1_000_000, alias="COACHBOT_HTTP_MAX_BODY_BYTES", gt=0)
 
     @field_validator("default_locale")
     @classmethod

@@ -1,6 +1,8 @@
 """The ASGI app (Starlette): Telegram webhook, health check, and feature APIs.
 
 Feature modules add routes through WEB_MODULES (each exposes `routes(ctx) -> list[Route]`).
+Limits (bot.web_limits): request bodies per route (413), and `uvicorn_limits(settings)` — the
+kwargs the runner passes to uvicorn.Config (idle timeout, connection cap, header size).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -25,7 +28,10 @@ from telegram.ext import Application
 
 from bot.context import AppContext
 from bot.health import Health
+from bot.web_limits import BodyLimit, uvicorn_limits
 from db.models import TelegramUpdate
+
+__all__ = ["WEBHOOK_PATH", "build_web_app", "uvicorn_limits"]
 
 log = logging.getLogger(__name__)
 
@@ -103,4 +109,13 @@ def build_web_app(
     ]
     for mod in WEB_MODULES:
         routes.extend(importlib.import_module(mod).routes(ctx))
-    return Starlette(routes=routes)
+
+    def body_limit(path: str) -> int:
+        s = ctx.settings  # read per request: tests and reloads may swap settings
+        if path.startswith("/api/v1/ingest/"):
+            return s.ingest_max_body_bytes
+        if path == WEBHOOK_PATH:
+            return s.webhook_max_bytes
+        return s.http_max_body_bytes
+
+    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limit_for=body_limit)])

@@ -6,12 +6,12 @@ the schema number.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from coaching.csv_safe import SafeWriter
 from coaching.scoring.config import ScoringConfig
 from coaching.scoring.engine import Scorecard
 
@@ -89,7 +89,7 @@ def to_csv(cards: Sequence[Scorecard]) -> str:
     for n in names:
         head += [f"{n}_raw", f"{n}_score", f"{n}_weight", f"{n}_team_average"]
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = SafeWriter(buf, lineterminator="\n")  # names and reasons are untrusted text
     w.writerow(head)
     for c in cards:
         row: list[Any] = [

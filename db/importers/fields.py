@@ -21,8 +21,21 @@ _DT = re.compile(
 )
 
 
+# Dates outside this range are typos or hostile (year 1 and 9999 overflowed time-zone
+# arithmetic): rejected per row.
+YEAR_MIN, YEAR_MAX = 1900, 2100
+_RANGE = f"outside the accepted range {YEAR_MIN}–{YEAR_MAX}"
+
+
 def parse_datetime(v: Any) -> datetime:
     """A naive datetime (local, to be zoned later) or an aware one when an offset is given."""
+    dt = _parse_datetime(v)
+    if not YEAR_MIN <= dt.year <= YEAR_MAX:
+        raise ValueError(f"date-time {_RANGE}")
+    return dt
+
+
+def _parse_datetime(v: Any) -> datetime:
     if isinstance(v, datetime):
         return v
     if isinstance(v, date):
@@ -60,6 +73,13 @@ def parse_datetime(v: Any) -> datetime:
 
 
 def parse_date(v: Any) -> date:
+    d = _parse_date(v)
+    if not YEAR_MIN <= d.year <= YEAR_MAX:
+        raise ValueError(f"date {_RANGE}")
+    return d
+
+
+def _parse_date(v: Any) -> date:
     if isinstance(v, datetime):
         if v.time() != datetime.min.time():
             raise ValueError("expected a date without a time")
@@ -76,10 +96,11 @@ def parse_date(v: Any) -> date:
 
 
 def parse_money(v: Any) -> Decimal:
-    if isinstance(v, Decimal):
-        return v
-    if isinstance(v, int | float):
-        return Decimal(str(v))
+    if isinstance(v, Decimal | int | float):
+        d = v if isinstance(v, Decimal) else Decimal(str(v))
+        if not d.is_finite():
+            raise ValueError("expected an amount like 1234.50")
+        return d
     s = str(v).strip().replace(",", "").replace("，", "").lstrip("¥￥").removesuffix("元")
     try:
         d = Decimal(s.strip())

@@ -10,11 +10,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from db.importers.kinds import Kind
+
+if TYPE_CHECKING:
+    from db.importers.limits import Limits
 
 
 class InputError(ValueError):
@@ -128,8 +131,16 @@ def header_map(kind: Kind, headers: list[str], mapping: Mapping | None) -> dict[
 # --- decoding ---------------------------------------------------------------------------------
 
 
-def decode(data: bytes, forced: str | None = None) -> tuple[str, str]:
-    """Text and the encoding used: BOM, then strict UTF-8, then detection (GB18030 for GBK)."""
+def decode(data: bytes, forced: str | None = None, source: str = "input") -> tuple[str, str]:
+    """Text and the encoding used (db.importers.encoding: BOM, strict UTF-8, then detection
+    with confidence; InputError naming the line when unsure)."""
+    from db.importers.encoding import decode_text
+
+    return decode_text(data, source, forced)
+
+
+def _decode_legacy(data: bytes, forced: str | None = None) -> tuple[str, str]:
+    """The detection before issue 18 (kept for reference by the hostile-file tests)."""
     if forced:
         try:
             return data.decode(forced), forced
@@ -185,23 +196,35 @@ def read_csv_text(text: str, source: str, delimiter: str | None = None) -> Table
     return Table(source, headers, rows(), total)
 
 
-def read_xlsx(data: bytes | Path, source: str, sheet: str | None = None) -> Table:
+def read_xlsx(
+    data: bytes | Path, source: str, sheet: str | None = None, limits: Limits | None = None
+) -> Table:
     from openpyxl import load_workbook
 
+    from db.importers import limits as lim
+
+    lm = limits or lim.DEFAULT
+    if isinstance(data, Path):
+        data = data.read_bytes()
+    lim.check_xlsx_zip(data, source, lm)
     try:
-        wb = load_workbook(
-            data if isinstance(data, Path) else io.BytesIO(data), read_only=True, data_only=True
-        )
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
         raise InputError(f"{source}: not a readable XLSX workbook ({exc})") from None
     if sheet and sheet not in wb.sheetnames:
         raise InputError(f"{source}: no sheet {sheet!r} (have {', '.join(wb.sheetnames)})")
     ws = wb[sheet] if sheet else wb.worksheets[0]
-    it = ws.iter_rows(values_only=True)
     try:
+        lim.check_dimension(ws, source, lm)
+        it = ws.iter_rows(values_only=True)
         headers = ["" if h is None else str(h) for h in next(it)]
     except StopIteration:
         raise InputError(f"{source}: empty sheet", line=1) from None
+    except InputError:
+        raise
+    except Exception as exc:  # a malformed sheet part: openpyxl raises many kinds
+        raise InputError(f"{source}: not a readable XLSX sheet ({exc})") from None
+    lim.check_headers(headers, source, lm)
 
     def cell(v: Any) -> Any:
         if isinstance(v, float) and v.is_integer():
@@ -214,40 +237,86 @@ def read_xlsx(data: bytes | Path, source: str, sheet: str | None = None) -> Tabl
                 cells = [cell(v) for v in values]
                 if any(c is not None and str(c).strip() for c in cells):
                     yield line, cells
+        except InputError:
+            raise
+        except Exception as exc:  # a malformed row in the sheet XML
+            raise InputError(f"{source}: not a readable XLSX sheet ({exc})") from None
         finally:
             wb.close()
 
     total = (ws.max_row or 1) - 1 if ws.max_row else None
-    return Table(source, headers, rows(), total)
+    return Table(source, headers, lim.limit_rows(rows(), source, lm, False), total)
 
 
-def read_path(path: Path, mapping: Mapping | None = None) -> Table:
+def read_path(path: Path, mapping: Mapping | None = None, limits: Limits | None = None) -> Table:
+    from db.importers import limits as lim
+
+    lm = limits or lim.DEFAULT
     try:
+        lim.check_size(path.stat().st_size, str(path), lm)
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     if data[:4] == b"PK\x03\x04" or path.suffix.lower() in {".xlsx", ".xlsm"}:
-        return read_xlsx(data, str(path), mapping.sheet if mapping else None)
+        return read_xlsx(data, str(path), mapping.sheet if mapping else None, lm)
     if path.suffix.lower() == ".json":
-        return read_json(data, str(path))
-    return read_bytes_csv(data, str(path), mapping)
+        return read_json(data, str(path), lm)
+    return read_bytes_csv(data, str(path), mapping, lm)
 
 
-def read_bytes_csv(data: bytes, source: str, mapping: Mapping | None = None) -> Table:
-    text, enc = decode(data, mapping.encoding if mapping else None)
+def read_bytes_csv(
+    data: bytes, source: str, mapping: Mapping | None = None, limits: Limits | None = None
+) -> Table:
+    from db.importers import limits as lim
+
+    lm = limits or lim.DEFAULT
+    lim.check_size(len(data), source, lm)
+    text, enc = decode(data, mapping.encoding if mapping else None, source)
+    lim.check_nul(text, source)
     t = read_csv_text(text, source, mapping.delimiter if mapping else None)
+    lim.check_headers(t.headers, source, lm)
+    if (t.total or 0) > 2 * lm.max_rows:  # blank lines are skipped, but not for free
+        raise InputError(
+            f"{source}: {t.total:,} lines, far over the {lm.max_rows:,}-row limit; split the file"
+        )
+    t.rows = lim.limit_rows(t.rows, source, lm, True)
     t.encoding = enc
     return t
 
 
-def read_json(data: bytes | list[Any], source: str) -> Table:
+def read_json(data: bytes | list[Any], source: str, limits: Limits | None = None) -> Table:
+    from db.importers import limits as lim
+
+    lm = limits or lim.DEFAULT
     if isinstance(data, bytes):
+        lim.check_size(len(data), source, lm)
         try:
             data = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise InputError(f"{source}: not valid JSON ({exc})") from None
-    if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
-        raise InputError(f"{source}: expected a JSON array of objects")
+        except UnicodeDecodeError as exc:
+            line, col = _byte_position(data, exc.start + (3 if data[:3] == b"\xef\xbb\xbf" else 0))
+            raise InputError(
+                f"{source}:{line}:{col}: JSON must be UTF-8 ({exc.reason})", line=line
+            ) from None
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{source}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
+                line=exc.lineno,
+                column=f"char {exc.colno}",
+            ) from None
+        except (ValueError, RecursionError) as exc:
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise InputError(f"{source}: not valid JSON ({why})") from None
+    if not isinstance(data, list):
+        raise InputError(f"{source}: expected a JSON array of objects, got a {type(data).__name__}")
+    for i, x in enumerate(data, start=1):
+        if not isinstance(x, dict):
+            raise InputError(
+                f"{source}: record {i} is a {type(x).__name__}; expected a JSON array of objects",
+                line=i,
+            )
+        lim.check_json_record(x, i, source, lm)
+    if len(data) > lm.max_rows:
+        raise InputError(f"{source}: {len(data):,} records, over the limit of {lm.max_rows:,}")
     headers: list[str] = []
     seen: set[str] = set()
     for obj in data:
@@ -261,4 +330,10 @@ def read_json(data: bytes | list[Any], source: str) -> Table:
         for i, obj in enumerate(rows, start=1):
             yield i, [obj.get(h) for h in headers]
 
+    lim.check_headers(headers, source, lm)
     return Table(source, headers, it(), len(rows), "json")
+
+
+def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    return line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1

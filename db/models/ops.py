@@ -36,6 +36,9 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Record kinds this token may write, comma-separated; NULL (tokens made before scoping)
+    # means every kind. No token can change roles, bindings, invites or groups whatever this says.
+    kinds: Mapped[str | None] = mapped_column(String(300))
 
 
 class Outbox(Base):

@@ -204,3 +204,27 @@ def test_bad_setting_stops_startup_with_one_line(tmp_path):
     assert res.returncode == 2
     lines = [x for x in res.stderr.strip().splitlines() if x.strip()]
     assert len(lines) == 1 and "COACHBOT_DEFAULT_TIMEZONE" in lines[0], res.stderr
+
+
+def test_healthz_answers_with_hundreds_of_idle_connections_open(bound_db, telegram, tmp_path):
+    """The running process applies the server limits (bot/web_limits.py): idle connections
+    past the cap are closed, so /healthz still answers."""
+    import socket
+    import time
+
+    _, base = telegram
+    bot = start_bot(bound_db, base, tmp_path, COACHBOT_HTTP_MAX_CONNECTIONS="100")
+    idle: list[socket.socket] = []
+    try:
+        wait_for(lambda: bot.health()[0] == 200, 30, "healthy")
+        for _ in range(300):
+            s = socket.create_connection(("127.0.0.1", bot.port), timeout=5)
+            idle.append(s)
+        t0 = time.monotonic()
+        code, report = bot.health()
+        assert code == 200 and report["database"]["ok"]
+        assert time.monotonic() - t0 < 5
+    finally:
+        for s in idle:
+            s.close()
+        assert bot.stop()[0] == 0
