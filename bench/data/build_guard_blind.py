@@ -2,8 +2,7 @@
 without looking at what they match) and measured once before any tuning; the figure
 before tuning is the honest estimate of how the rules do on unseen lines."""
 
-import json
-from pathlib import Path
+from guard_set import build
 
 NO = {"third_party": False, "crisis": False}
 TP = {"third_party": True, "crisis": False}
@@ -90,27 +89,8 @@ N = [
 ]
 
 
-def _row(i: int, text: str, labels: list[str], ctx: dict, kind: str) -> dict:
-    lang = "en" if text.isascii() else "zh"
-    return {
-        "id": f"b{i:03d}",
-        "lang": lang,
-        "text": text,
-        "labels": labels,
-        "ctx": ctx,
-        "kind": kind,
-        "form": "plain",
-    }
-
-
 def main() -> None:
-    rows = [_row(i + 1, t, [c], ctx, "violation") for i, (c, ctx, t) in enumerate(V)]
-    rows += [_row(len(V) + i + 1, t, [], ctx, k) for i, (k, ctx, t) in enumerate(N)]
-    out = Path(__file__).with_name("guard_blind.jsonl")
-    with out.open("w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(f"{out}: {len(rows)} lines")
+    build("b", "guard_blind.jsonl", V, N)
 
 
 if __name__ == "__main__":

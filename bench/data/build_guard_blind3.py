@@ -1,8 +1,7 @@
 """Builds bench/data/guard_blind3.jsonl: a fifth guard set, written blind after the third
 round of rules and measured once before any tuning (see docs/privacy-quality.md)."""
 
-import json
-from pathlib import Path
+from guard_set import build
 
 NO = {"third_party": False, "crisis": False}
 TP = {"third_party": True, "crisis": False}
@@ -128,27 +127,8 @@ PROBE = [
 N += [("compliant_probe", NO, t) for t in PROBE]
 
 
-def _row(i: int, text: str, labels: list[str], ctx: dict, kind: str) -> dict:
-    lang = "en" if text.isascii() else "zh"
-    return {
-        "id": f"e{i:03d}",
-        "lang": lang,
-        "text": text,
-        "labels": labels,
-        "ctx": ctx,
-        "kind": kind,
-        "form": "plain",
-    }
-
-
 def main() -> None:
-    rows = [_row(i + 1, t, [c], ctx, "violation") for i, (c, ctx, t) in enumerate(V)]
-    rows += [_row(len(V) + i + 1, t, [], ctx, k) for i, (k, ctx, t) in enumerate(N)]
-    out = Path(__file__).with_name("guard_blind3.jsonl")
-    with out.open("w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(f"{out}: {len(rows)} lines")
+    build("e", "guard_blind3.jsonl", V, N)
 
 
 if __name__ == "__main__":

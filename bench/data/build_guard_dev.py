@@ -1,8 +1,7 @@
 """Builds bench/data/guard_dev.jsonl: a second, independently phrased guard set (indirect and
 polite paraphrases), written after the first rules to check they generalise."""
 
-import json
-from pathlib import Path
+from guard_set import row, write
 
 NO = {"third_party": False, "crisis": False}
 TP = {"third_party": True, "crisis": False}
@@ -126,31 +125,14 @@ N = [
 ]
 
 
-def _row(i: int, text: str, labels: list[str], ctx: dict, kind: str) -> dict:
-    lang = "en" if text.isascii() else "zh"
-    return {
-        "id": f"d{i:03d}",
-        "lang": lang,
-        "text": text,
-        "labels": labels,
-        "ctx": ctx,
-        "kind": kind,
-        "form": "plain",
-    }
-
-
 def main() -> None:
     rows = []
     for cat, ctx, t, *also in V:
-        r = _row(len(rows) + 1, t, [cat], ctx, "violation")
+        r = row("d", len(rows) + 1, t, [cat], ctx, "violation")
         rows.append({**r, "also": also[0]} if also else r)
     for kind, ctx, t in N:
-        rows.append(_row(len(rows) + 1, t, [], ctx, kind))
-    out = Path(__file__).with_name("guard_dev.jsonl")
-    with out.open("w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(f"{out}: {len(rows)} lines")
+        rows.append(row("d", len(rows) + 1, t, [], ctx, kind))
+    write("guard_dev.jsonl", rows)
 
 
 if __name__ == "__main__":
