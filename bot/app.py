@@ -41,7 +41,11 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     else:
         builder = builder.request(
-            HTTPXRequest(connection_pool_size=64, connect_timeout=5, read_timeout=15)
+            HTTPXRequest(
+                connection_pool_size=64,
+                connect_timeout=5,
+                read_timeout=settings.telegram_read_timeout_s,
+            )
         ).get_updates_request(HTTPXRequest(read_timeout=30))
     if rate_limit:
         # Replies: 30 msg/s overall, 20/min per group; the outbox paces bulk sends itself.

@@ -33,6 +33,7 @@ from bot.health import Health
 from bot.lifecycle import Background
 from bot.menus import set_default_menus
 from bot.web import WEBHOOK_PATH, build_web_app, uvicorn_limits
+from bot.web_limits import raise_fd_limit
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,9 @@ async def serve(ctx: AppContext) -> None:
     health = Health(ctx, bg)
     application.bot_data["background"] = bg
     web_app = build_web_app(ctx, application if mode == "webhook" else None, health=health)
+    before, after = raise_fd_limit()  # before the connection cap is derived from it
+    if after != before:
+        log.info("file-descriptor limit raised from %d to %d", before, after)
     server = _Server(
         uvicorn.Config(
             web_app,
