@@ -52,10 +52,18 @@ def fd_limit() -> int:
     return soft if soft != resource.RLIM_INFINITY else 65_536
 
 
+def accept_burst(soft: int) -> int:
+    """The listen backlog, which is also how many sockets asyncio accepts in one go before any
+    connection_made (and so any eviction) runs: it must fit beside the cap."""
+    return 128 if soft >= 4096 else 64
+
+
 def connection_cap(settings: Any) -> int:
-    """Below the descriptor limit: leave room for database connections, files and Telegram."""
+    """Below the descriptor limit: room for one accept burst (whose evictions have not closed
+    anything yet), database connections, files, threads and Telegram. With the common soft
+    limit of 1,024 (when it cannot be raised): 800 connections."""
     soft = fd_limit()
-    reserve = max(64, soft // 8)
+    reserve = max(160, soft // 8) + accept_burst(soft)
     cap = max(16, soft - reserve)
     wanted = getattr(settings, "http_max_connections", None)
     return min(cap, wanted) if wanted else cap
@@ -128,7 +136,7 @@ def uvicorn_limits(settings: Any) -> dict[str, Any]:
         # eviction enforces) but below the descriptor limit.
         "limit_concurrency": max(cap + 16, min(fd_limit() - 32, 2 * cap)),
         "h11_max_incomplete_event_size": settings.http_max_header_bytes,
-        "backlog": min(2048, cap),
+        "backlog": min(accept_burst(fd_limit()), cap),
     }
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, select, text
 from bot import outbox
 from db.models import Outbox, TelegramBinding
 from db.session import Database
-from tests.process.harness import Bot, build_demo_db, start_bot
+from tests.process.harness import BIND_BASE, Bot, build_demo_db, start_bot
 from tests.servers import serve_in_thread, wait_for
 from tests.telegram_double import TelegramDouble
 
@@ -72,6 +72,35 @@ def _has_bindings(url: str) -> bool:
         return n > 0
     except Exception:
         return False
+
+
+def small_firm(url: str, staff: int = 40) -> str:
+    """A firm just set up (migrated, one branch with its HR chat, `staff` people bound, no
+    cases): seconds to build, where the demo takes a minute. The bot's jobs queue little."""
+    from db.migrate import upgrade
+    from tests import factories as f
+
+    upgrade(url)
+    db = Database(url)
+    now = QUIET
+    with db.session() as s:
+        b = f.branch(s)
+        f.hr_chat(s, -1001000000001, b, now)
+        for i in range(staff):
+            e = f.employee(s, f"C{i:04d}", b)
+            f.bind(s, e, BIND_BASE + e.id, now)
+    db.dispose()
+    return url
+
+
+def pg_fresh(base_url: str, name: str) -> str:
+    root, _, _ = base_url.rpartition("/")
+    admin = _admin(base_url)
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{root}/{name}"
 
 
 def pg_clone(base_url: str, template: str, name: str) -> str:
