@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from coaching.risk import signals as sig
-from coaching.risk.signals import people as _people  # noqa: F401  (sig.people below)
 from coaching.risk.config import RiskConfigError, load_config
 from coaching.risk.score import assess
+from coaching.risk.signals import people as _people  # noqa: F401  (sig.people below)
 from db.models import AssessmentResult, Complaint, QaFinding, ScoreSnapshot
 from tests import factories as f
 from tests.hr_seed import TODAY, at, binfo, leave, only, pay, run_signal

@@ -125,7 +125,6 @@ def load_refs(s: Session, kind: Kind, secret: str, default_tz: str) -> Refs:
     return refs
 
 
-
 # --- the import -------------------------------------------------------------------------------
 
 
