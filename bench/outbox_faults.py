@@ -83,10 +83,14 @@ def main() -> int:
         run_tmp.mkdir()
         try:
             t = run_scenario(name, url, run_tmp, args.messages)
+        except AssertionError as exc:  # e.g. a worker never became healthy: report, go on
+            print(f"{name:<9} FAIL: {exc}".splitlines()[0], flush=True)
+            failed = True
+            continue
         finally:
             pg_drop(args.db, clone)
         results.append(t)
-        base = results[0].seconds
+        base = results[0].seconds if results[0].scenario == "baseline" else 0.0
         problems = verdict(t, args.messages)
         failed |= bool(problems)
         ratio = f"  ×{t.seconds / base:.2f} baseline" if base else ""

@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, select, text
 from bot import outbox
 from db.models import Outbox, TelegramBinding
 from db.session import Database
-from tests.process.harness import BIND_BASE, Bot, build_demo_db, start_bot
+from tests.process.harness import BIND_BASE, STARTUP_S, Bot, build_demo_db, start_bot
 from tests.servers import serve_in_thread, wait_for
 from tests.telegram_double import TelegramDouble
 
@@ -380,7 +380,7 @@ def _kill9(s: Setup, n: int, chats: list[int], blocked: set[int], timeout: float
     """Two workers; the sender (the scheduler lease's holder) gets kill -9 a third of the way."""
     a = s.start("a")
     b = s.start("b", COACHBOT_UPDATES="none")
-    wait_for(lambda: _healthy(a) and _healthy(b), 60, "both workers healthy")
+    wait_for(lambda: _healthy(a) and _healthy(b), STARTUP_S, "both workers healthy")
     leaders = [w for w in (a, b) if w.health()[1]["scheduler"].get("leader") == "this process"]
     assert len(leaders) == 1, "exactly one worker holds the scheduler lease"
     leader, other = leaders[0], (b if leaders[0] is a else a)
