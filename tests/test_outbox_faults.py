@@ -250,4 +250,3 @@ def test_reclaim_keeps_the_callers_own_rows(ctx) -> None:  # type: ignore[no-unt
     st = ctx.call(lambda s: {r.id: r.status for r in s.query(Outbox)})
     assert [st[c.id] for c in claimed] == ["sending", "sending", "pending"]
     assert ctx.call(outbox.reclaim_all) == 2  # a new process keeps nothing
-
