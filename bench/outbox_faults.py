@@ -39,7 +39,10 @@ def verdict(t: Tally, n: int) -> list[str]:
         bad.append(f"{t.lost} lost")
     if t.most_copies > 2:
         bad.append(f"a message arrived {t.most_copies} times")
-    allowed = {"late": t.extra.get("late answers", 0), "kill9": 16}.get(t.scenario, 0)
+    allowed = {
+        "late": t.extra.get("late answers", 0),
+        "kill9": t.extra.get("unmarked at kill", 0),
+    }.get(t.scenario, 0)
     if t.duplicates > allowed:
         bad.append(f"{t.duplicates} duplicates (allowed {allowed})")
     if t.scenario == "429" and t.extra.get("sent before retry_after"):

@@ -388,6 +388,16 @@ def _kill9(s: Setup, n: int, chats: list[int], blocked: set[int], timeout: float
     leader.kill()
     killed_at = time.monotonic()
     sent_at_kill = s.sent()
+    # Telegram has these but the dead sender's `sent` mark never reached the database: the
+    # most that can repeat (what was on the wire at the kill, or answered in its last moment).
+    got = {(int(p["chat_id"]), p.get("text")) for p in s.double.sent()}
+    unmarked = sum(
+        1
+        for r in outbox_rows(s.url)
+        if r.kind in BENCH_KINDS
+        and r.status == "sending"
+        and (r.chat_id, r.payload.get("text")) in got
+    )
     wait_for(
         lambda: other.health()[1].get("scheduler", {}).get("leader") == "this process",
         60,
@@ -397,7 +407,11 @@ def _kill9(s: Setup, n: int, chats: list[int], blocked: set[int], timeout: float
     wait_for(lambda: s.sent() > sent_at_kill, 60, "sending resumed")
     resumed = time.monotonic() - killed_at
     s.wait_done(other, timeout)
-    return {"takeover s": round(takeover, 1), "sending again after s": round(resumed, 1)}
+    return {
+        "unmarked at kill": unmarked,
+        "takeover s": round(takeover, 1),
+        "sending again after s": round(resumed, 1),
+    }
 
 
 def _dbdown(s: Setup, n: int, chats: list[int], blocked: set[int], timeout: float) -> dict:
