@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     http_max_connections: int | None = Field(None, alias="COACHBOT_HTTP_MAX_CONNECTIONS", ge=1)
     http_max_header_bytes: int = Field(65_536, alias="COACHBOT_HTTP_MAX_HEADER_BYTES", ge=1024)
     http_max_body_bytes: int = Field(1_000_000, alias="COACHBOT_HTTP_MAX_BODY_BYTES", gt=0)
+    # Dashboard (Telegram Mini App, docs/dashboard.md): the public https:// base URL where
+    # Telegram reaches this web server (unset: no menu or web_app buttons), and how long a
+    # Mini App's signed initData is accepted after Telegram issued it.
+    public_url: str | None = Field(None, alias="COACHBOT_PUBLIC_URL")
+    webapp_max_age_s: int = Field(86_400, alias="COACHBOT_WEBAPP_MAX_AGE", ge=60, le=7 * 86_400)
 
     @field_validator("default_locale")
     @classmethod
@@ -189,6 +194,11 @@ class Settings(BaseSettings):
     def _webhook_needs_secret(self) -> Settings:
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("COACHBOT_WEBHOOK_SECRET must be set when COACHBOT_WEBHOOK_URL is set")
+        if self.public_url and not re.fullmatch(r"https://[^\s/?#]+(/[^\s?#]*)?", self.public_url):
+            raise ValueError(
+                "COACHBOT_PUBLIC_URL must be an https:// URL without query (Telegram opens Mini "
+                "Apps over https only)"
+            )
         if self.webhook_url and not self.webhook_url.startswith("https://"):
             raise ValueError("COACHBOT_WEBHOOK_URL must be an https:// URL (Telegram requires it)")
         return self

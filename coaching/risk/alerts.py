@@ -141,6 +141,7 @@ def post(
     *,
     min_level: str,
     kind: str,
+    dashboard_url: str | None = None,
 ) -> Posted:
     """Post new/escalated people of `run` to the branch's HR chat(s) via the outbox."""
     today = branch.local(now).date()
@@ -159,7 +160,7 @@ def post(
     if len(picked) > 1:
         views = [(a.person.id, _view(s, a, today, n)) for a in picked]
         for chat in chats:
-            messages += _post_digest(s, chat, kind, branch, today, views, tag, now)
+            messages += _post_digest(s, chat, kind, branch, today, views, tag, now, dashboard_url)
         _mark_alerted(s, picked, now)
         audit(
             s, now, "hr:risk_alert", "allowed", detail=f"{branch.code} {kind}: {len(picked)} people"
@@ -179,7 +180,7 @@ def post(
             key=f"hr-risk-head:{chat}:{kind}:{today}:{tag}",
             kind="hr_risk",
             chat_id=chat,
-            payload={"text": head},
+            payload={"text": head, **_open_row(locale, dashboard_url)},
             now=now,
             local_date=today,
         )
@@ -200,6 +201,18 @@ def post(
     return Posted(len(picked), messages, len(chats))
 
 
+def _open_row(locale: str, url: str | None) -> dict[str, Any]:
+    """The dashboard link under an alert (a URL to the bot's Mini App; groups allow no
+    web_app buttons). Nothing without a configured public URL."""
+    if not url:
+        return {}
+    return {
+        "reply_markup": {
+            "inline_keyboard": [[{"text": label(locale, "dash.open_button"), "url": url}]]
+        }
+    }
+
+
 DIGEST_PEOPLE = 10  # people per digest message: keeps it well under Telegram's 4,096 chars
 
 
@@ -212,6 +225,7 @@ def _post_digest(
     views: list[tuple[int, dict[str, Any]]],
     tag: str,
     now: datetime,
+    dashboard_url: str | None = None,
 ) -> int:
     """Several people due for one group at once: one digest message (per DIGEST_PEOPLE) with a
     button per person that opens their card and its actions, instead of a message each — a
@@ -240,6 +254,10 @@ def _post_digest(
             ]
             for pid, v in part
         ]
+        if i == len(parts):
+            rows += (
+                _open_row(locale, dashboard_url).get("reply_markup", {}).get("inline_keyboard", [])
+            )
         sent += enqueue(
             s,
             key=f"hr-risk-digest:{chat}:{kind}:{today}:{tag}:{i}",

@@ -34,7 +34,18 @@ def _run(ctx: AppContext, branch: BranchInfo, now: datetime, min_level: str, kin
     def work(s: Any) -> str:
         run = assess(s, branch, today, cfg)
         stored = save(s, run, now)
-        posted = alerts.post(s, branch, run, cfg, now, min_level=min_level, kind=kind)
+        from bot.dashboard.links import startapp_link
+
+        posted = alerts.post(
+            s,
+            branch,
+            run,
+            cfg,
+            now,
+            min_level=min_level,
+            kind=kind,
+            dashboard_url=startapp_link(ctx.settings, "risk"),
+        )
         skipped = sorted(k for k, v in run.status.items() if v.startswith("skipped"))
         note = f"; signals skipped: {', '.join(skipped)}" if skipped else ""
         chats = "" if posted.chats else "; no HR chat registered for this branch"
