@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     # Mini App's signed initData is accepted after Telegram issued it.
     public_url: str | None = Field(None, alias="COACHBOT_PUBLIC_URL")
     webapp_max_age_s: int = Field(86_400, alias="COACHBOT_WEBAPP_MAX_AGE", ge=60, le=7 * 86_400)
+    # Seconds a page's data is reused (per team / branch / person); 0 = always live.
+    webapp_cache_s: float = Field(60.0, alias="COACHBOT_WEBAPP_CACHE_S", ge=0, le=3600)
 
     @field_validator("default_locale")
     @classmethod

@@ -7,7 +7,7 @@ JSON API, so the two can never disagree on scope.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.dashboard import data
+from bot.dashboard.cache import PageCache
 from bot.dashboard.scope import Viewer
+from coaching.people import audit
 from coaching.scoring import service as svc
 from coaching.scoring.config import ScoringConfig
 from db.models import Branch, Employee
@@ -37,6 +39,7 @@ class Env:
     risk: Any
     now: datetime
     question_hours: int
+    cache: PageCache = field(default_factory=lambda: PageCache(0))
 
 
 def _int(params: dict[str, str], name: str) -> int | None:
@@ -77,7 +80,9 @@ def team(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, A
     allowed = set(data.SORTS) | {f"c:{n}" for n in env.scoring.components}
     if sort not in allowed:
         raise Refused(400, f"bad sort {sort[:40]}", "dash.bad_param")
-    board = data.scoreboard(s, env.scoring, ref.id, env.now, sort)
+    board = env.cache.get(
+        ("team", ref.id, sort), lambda: data.scoreboard(s, env.scoring, ref.id, env.now, sort)
+    )
     return {"teams": teams, "board": board}
 
 
@@ -89,7 +94,10 @@ def branches(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[st
         if scope is not None
         else list(s.execute(select(Branch.id).order_by(Branch.code)).scalars())
     )
-    return {"branches": data.branches(s, env.scoring, ids, env.now)}
+    rows = env.cache.get(
+        ("branches", tuple(ids)), lambda: data.branches(s, env.scoring, ids, env.now)
+    )
+    return {"branches": rows}
 
 
 def person(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, Any]:
@@ -100,7 +108,10 @@ def person(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str,
     sections = v.sections_for(emp.id, emp.branch_id, emp.team_id)
     if not sections:
         raise Refused(403, f"{emp.employee_no} out of scope")
-    out = data.person(s, env.scoring, emp.id, env.now, sections)
+    out = env.cache.get(
+        ("person", emp.id, sections),
+        lambda: data.person(s, env.scoring, emp.id, env.now, sections),
+    )
     assert out is not None
     return out
 
@@ -110,13 +121,34 @@ def training(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[st
     everywhere = params.get("all") == "1"
     branch_id = None if everywhere else v.caller.branch_id
     label = "*" if everywhere else v.caller.branch_code
-    return data.training(s, env.now, branch_id, label, env.question_hours)
+    return env.cache.get(
+        ("training", branch_id),
+        lambda: data.training(s, env.now, branch_id, label, env.question_hours),
+    )
 
 
 def risk(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, Any]:
     _require(v, "risk")
     scope = v.branch_scope()
-    return data.risk(s, None if scope is None else {scope}, env.now, env.risk, v.caller.employee_id)
+    branch_ids = None if scope is None else {scope}
+    fresh = []
+    out = env.cache.get(
+        ("risk", scope),
+        lambda: (
+            fresh.append(1) or data.risk(s, branch_ids, env.now, env.risk, v.caller.employee_id)
+        ),
+    )
+    if not fresh:  # served from the cache: the view is audit-logged all the same
+        for view in out["views"]:
+            audit(
+                s,
+                env.now,
+                "hr:risk_view",
+                "allowed",
+                employee_id=v.caller.employee_id,
+                detail=f"{view['branch']}: {len(view['rows'])} (dashboard)",
+            )
+    return out
 
 
 PAGES = {

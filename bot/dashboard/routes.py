@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.context import AppContext
 from bot.dashboard import auth, render
+from bot.dashboard.cache import page_cache
 from bot.dashboard.pages import PAGES, Env, Refused
 from bot.dashboard.scope import Viewer
 from bot.i18n import label
@@ -125,6 +126,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
             risk=risk_config(ctx),
             now=ctx.clock.now(),
             question_hours=ctx.settings.training_question_hours,
+            cache=page_cache(ctx.extras, ctx.settings.webapp_cache_s),
         )
 
     async def page(request: Request) -> Response:
@@ -181,6 +183,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
             if status == 404:
                 await audit(action, "denied", viewer, viewer.telegram_user_id, result.error)
             return refusal(True, status, f"hr.{result.error}", viewer.locale)
+        page_cache(ctx.extras, ctx.settings.webapp_cache_s).drop("risk")
         return JSONResponse({"ok": True}, headers=SECURITY_HEADERS)
 
     async def shell(_request: Request) -> Response:
