@@ -39,7 +39,7 @@ SHOTS = [
 
 
 def world(db_path: Path) -> AppContext:
-    from db.demo import build_demo
+    from bot.demo import build_demo
 
     fresh = not db_path.exists()
     db = Database(f"sqlite:///{db_path}")

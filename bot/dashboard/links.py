@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -29,7 +30,7 @@ from coaching import people
 log = logging.getLogger(__name__)
 
 DEMO_CODES = "dashboard_demo_codes"
-CONSOLE_ID_BASE = 8_000_000_000  # the console's own Telegram ids (bot/console.py)
+CONSOLE_ID_BASE = 8_000_000_000  # the console's own Telegram ids (bot/transport/console.py)
 DEMO_ROLES = (
     ("L0001", "team_lead"),
     ("H0001", "hr"),
@@ -93,6 +94,25 @@ def with_web_app(
         return markup
     rows = [list(r) for r in markup.inline_keyboard] if markup is not None else []
     return InlineKeyboardMarkup([*rows, [btn]])
+
+
+def dashboard_row(
+    settings: Any, start: str, templates: tuple[str, ...]
+) -> Callable[[Any, dict[str, Any]], dict[str, Any]] | None:
+    """For bot.notify.deliver: adds a "open the dashboard" URL row (a direct Mini App link;
+    group chats allow no web_app buttons) under notices rendered from `templates`."""
+    url = startapp_link(settings, start)
+    if url is None:
+        return None
+
+    def decorate(notice: Any, body: dict[str, Any]) -> dict[str, Any]:
+        if notice.card.template not in templates:
+            return body
+        rows = list((body.get("reply_markup") or {}).get("inline_keyboard", []))
+        text = label(notice.card.locale, "dash.open_button")
+        return {**body, "reply_markup": {"inline_keyboard": [*rows, [{"text": text, "url": url}]]}}
+
+    return decorate
 
 
 async def set_menu_button(bot: Any, settings: Any) -> bool:

@@ -119,7 +119,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         return viewer
 
     def env() -> Env:
-        from coaching.risk.jobs import config as risk_config
+        from bot.jobs.risk import config as risk_config
 
         return Env(
             scoring=config_for(ctx.settings),
@@ -164,7 +164,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         if not viewer.may_open("risk"):
             await audit(action, "denied", viewer, viewer.telegram_user_id, "role")
             return refusal(True, 403, "dash.refused_role", viewer.locale)
-        from coaching.risk.jobs import config as risk_config
+        from bot.jobs.risk import config as risk_config
 
         # The chat buttons' own function: same records (RiskAlertState, RiskAction), same
         # branch check (HR: their branch; admin: any), same audit rows.
@@ -194,7 +194,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         if name == FONT:
             # The CJK font the PNG charts use (a Python dependency), for a device without
             # one (CSS loads it only for CJK text no local font covers); never from the web.
-            from coaching.chartkit import font_path
+            from bot.charts.kit import font_path
 
             path = font_path()
             if path is None:
