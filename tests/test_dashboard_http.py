@@ -248,3 +248,18 @@ def test_shell_and_static_need_no_login_and_hold_no_data(ctx: Any, web: Any) -> 
     assert client.get("/app/static/app.js").status_code == 200
     assert client.get("/app/static/../settings.py").status_code == 404
     assert client.get("/app/demo/anything").status_code == 404  # a real token: no demo login
+
+
+def test_cached_pages_keep_scope_and_audit(ctx: Any, web: Any) -> None:
+    client, org = web
+    assert ctx.settings.webapp_cache_s > 0  # the default: pages are cached
+    for _ in range(2):
+        assert get(client, ctx, ds.HR_SH, "/app/api/risk").status_code == 200
+    sh_team = str(org.teams["SH-1"])
+    assert get(client, ctx, ds.HR_SH, "/app/api/team", team=sh_team).status_code == 200
+    # The same team, now cached, for someone outside its scope: still refused.
+    assert get(client, ctx, ds.HR_JKT, "/app/api/team", team=sh_team).status_code == 403
+    assert get(client, ctx, ds.JKT_COLLECTOR, "/app/api/team", team=sh_team).status_code == 403
+    with ctx.db.session() as s:
+        views = s.execute(select(AuditLog).where(AuditLog.action == "hr:risk_view")).scalars()
+        assert len(list(views)) == 2  # the cached answer is audit-logged too

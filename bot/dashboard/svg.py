@@ -149,7 +149,7 @@ def bars(
     out = [f'<svg class="chart bars" viewBox="0 0 {width} {height}" role="img">']
     for i, (lab, v, flagged) in enumerate(rows):
         y = 4 + i * (bar_h + 6)
-        text = lab if len(lab) <= 16 else lab[:15] + "…"
+        text = lab if len(lab) <= 10 else lab[:9] + "…"
         out.append(
             f'<text class="axis" x="{left - 6}" y="{y + bar_h - 4}" text-anchor="end">'
             f"<title>{escape(lab)}</title>{escape(text)}</text>"
