@@ -170,6 +170,14 @@ def test_collector_sees_only_own_card(ctx: Any, web: Any) -> None:
     me = get(client, ctx, ds.COLLECTOR, "/app/api/person").json()
     assert me["employee_no"] == "C0001" and me["card"]["total"] is not None
     assert len(me["history"]) == 6 and me["plan_days"] and "training" in me
+    # The same points as the chat's trend chart (coaching.scoring.service.trend_points).
+    from coaching.scoring import config_for
+    from coaching.scoring import service as svc
+
+    _, pts = ctx.call(svc.trend_points, config_for(ctx.settings), org.ids["C0001"], ctx.clock.now())
+    assert [(p.month.strftime("%Y-%m"), p.total, p.team_average, p.vetoed) for p in pts] == [
+        (h["month"], h["total"], h["team_average"], h["vetoed"]) for h in me["history"]
+    ]
     for other in ("C0002", "C0003", "L0001", "J0001"):
         r = get(client, ctx, ds.COLLECTOR, "/app/api/person", e=str(org.ids[other]))
         assert r.status_code == 403, other

@@ -21,6 +21,7 @@ from coaching.risk.config import RiskConfig
 from coaching.scoring import service as svc
 from coaching.scoring.config import ScoringConfig
 from coaching.scoring.engine import Scorecard, add_months
+from coaching.scoring.snapshots import TrendPoint, history
 from coaching.training import analytics
 from db.models import (
     Drill,
@@ -168,7 +169,14 @@ def person(
         view = svc.my_view(s, cfg, emp.id, now)
         out["card"] = card_dict(view.card) if view else None
         out["card_live"] = bool(view and view.live)
-        _, points = svc.trend_points(s, cfg, emp.id, now)
+        if view is not None and view.live:
+            # trend_points() would score the whole branch again for the same live card: the
+            # frozen months (snapshots.history) plus the card just computed are the same points.
+            points = history(s, emp.id, emp.team_id, add_months(view.this_month, -1), 5)
+            c = view.card
+            points.append(TrendPoint(view.this_month, c.total, c.team_average_total, c.vetoed))
+        else:
+            _, points = svc.trend_points(s, cfg, emp.id, now)
         out["history"] = [
             {
                 "month": p.month.strftime("%Y-%m"),
