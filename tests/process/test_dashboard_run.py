@@ -16,7 +16,7 @@ import pytest
 from bot.dashboard.auth import make_init_data
 from db.session import Database
 from tests import factories as f
-from tests.process.harness import base_env, coachbot, start_bot
+from tests.process.harness import STARTUP_S, base_env, coachbot, start_bot
 from tests.servers import free_port, serve_in_thread, wait_for
 from tests.telegram_double import TelegramDouble
 
@@ -54,7 +54,7 @@ def test_menu_button_opens_the_mini_app_and_pages_need_real_init_data(
     double, base = telegram
     bot = start_bot(bound_db, base, tmp_path, COACHBOT_PUBLIC_URL="https://coach.example.com")
     try:
-        wait_for(lambda: bool(double.sent("setChatMenuButton")), 40, "menu button set")
+        wait_for(lambda: bool(double.sent("setChatMenuButton")), STARTUP_S, "menu button set")
         [menu] = double.sent("setChatMenuButton")
         button = menu["menu_button"]
         assert button["type"] == "web_app"
@@ -88,7 +88,7 @@ def test_console_run_prints_a_demo_login(bound_db: str, tmp_path: Path) -> None:
             text=True,
         )
     try:
-        wait_for(lambda: "C0001" in err.read_text(), 60, "the demo links printed")
+        wait_for(lambda: "C0001" in err.read_text(), STARTUP_S, "the demo links printed")
         seen = err.read_text()
         line = next(ln for ln in seen.splitlines() if "C0001" in ln)
         link = line.split()[-1]
