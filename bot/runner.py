@@ -122,6 +122,9 @@ async def connect_telegram(
     bg.telegram_ready.set()
     if mode != "none":
         await set_default_menus(application.bot)
+        from bot.dashboard.links import set_menu_button
+
+        await set_menu_button(application.bot, ctx.settings)  # only with COACHBOT_PUBLIC_URL
 
 
 async def serve(ctx: AppContext) -> None:

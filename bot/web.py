@@ -37,7 +37,7 @@ __all__ = ["WEBHOOK_PATH", "build_web_app", "uvicorn_limits"]
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
-WEB_MODULES: list[str] = ["bot.ingest_api"]
+WEB_MODULES: list[str] = ["bot.ingest_api", "bot.dashboard.routes"]
 # Webhook update ids are remembered this long: Telegram retries an unanswered update for hours
 # at most, and update ids only grow.
 SEEN_WINDOW = timedelta(days=2)

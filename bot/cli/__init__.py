@@ -327,6 +327,10 @@ def run(
         if not ctx.call(has_data):
             err.print("no data yet: creating the demo organisation …")
             err.print(build_demo(ctx, seed=7))
+        from bot.dashboard.devserver import start_console_dashboard
+
+        for line in start_console_dashboard(ctx):
+            err.print(line, highlight=False, soft_wrap=True)
         err.print(f"TELEGRAM_BOT_TOKEN is not set: console chat as {as_} (see /help; Ctrl-D quits)")
         try:
             asyncio.run(run_console(ctx, employee_no=as_))
