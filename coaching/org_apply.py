@@ -70,13 +70,48 @@ def _branch_values(b: BranchSpec) -> dict[str, Any]:
     return values
 
 
-def _show(v: Any) -> str:
-    """A value in the dry-run diff: times as HH:MM, the plan settings as compact JSON."""
-    if isinstance(v, time):
-        return f"{v:%H:%M}"
+# The diff names the file's fields, not the columns.
+FIELDS = {
+    "score_profile": "scoring_profile",
+    "rule_profile": "compliance.profile",
+    "plan_config": "plan",
+    "max_calls_per_debtor": "compliance.max_calls_per_debtor",
+    "count_calls": "compliance.count_calls",
+    "min_call_seconds": "compliance.min_call_seconds",
+}
+OPTIONAL = {"plan_config", "max_calls_per_debtor", "count_calls", "min_call_seconds"}
+
+
+def _show(v: Any, optional: bool = False) -> str:
+    """A value in the dry-run diff: times as HH:MM, the plan settings as compact JSON; an
+    optional setting left out is "(default)"."""
+    if v is None and optional:
+        return "(default)"
     if isinstance(v, dict):
         return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
     return repr(v)
+
+
+def _window(start: time | None, end: time | None) -> str:
+    return f"{start:%H:%M}-{end:%H:%M}" if start and end else "(default)"
+
+
+def _branch_diff(row: Branch, values: dict[str, Any]) -> list[str]:
+    changed = [k for k, v in values.items() if getattr(row, k) != v]
+    out = []
+    for k in changed:
+        if k == "call_window_end" and "call_window_start" in changed:
+            continue
+        if k in ("call_window_start", "call_window_end"):
+            old = _window(row.call_window_start, row.call_window_end)
+            new = _window(values["call_window_start"], values["call_window_end"])
+            out.append(f"compliance.call_window {old} -> {new}")
+            continue
+        old_v, new_v = getattr(row, k), values[k]
+        out.append(
+            f"{FIELDS.get(k, k)} {_show(old_v, k in OPTIONAL)} -> {_show(new_v, k in OPTIONAL)}"
+        )
+    return out
 
 
 def _known_profiles() -> tuple[set[str], set[str]]:
@@ -121,11 +156,7 @@ def plan_changes(s: Session, f: OrgFile, *, defer_leads: bool = False) -> Plan:
         if row is None:
             plan.changes.append(Change("branch", b.code, "add", b.name))
         else:
-            diff = [
-                f"{k} {_show(getattr(row, k))} -> {_show(v)}"
-                for k, v in _branch_values(b).items()
-                if getattr(row, k) != v
-            ]
+            diff = _branch_diff(row, _branch_values(b))
             if diff:
                 plan.changes.append(Change("branch", b.code, "change", "; ".join(diff)))
         if b.currency and not HAS_CURRENCY:

@@ -15,6 +15,7 @@ from bot.plan_jobs import config_for, cron_at
 from coaching import org
 from coaching.calendar import all_branches
 from coaching.compliance_auto import CONNECTED, PROFILES, branch_rule
+from coaching.org_apply import apply
 from db.models import Branch, QaFinding
 from tests import cli_helpers
 from tests.ingest_helpers import run, seed_cases, world, write
@@ -110,8 +111,9 @@ def test_stored_used_round_tripped_and_idempotent(ctx, run_cli, tmp_path) -> Non
         "  - {code: JKT, name: 雅加达分公司, timezone: Asia/Jakarta}\nteams: []\n"
     )
     res = run_cli("org", "apply", str(p))
-    assert "~ branch SH: " in res.output and "plan_config {" in res.output, res.output
-    assert "call_window_start 09:00 -> None" in res.output, res.output
+    assert '~ branch SH: plan {"send_at":"07:15","blocks":' in res.output, res.output
+    assert "compliance.call_window 09:00-20:00 -> (default)" in res.output, res.output
+    assert "compliance.count_calls 'connected' -> (default)" in res.output, res.output
     sh = branch(ctx, "SH")
     assert sh.plan_config is None and sh.call_window_start is None and sh.count_calls is None
     infos = {b.code: b for b in ctx.call(all_branches)}
@@ -229,3 +231,29 @@ def test_a_changed_call_window_changes_the_findings_at_import(ctx, run_cli, tmp_
     )
     assert run(ctx, "calls", write(tmp_path / "c.csv", body)).ok
     assert not {f for f in findings(ctx) if f[2] == day}
+
+
+async def test_the_running_scheduler_follows_a_changed_send_time(ctx, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Moved later by the org file just before 08:40: nothing at 08:40, the plan at 09:05."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.scheduler import Scheduler
+    from tests.test_scheduler import _runs
+
+    def org_file(plan: str) -> org.OrgFile:
+        p = tmp_path / "org.yaml"
+        p.write_text(f"branches:\n  - {{code: SH, name: 上海{plan}}}\nteams: []\n")
+        return org.load(p)
+
+    ctx.call(apply, org_file(""))
+    sched = Scheduler(ctx)
+    at_0840 = datetime(2026, 3, 2, 0, 40, tzinfo=UTC)  # Monday 08:40 in Shanghai
+    clock.set(at_0840 - timedelta(minutes=1))
+    await sched.tick()  # the 08:40 schedule is known
+    ctx.call(apply, org_file(", plan: {send_at: '09:05'}"))
+    clock.set(at_0840 + timedelta(seconds=1))
+    await sched.tick()
+    assert _runs(ctx, "morning_plan") == []
+    clock.set(at_0840 + timedelta(minutes=25, seconds=1))
+    await sched.tick()
+    assert _runs(ctx, "morning_plan") == ["morning_plan:SH:2026-03-02"]
