@@ -12,8 +12,8 @@ import pypdfium2 as pdfium
 import zxingcpp
 from PIL import Image
 
+from bot.charts.invites import PER_COL, PER_ROW
 from coaching import people
-from coaching.onboarding import PER_COL, PER_ROW
 from tests import cli_helpers
 from tests import factories as f
 from tests.test_invites_bulk import seed

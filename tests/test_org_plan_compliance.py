@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.context import AppContext
-from bot.plan_jobs import config_for, cron_at
+from bot.jobs.plans import config_for, cron_at
 from coaching import org
 from coaching.calendar import all_branches
 from coaching.compliance_auto import CONNECTED, PROFILES, branch_rule
