@@ -257,3 +257,22 @@ async def test_the_running_scheduler_follows_a_changed_send_time(ctx, clock, tmp
     clock.set(at_0840 + timedelta(minutes=25, seconds=1))
     await sched.tick()
     assert _runs(ctx, "morning_plan") == ["morning_plan:SH:2026-03-02"]
+
+
+def test_a_hand_edited_bad_plan_row_falls_back_and_doctor_says_so(ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.doctor import check_branches
+
+    p = tmp_path / "org.yaml"
+    p.write_text("branches:\n  - {code: SH, name: 上海, plan: {send_at: '07:15'}}\nteams: []\n")
+    ctx.call(apply, org.load(p))
+
+    def vandalise(s):  # type: ignore[no-untyped-def]
+        b = s.execute(select(Branch).where(Branch.code == "SH")).scalar_one()
+        b.plan_config = {"send_at": "7 in the morning"}
+
+    ctx.call(vandalise)
+    [info] = ctx.call(all_branches)
+    assert config_for(info).send_at == time(8, 40)  # config/plans.yaml's, not a crash
+    [check] = check_branches(ctx, ctx.clock.now())
+    assert check.status == "warn" and "stored plan settings unusable (send_at:" in check.detail
+    assert "coachbot org apply" in (check.fix or "")

@@ -161,16 +161,30 @@ class PlanConfig:
         key = stored if isinstance(stored, str) else json.dumps(stored, sort_keys=True)
         hit = self._merged.get((code, key))
         if hit is None:
-            over = json.loads(key)
-            try:
-                hit = DayPlan.model_validate({**base.model_dump(), **over})
-            except (ValidationError, TypeError) as exc:
+            why = self.stored_error(code, key)
+            if why is None:
+                hit = DayPlan.model_validate({**base.model_dump(), **json.loads(key)})
+            else:
                 # Validated when the org file was applied, so only a hand-edited row gets
                 # here; one bad branch must not stop the scheduler: keep the file's day.
-                log.error("branch %s: stored plan settings ignored: %s", code, exc)
+                log.error("branch %s: stored plan settings ignored: %s", code, why)
                 hit = base
             self._merged[(code, key)] = hit
         return hit
+
+    def stored_error(self, code: str, stored: str) -> str | None:
+        """Why the plan settings stored on a branch (JSON) cannot be used, or None."""
+        base = self.branches.get(code, self.default)
+        try:
+            over = json.loads(stored)
+            DayPlan.model_validate({**base.model_dump(), **over})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(x) for x in err["loc"])
+            return f"{where}: {err['msg'].removeprefix('Value error, ')}"
+        except (ValueError, TypeError) as exc:
+            return str(exc)
+        return None
 
 
 def _where(source: str, prefix: str, exc: ValidationError) -> PlanConfigError:
