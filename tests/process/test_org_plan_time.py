@@ -115,34 +115,38 @@ def test_plan_arrives_at_the_org_files_time_and_a_change_needs_no_restart(
         return clock_at + timedelta(seconds=time.time() - epoch)
 
     bot = start_bot(url, base, tmp_path, clock_at=clock_at, epoch=epoch)
-    wait_for(lambda: bot.health()[0] == 200, STARTUP_S, "healthy")
-    # On a loaded machine start-up may end after 07:15: then the catch-up sends at once.
-    prompt = max(at(7, 15, 30), now() + timedelta(seconds=30))
-    wait_for(lambda: started(url, "morning_plan:SH:2026-12-07") is not None, 60, "SH plans")
-    ran = started(url, "morning_plan:SH:2026-12-07")
-    assert ran is not None and at(7, 15) <= ran.astimezone(SH) < prompt
-    wait_for(lambda: not [r for r in rows(url) if r.status != "sent"], 60, "SH plans sent")
-    plans = [r for r in rows(url) if r.kind == "plan_morning"]
-    assert len(plans) >= 30
-    # Queued at 07:15 (none before: the bot's clock started at 07:14:40).
-    assert all(at(7, 15) <= r.created_at.astimezone(SH) < prompt for r in plans)
-    assert all(r.sent_at and r.sent_at >= r.created_at for r in plans)
-    assert_each_once(url, double)
-    assert started(url, "morning_plan:JKT:2026-12-07") is None  # 08:30 Jakarta, not yet
+    code = None
+    try:
+        wait_for(lambda: bot.health()[0] == 200, STARTUP_S, "healthy")
+        # On a loaded machine start-up may end after 07:15: then the catch-up sends at once.
+        prompt = max(at(7, 15, 30), now() + timedelta(seconds=30))
+        wait_for(lambda: started(url, "morning_plan:SH:2026-12-07") is not None, 60, "SH plans")
+        ran = started(url, "morning_plan:SH:2026-12-07")
+        assert ran is not None and at(7, 15) <= ran.astimezone(SH) < prompt
+        wait_for(lambda: not [r for r in rows(url) if r.status != "sent"], 60, "SH plans sent")
+        plans = [r for r in rows(url) if r.kind == "plan_morning"]
+        assert len(plans) >= 30
+        # Queued at 07:15 (none before: the bot's clock started at 07:14:40).
+        assert all(at(7, 15) <= r.created_at.astimezone(SH) < prompt for r in plans)
+        assert all(r.sent_at and r.sent_at >= r.created_at for r in plans)
+        assert_each_once(url, double)
+        assert started(url, "morning_plan:JKT:2026-12-07") is None  # 08:30 Jakarta, not yet
 
-    # While it runs: JKT's plans a minute or two from now (Jakarta time), by the org file.
-    local = now().astimezone(JKT)
-    due = (local + timedelta(minutes=2)).replace(second=0, microsecond=0)  # >= 60 s ahead
-    set_send_at(org, "JKT", f"{due:%H:%M}")
-    out = cli(url, tmp_path, "org", "apply", str(org))
-    assert "~ branch JKT" in out and "~ branch SH" not in out, out
-    assert now() < due and started(url, "morning_plan:JKT:2026-12-07") is None
-    wait_for(lambda: started(url, "morning_plan:JKT:2026-12-07") is not None, 150, "JKT plans")
-    ran = started(url, "morning_plan:JKT:2026-12-07")
-    assert ran is not None and due <= ran.astimezone(JKT) < due + timedelta(seconds=30)
-    wait_for(lambda: not [r for r in rows(url) if r.status != "sent"], 60, "JKT plans sent")
-    code, _ = bot.stop()
-    assert code == 0
+        # While it runs: JKT's plans a minute or two from now (Jakarta time), by the org file.
+        local = now().astimezone(JKT)
+        due = (local + timedelta(minutes=2)).replace(second=0, microsecond=0)  # >= 60 s ahead
+        set_send_at(org, "JKT", f"{due:%H:%M}")
+        out = cli(url, tmp_path, "org", "apply", str(org))
+        assert "~ branch JKT" in out and "~ branch SH" not in out, out
+        assert now() < due and started(url, "morning_plan:JKT:2026-12-07") is None
+        wait_for(lambda: started(url, "morning_plan:JKT:2026-12-07") is not None, 150, "JKT plans")
+        ran = started(url, "morning_plan:JKT:2026-12-07")
+        assert ran is not None and due <= ran.astimezone(JKT) < due + timedelta(seconds=30)
+        wait_for(lambda: not [r for r in rows(url) if r.status != "sent"], 60, "JKT plans sent")
+    finally:  # never leave a bot running when an assertion fails
+        if bot.proc.poll() is None:
+            code, _ = bot.stop()
+    assert code == 0, bot.output()
     jkt = [r for r in rows(url) if r.kind == "plan_morning" and r.id not in {p.id for p in plans}]
     assert len(jkt) >= 30
     assert all(due <= r.created_at.astimezone(JKT) < due + timedelta(minutes=1) for r in jkt)
