@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     http_max_connections: int | None = Field(None, alias="COACHBOT_HTTP_MAX_CONNECTIONS", ge=1)
     http_max_header_bytes: int = Field(65_536, alias="COACHBOT_HTTP_MAX_HEADER_BYTES", ge=1024)
     http_max_body_bytes: int = Field(1_000_000, alias="COACHBOT_HTTP_MAX_BODY_BYTES", gt=0)
+    # Seconds a request body may take to arrive after its head (slow senders get 408).
+    http_body_timeout_s: float = Field(30.0, alias="COACHBOT_HTTP_BODY_TIMEOUT", gt=0, le=3600)
+    # Seconds to wait for Telegram's answer to a send; a later answer counts as lost and the
+    # message is sent again (the Bot API has no idempotency key).
+    telegram_read_timeout_s: float = Field(15.0, alias="COACHBOT_TELEGRAM_READ_TIMEOUT", gt=0)
 
     @field_validator("default_locale")
     @classmethod

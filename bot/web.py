@@ -1,8 +1,9 @@
 """The ASGI app (Starlette): Telegram webhook, health check, and feature APIs.
 
 Feature modules add routes through WEB_MODULES (each exposes `routes(ctx) -> list[Route]`).
-Limits (bot.web_limits): request bodies per route (413), and `uvicorn_limits(settings)` — the
-kwargs the runner passes to uvicorn.Config (idle timeout, connection cap, header size).
+Limits (bot.web_limits): request bodies per route (413) and in time (408), and
+`uvicorn_limits(settings)` — the kwargs the runner passes to uvicorn.Config (idle timeout,
+connection cap, header size).
 """
 
 from __future__ import annotations
@@ -118,4 +119,10 @@ def build_web_app(
             return s.webhook_max_bytes
         return s.http_max_body_bytes
 
-    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limit_for=body_limit)])
+    def body_timeout() -> float:
+        return float(ctx.settings.http_body_timeout_s)
+
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(BodyLimit, limit_for=body_limit, timeout=body_timeout)],
+    )
