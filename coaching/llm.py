@@ -33,9 +33,15 @@ import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ValidationError
 
-from bot.settings import Settings
 from coaching.llm_budget import Budget, budget_for
-from coaching.llm_tokens import Counter, counter_for, estimate_tokens, prompt_tokens
+from coaching.llm_config import LLMSettings
+from coaching.llm_tokens import (
+    Counter,
+    counter_for,
+    estimate_tokens,
+    prompt_tokens,
+    tokenizer_setting,
+)
 from coaching.llm_validate import is_refusal, placeholder_problems
 from coaching.redact import redact
 
@@ -122,7 +128,7 @@ class PurposeStats:
 
 @dataclass
 class LLMClient:
-    settings: Settings
+    settings: LLMSettings
     # Observers of every prepared prompt (bench and tests use it; never logs content).
     on_prompt: list[Callable[[SentPrompt], None]] = field(default_factory=list)
     # Seconds spent waiting for the server (the bench subtracts it from a turn's wall time).
@@ -164,7 +170,7 @@ class LLMClient:
     @property
     def counter(self) -> Counter:
         """Token counter of the configured model (its real tokenizer when known)."""
-        return counter_for(self.settings.llm_model, self.settings.llm_tokenizer)
+        return counter_for(self.settings.llm_model, tokenizer_setting(self.settings))
 
     def stat(self, purpose: str) -> PurposeStats:
         return self.stats.setdefault(purpose, PurposeStats())
