@@ -216,7 +216,7 @@ def add_violations(s: Session, drill_id: int, seq: int, extra: list[dict[str, An
 def set_summary(s: Session, drill_id: int, summary: str, upto: int) -> None:
     d = s.get(Drill, drill_id)
     assert d is not None
-    d.summary, d.summary_upto = redact(summary)[:600], upto
+    d.summary, d.summary_upto = redact(summary)[:1000], upto
 
 
 def end(s: Session, drill_id: int, outcome: str, now: datetime) -> None:
