@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
-from coaching import people
+from coaching import competency, people
 from coaching.scoring import config_for
 from coaching.scoring import service as svc
 from coaching.scoring.charts import heatmap_chart, trend_chart
@@ -38,9 +38,11 @@ async def score(req: Request) -> None:
         await req.say("score.no_card")
         return
     markup = kb([[(req.t("score.trend_button"), "score:trend")]])
+    weakest = await req.app.run(competency.weakest_one, req.me.employee_id)
     await req.say(
         "score.card",
         markup,
+        weakest=weakest,
         c=view.card,
         month=view.card.month.strftime("%Y-%m"),
         live=view.live,
