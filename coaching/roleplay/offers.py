@@ -16,9 +16,12 @@ _CN_DIGIT |= {"七": 7, "八": 8, "九": 9}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千万]+)"
 _MONEY_UNIT = r"(?:元|块钱|块|万|千|rmb|yuan)"
+# A Chinese numeral big enough to be an amount without a unit ("每个月一千五").
+_CN_BIG = r"[一二两三四五六七八九十]+[百千万][零一二两三四五六七八九十百千万]*"
 # An amount: a number with a money unit, or a bare number of 3+ digits after a paying verb.
 _AMOUNT = re.compile(
-    rf"(?P<n>{_NUM})\s*(?P<u>{_MONEY_UNIT})|(?:还|付|交|凑|打|给)\s*(?P<bare>\d{{3,}})(?![\d号日点月天%])",
+    rf"(?:还|付|交|凑|打|给|每月|每个月|首期|首付)\s*(?P<bare>\d{{3,}}|{_CN_BIG})(?![\d号日点月天%元块万千])"
+    rf"|(?P<n>{_NUM})\s*(?P<u>{_MONEY_UNIT})",
     re.I,
 )
 _FIRST = re.compile(r"首期|首付|第一期|先还|先付|先交|先凑|先打")
@@ -105,7 +108,9 @@ def _amounts(line: str) -> list[tuple[int, int, int]]:
     out = []
     for m in _AMOUNT.finditer(line):
         if m.group("bare"):
-            out.append((int(m.group("bare")), m.start("bare"), m.end()))
+            v = cn_number(m.group("bare"))
+            if v is not None:
+                out.append((int(v), m.start("bare"), m.end()))
             continue
         v = cn_number(m.group("n"))
         if v is None:
@@ -125,7 +130,10 @@ def read_when(line: str, today: int, weekday: int) -> When | None:
         if i >= 0 and not (words == "后天" and line[max(0, i - 1) : i] == "大"):
             found.append((i, When(words, today + days)))
     if (i := line.find("月底")) >= 0:
-        found.append((i, When(line[max(0, i - 1) : i + 2].lstrip("，, "), 30)))
+        # "月底30号" is one date: the day of the month says which.
+        m = _DAY_OF_MONTH.match(line, i + 2)
+        day = int(cn_number(m.group("d")) or 30) if m else 30
+        found.append((i, When(line[i : m.end()] if m else "月底", day)))
     if (i := line.find("月初")) >= 0:
         found.append((i, When("月初", 31 + 3)))
     if (i := line.find("年底")) >= 0:
@@ -139,7 +147,8 @@ def read_when(line: str, today: int, weekday: int) -> When | None:
                 day += 30
             elif month is None and day < today:
                 day += 30  # "5号" said on the 8th: next month's 5th
-            found.append((m.start(), When(m.group(0), day)))
+            if not any(i < m.start() and w.words.endswith(m.group(0)) for i, w in found):
+                found.append((m.start(), When(m.group(0), day)))
     for m in _WEEK.finditer(line):
         target = _WEEKDAY[m.group("d")]
         ahead = (target - weekday) % 7 or 7

@@ -176,7 +176,8 @@ def reply(sc: Scenario, turns: list[Any]) -> tuple[str, str]:
         return sc.script.closing, "success"
     if sc.terms is not None:
         o = read_offer(line, sc.terms.today, sc.terms.weekday)
-        if o.concrete:
+        # "每个月能还多少？" asks; it offers nothing to accept or refuse.
+        if o.concrete and not (o.question and not o.amounts and not o.when):
             text, ended = _react_to_offer(sc, o, lines, said)
             if text:
                 return text, ended
