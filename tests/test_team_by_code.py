@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.localapi import buttons
+from bot.transport.localapi import buttons
 from db.models import AuditLog, Branch, Team
 from tests import factories as f
 from tests.conftest import Harness
