@@ -10,8 +10,8 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from bot import listing
 from bot.settings import get_settings
 
 out = Console()
@@ -112,22 +112,22 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         out.print(f"{s.openai_base_url or 'OpenAI'} · model {s.llm_model}", highlight=False)
         rows, stats = asyncio.run(llm_check(s))
-        table = Table("step", "result", "detail")
-        for r in rows:
-            table.add_row(*r)
-        out.print(table)
+        # Long server errors fold to the terminal width instead of being cut.
+        out.print(listing.table(["step", "result", "detail"], rows))
         if stats:
-            st = Table("purpose", "calls", "retries", "fallbacks", "seconds", "tokens in/out")
-            for purpose, v in stats.items():
-                st.add_row(
+            cols = ["purpose", "calls", "retries", "fallbacks", "seconds", "tokens in/out"]
+            per = [
+                [
                     purpose,
-                    str(v["calls"]),
-                    str(v["retries"]),
-                    str(v["fallbacks"]),
+                    v["calls"],
+                    v["retries"],
+                    v["fallbacks"],
                     f"{v['seconds']:.1f}",
                     f"{v['prompt_tokens']}/{v['completion_tokens']}",
-                )
-            out.print(st)
+                ]
+                for purpose, v in stats.items()
+            ]
+            out.print(listing.table(cols, per))
         if any(r[1] == "FAILED" for r in rows):
             raise typer.Exit(1)
 
