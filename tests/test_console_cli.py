@@ -170,3 +170,21 @@ def test_demo_collector_plan_in_console_matches_cli_json(demo_dir: Path) -> None
     assert sum(1 for b in data["blocks"] if b["count"]) >= 5  # a realistic queue, not a stub
     bad = run(["console", "--as", "C0001", "--at", f"{day}T08:40"], demo_dir, "/plan\n")
     assert bad.returncode == 2 and "ISO 8601 time with offset" in bad.stderr
+
+
+def test_console_speaks_in_an_unregistered_group_by_chat_id(demo_dir: Path) -> None:
+    # Before: only registered purposes could be simulated, so /register could not be tried.
+    res = run(
+        ["console", "--as", "A0001", "--group", "-1009990001"], demo_dir, "/register trainers\n"
+    )
+    assert res.returncode == 0, res.stderr
+    assert "in group -1009990001" in res.stdout and "培训主管群" in res.stdout
+    listed = run(["group", "list", "--format", "csv"], demo_dir)
+    assert "-1009990001,trainers" in listed.stdout
+    # A collector in an unregistered group is refused with the reason, not a traceback.
+    res = run(["console", "--as", "C0001", "--group", "-1009990002"], demo_dir, "/stats\n")
+    assert res.returncode == 0 and "Traceback" not in res.stderr and "🔒" in res.stdout
+    bad = run(["console", "--as", "C0001", "--group", "1234"], demo_dir)
+    assert bad.returncode != 0 and "negative" in bad.stderr
+    unknown = run(["console", "--as", "C0001", "--group", "nosuch"], demo_dir)
+    assert unknown.returncode != 0 and "--group -1001234567890" in unknown.stderr

@@ -269,7 +269,12 @@ def console(
         int | None, typer.Option(help="Speak as an unbound Telegram user")
     ] = None,
     group: Annotated[
-        str | None, typer.Option(help="Speak in the registered chat of PURPOSE")
+        str | None,
+        typer.Option(
+            help="Speak in the registered chat of PURPOSE (hr_alerts, trainers), or in the "
+            "group with this chat id (-100…), registered or not",
+            metavar="PURPOSE|CHAT_ID",
+        ),
     ] = None,
     at: Annotated[
         str | None,

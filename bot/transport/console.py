@@ -56,6 +56,12 @@ def _resolve(
 
     uid, label, branch_id = ctx.call(work)
     chat_id = uid
+    if purpose and purpose.lstrip("-").isdigit():
+        # A group by its chat id, registered or not: e.g. to try /register in a new group.
+        chat_id = int(purpose)
+        if chat_id >= 0:
+            raise ConsoleError(f"--group {purpose}: a group chat id is negative (-100…)")
+        return uid, chat_id, f"{label} in group {chat_id}"
     if purpose:
 
         def find(s):  # type: ignore[no-untyped-def]
@@ -68,7 +74,10 @@ def _resolve(
 
         chat = ctx.call(find)
         if chat is None:
-            raise ConsoleError(f"no group chat is registered for {purpose!r}")
+            raise ConsoleError(
+                f"no group chat is registered for {purpose!r}; give a chat id "
+                "(--group -1001234567890) to speak in an unregistered group"
+            )
         chat_id = chat
         label += f" in the {purpose} chat"
     return uid, chat_id, label
