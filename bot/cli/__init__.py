@@ -282,6 +282,14 @@ def console(
             help="Pretend the time is AT (ISO 8601 with offset, e.g. 2026-03-02T09:30+08:00)"
         ),
     ] = None,
+    listen: Annotated[
+        bool,
+        typer.Option(
+            "--listen",
+            help="Also serve /healthz and the ingest API on COACHBOT_LISTEN_HOST:PORT, "
+            "as `coachbot run` does",
+        ),
+    ] = False,
 ) -> None:
     """Chat with the bot in this terminal (or from piped stdin) instead of Telegram."""
     from bot.transport.console import ConsoleError, run_console
@@ -298,7 +306,9 @@ def console(
     ctx = build_context(settings(), clock)
     ensure_schema(ctx)
     try:
-        asyncio.run(run_console(ctx, employee_no=as_, telegram_id=telegram_id, purpose=group))
+        asyncio.run(
+            run_console(ctx, employee_no=as_, telegram_id=telegram_id, purpose=group, listen=listen)
+        )
     except ConsoleError as exc:
         raise fail(str(exc)) from None
 
@@ -334,7 +344,8 @@ def run(
             err.print(build_demo(ctx, seed=7))
         err.print(f"TELEGRAM_BOT_TOKEN is not set: console chat as {as_} (see /help; Ctrl-D quits)")
         try:
-            asyncio.run(run_console(ctx, employee_no=as_))
+            # The same web server as with a token: /healthz and the ingest API.
+            asyncio.run(run_console(ctx, employee_no=as_, listen=True))
         except ConsoleError as exc:
             raise fail(str(exc)) from None
         return
