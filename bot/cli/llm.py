@@ -10,8 +10,8 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from bot import listing
 from bot.llm_check import llm_check
 from bot.settings import get_settings
 
@@ -68,25 +68,31 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
         out.print(f"{s.openai_base_url or 'OpenAI'} · model {s.llm_model}", highlight=False)
         result = asyncio.run(llm_check(s))
-        table = Table("step", "result", "detail")
-        for r in result.rows:
-            table.add_row(*r)
-        out.print(table)
+        # Long server errors fold to the terminal width instead of being cut.
+        out.print(listing.table(["step", "result", "detail"], result.rows))
         if result.stats:
-            st = Table(
-                "purpose", "calls", "valid", "retries", "fallbacks", "seconds", "tokens in/out"
-            )
-            for purpose, v in result.stats.items():
-                st.add_row(
+            cols = [
+                "purpose",
+                "calls",
+                "valid",
+                "retries",
+                "fallbacks",
+                "seconds",
+                "tokens in/out",
+            ]
+            per = [
+                [
                     purpose,
-                    str(v["calls"]),
-                    str(v["valid"]),
-                    str(v["retries"]),
-                    str(v["fallbacks"]),
+                    v["calls"],
+                    v["valid"],
+                    v["retries"],
+                    v["fallbacks"],
                     f"{v['seconds']:.1f}",
                     f"{v['prompt_tokens']}/{v['completion_tokens']}",
-                )
-            out.print(st)
+                ]
+                for purpose, v in result.stats.items()
+            ]
+            out.print(listing.table(cols, per))
         if not result.ok:
             raise typer.Exit(1)
 

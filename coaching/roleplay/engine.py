@@ -9,7 +9,6 @@ the last `WINDOW` lines verbatim, older lines folded into a running summary.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,12 +23,13 @@ from coaching.llm import (
 from coaching.llm_tokens import ESTIMATE, Counter
 from coaching.llm_validate import is_refusal, wrong_language
 from coaching.redact import redact
-from coaching.roleplay import llm_guard, store
+from coaching.roleplay import llm_guard, scripted, store
 from coaching.roleplay import summary as history
 from coaching.roleplay.grader import GRADER_BUDGET, grade_llm, grader_messages
-from coaching.roleplay.grading import Report, decide, rule_scorecard
+from coaching.roleplay.grading import Report, decide
 from coaching.roleplay.guard import Violation, check_rules
 from coaching.roleplay.prompting import LINE_CHARS, PROMPTS_DIR, clip, render_prompt
+from coaching.roleplay.rule_grade import rule_grade
 from coaching.roleplay.scenarios import Scenario, library
 from coaching.roleplay.turnlock import TurnLock
 
@@ -173,7 +173,7 @@ class Engine:
         drill, turns = snap
         sc = self.scenario(drill.scenario_id)
         if self.llm is None:
-            text, ended = self._scripted(sc, turns)  # shown whole by the caller
+            text, ended = scripted.reply(sc, turns)  # shown whole by the caller
         else:
             msgs = debtor_messages(sc, turns, drill.summary, self.llm.counter)
             got = await self._stream_reply(msgs, sink)
@@ -219,24 +219,6 @@ class Engine:
                 self.llm.stat("debtor").retries += 1
         return TurnOutcome(error=problem, partial=_strip_markers(raw))
 
-    def _scripted(self, sc: Scenario, turns: list[store.Turn]) -> tuple[str, str]:
-        """Offline mode: the scenario's scripted lines, objections and hidden facts."""
-        line = turns[-1].text
-        said = [t.text for t in turns if t.speaker == "debtor"]
-        if any(v["severity"] == "major" for v in turns[-1].violations if v["layer"] == "rules"):
-            return sc.script.hangup, "hangup"
-        if any(re.search(p, line) for p in sc.script.success_patterns):
-            return sc.script.closing, "success"
-        for f in sc.hidden_facts:
-            reveal = f"其实……{f.fact}。"
-            if reveal not in said and any(k in line for k in f.reveal_when):
-                return reveal, ""
-        for o in sc.script.objections:
-            if o.reply not in said and any(k in line for k in o.when):
-                return o.reply, ""
-        n = sum(1 for s in said if s in sc.script.lines)
-        return sc.script.lines[min(n, len(sc.script.lines) - 1)], ""
-
     async def _fold(self, drill: store.DrillView, turns: list[store.Turn]) -> None:
         """Fold lines that left the window into the running summary: by the LLM when it
         can, by rules otherwise (see summary.py); the facts survive either way."""
@@ -270,8 +252,9 @@ class Engine:
             for v in t.violations
             if v["layer"] == "rules" or v in llm_guard.major_findings([v])
         ]
+        notes: dict[str, str] = {}
         if drill.offline or self.llm is None:
-            card, by = rule_scorecard(sc, lines, drill.outcome), "rules"
+            (card, notes), by = rule_grade(sc, lines, drill.outcome), "rules"
         else:
             try:
                 card = await grade_llm(
@@ -286,7 +269,7 @@ class Engine:
                 log.warning("grading unavailable for drill %s: %s", drill.id, exc)
                 raise LLMUnavailable("unusable", str(exc)) from exc
             by = "llm"
-        report = decide(card, lines, vetoes, by)
+        report = decide(card, lines, vetoes, by, notes)
         await self.ctx.run(store.save_report, drill.id, report, self.ctx.clock.now())
         return report
 
