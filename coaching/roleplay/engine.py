@@ -29,7 +29,7 @@ from coaching.roleplay.grader import GRADER_BUDGET, grade_llm, grader_messages
 from coaching.roleplay.grading import Report, decide, rule_scorecard
 from coaching.roleplay.guard import Violation, check_rules
 from coaching.roleplay.prompting import LINE_CHARS, PROMPTS_DIR, clip, render_prompt
-from coaching.roleplay.scenarios import Scenario, library
+from coaching.roleplay.scenarios import Scenario, library, persona_names
 from coaching.roleplay.turnlock import TurnLock
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ class Engine:
     async def take_line(self, employee_id: int, text: str) -> store.Taken | store.DrillView | None:
         """Run the rule layer on the caller's line and store it with its violations, before
         any LLM sees it (see `store.take_collector_line`)."""
-        clean = redact(text)
+        clean = redact(text, keep=persona_names())
 
         def check(drill: store.DrillView) -> list[dict[str, Any]]:
             sc = self.scenario(drill.scenario_id)
@@ -196,7 +196,9 @@ class Engine:
             raw = ""
             temp = None if attempt == 0 else min(1.5, budget.temperature + 0.3)
             try:
-                async for delta in self.llm.stream("debtor", msgs, temperature=temp):
+                async for delta in self.llm.stream(
+                    "debtor", msgs, temperature=temp, keep=persona_names()
+                ):
                     raw += delta
                     if sink:
                         await sink(_strip_markers(raw))
@@ -252,7 +254,9 @@ class Engine:
             },
         ]
         try:
-            summary = await self.llm.complete("summary", msgs, max_tokens=160, temperature=0)
+            summary = await self.llm.complete(
+                "summary", msgs, max_tokens=160, temperature=0, keep=persona_names()
+            )
         except LLMUnavailable as exc:
             log.info("summary skipped: %s", exc)
             return
