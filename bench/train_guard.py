@@ -32,7 +32,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 
 from coaching.roleplay.guard import check_text  # noqa: E402
-from coaching.roleplay.guard_model import ANY, DEFAULT_MODEL, features  # noqa: E402
+from coaching.roleplay.guard_model import ANY, DEFAULT_MODEL, line_features  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench" / "data"))
 from guard_synth import lines as synth_lines  # noqa: E402
@@ -84,7 +84,7 @@ def _fit(x, y):  # type: ignore[no-untyped-def]
 def train(rows: list[dict], folds: int, precision: float, synth: list[dict]) -> tuple[dict, dict]:
     """`synth` lines join every training fold but are never scored (not evaluation data)."""
     cats = sorted({c for r in rows for c in r["labels"]})
-    feats = [features(r["text"]) for r in rows + synth]
+    feats = [line_features(r["text"]) for r in rows + synth]
     dv = DictVectorizer()
     x_all = dv.fit_transform([_vec(f) for f in feats])
     x_syn = x_all[len(rows) :]

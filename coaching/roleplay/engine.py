@@ -221,7 +221,11 @@ class Engine:
         """Offline mode: the scenario's scripted lines, objections and hidden facts."""
         line = turns[-1].text
         said = [t.text for t in turns if t.speaker == "debtor"]
-        if any(v["severity"] == "major" for v in turns[-1].violations if v["layer"] == "rules"):
+        if any(
+            v["severity"] == "major"
+            for v in turns[-1].violations
+            if v["layer"] in ("rules", "model")
+        ):
             return sc.script.hangup, "hangup"
         if any(re.search(p, line) for p in sc.script.success_patterns):
             return sc.script.closing, "success"
@@ -285,7 +289,7 @@ class Engine:
             v
             for t in turns
             for v in t.violations
-            if v["layer"] == "rules" or v in llm_guard.major_findings([v])
+            if v["layer"] in ("rules", "model") or v in llm_guard.major_findings([v])
         ]
         if drill.offline or self.llm is None:
             card, by = rule_scorecard(sc, lines, drill.outcome), "rules"

@@ -4,6 +4,9 @@ The rule layer is deterministic: categories, severities, the rule text shown to 
 and the words and patterns are data (`content/guard/*.yaml`, see its README), matched by
 `coaching.roleplay.guard_rules` on normalised text (full-width, traditional, spaced-out and
 pinyin spellings meet the same terms; negations such as "我们不会去您单位找您" do not fire).
+Behind the rules, a second-stage model (`coaching.roleplay.guard_model`, an n-gram linear
+model trained from the labelled sets by `bench/train_guard.py`) catches paraphrases the rules
+never saw; its findings carry `layer="model"` and count like rule findings.
 A major finding is a veto: it fails the drill. The LLM check (`prompts/compliance_check.j2`)
 returns the same `Violation` type with `layer="llm"`, so both lists merge as they are.
 """
@@ -41,7 +44,7 @@ _OFF_HOURS_TEXT = {
 class Violation:
     rule: str
     severity: str  # minor / major
-    layer: str  # rules / llm
+    layer: str  # rules / model (second stage, guard_model.py) / llm
     excerpt: str
 
     def to_dict(self) -> dict[str, Any]:

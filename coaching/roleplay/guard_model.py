@@ -66,6 +66,13 @@ def features(text: str) -> set[str]:
     return out
 
 
+def line_features(text: str) -> set[str]:
+    """Features of the line's affirmed clauses (training and scoring alike)."""
+    from coaching.roleplay.guard_rules import affirmed
+
+    return features(affirmed(normalize_text(text).lower()))
+
+
 @dataclass(frozen=True)
 class Head:
     """One category's weights and the decision threshold picked on held-out folds."""
@@ -90,8 +97,9 @@ class GuardModel:
     def predict(
         self, text: str, *, third_party: bool = False, crisis: bool = False
     ) -> dict[str, float]:
-        """Categories whose score reaches their threshold, with the score."""
-        feats = features(text)
+        """Categories whose score reaches their threshold, with the score. Negated clauses
+        are left out first (a linear model cannot see that "不会" turns a threat around)."""
+        feats = line_features(text)
         out: dict[str, float] = {}
         scores: dict[str, float] = {}
         for cat, h in self.heads.items():

@@ -77,4 +77,8 @@ async def check_line(
 
 def major_findings(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Findings that veto the drill: every major one, rule layer or confirmed LLM check."""
-    return [v for v in violations if v["severity"] == "major" and v["layer"] in ("rules", "llm")]
+    return [
+        v
+        for v in violations
+        if v["severity"] == "major" and v["layer"] in ("rules", "model", "llm")
+    ]
