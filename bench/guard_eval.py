@@ -154,6 +154,8 @@ def main() -> None:
         model = None
     elif args.model:
         model = load_model(args.model)
+        if model is None:
+            ap.error(f"{args.model}: no such model file")
     print(report(evaluate(args.data, model), args.misses))
 
 
