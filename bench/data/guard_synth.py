@@ -291,6 +291,12 @@ def lines(seed: int = 7) -> list[dict]:
         add(f"I'm not {g}, I work for the collection agency.", [])
     for v in FILL["l"]:
         add(f"请放心，这不是说{v}，欠款是民事纠纷", [])
+    # The model lines the shipped scenarios offer trainees are compliant by definition.
+    from coaching.roleplay.scenarios import load_dir
+
+    for sc in load_dir().values():
+        for line in sc.model_lines.values():
+            add(line, [], tp=sc.third_party, crisis=sc.crisis)
     for s in OK_TP:
         add(s, [], tp=True)
     for s in OK_CRISIS:
