@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from coaching.roleplay.guard import check_text
+from coaching.roleplay.guard_model import GuardModel, load_model
 
 DEFAULT = Path(__file__).with_name("data") / "guard_eval.jsonl"
 
@@ -55,7 +56,8 @@ class Result:
         return sum(self.flag_ok.values()) / t if t else 1.0
 
 
-def evaluate(path: Path = DEFAULT) -> Result:
+def evaluate(path: Path = DEFAULT, model: GuardModel | str | None = "default") -> Result:
+    """`model`: "default" = rules + the shipped model; None = rules only."""
     res = Result()
     for raw in path.read_text(encoding="utf-8").splitlines():
         if not raw.strip():
@@ -68,6 +70,7 @@ def evaluate(path: Path = DEFAULT) -> Result:
                 row["text"],
                 third_party=bool(ctx.get("third_party")),
                 crisis=bool(ctx.get("crisis")),
+                model=model,
             )
         }
         labels = set(row["labels"])
@@ -143,8 +146,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT)
     ap.add_argument("--misses", type=int, default=40)
+    ap.add_argument("--rules-only", action="store_true", help="without the second-stage model")
+    ap.add_argument("--model", type=Path, help="a model file other than the shipped one")
     args = ap.parse_args()
-    print(report(evaluate(args.data), args.misses))
+    model: GuardModel | str | None = "default"
+    if args.rules_only:
+        model = None
+    elif args.model:
+        model = load_model(args.model)
+        if model is None:
+            ap.error(f"{args.model}: no such model file")
+    print(report(evaluate(args.data, model), args.misses))
 
 
 if __name__ == "__main__":

@@ -68,6 +68,8 @@ def _secrets_of(settings: Any) -> Iterable[str | None]:
     yield getattr(settings, "webhook_secret", None)
     yield getattr(settings, "openai_api_key", None)
     yield getattr(settings, "pii_hmac_key", None)
+    for part in (getattr(settings, "pii_previous_keys", "") or "").split(","):
+        yield part.partition("=")[2].strip() or None
     url = getattr(settings, "database_url", "") or ""
     with contextlib.suppress(ValueError):
         yield urlsplit(url).password

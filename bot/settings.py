@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     # Key for the HMAC that replaces debtor identifiers before storage. Must be set in
     # production; the default only suits the demo and tests.
     pii_hmac_key: str = Field("coachbot-demo-key-change-me", alias="COACHBOT_PII_KEY", min_length=8)
+    # Key rotation (docs/privacy.md): the current key's id ("0" = the key from before ids)
+    # and the older keys, "id=secret,id=secret", oldest first.
+    pii_key_id: str = Field("0", alias="COACHBOT_PII_KEY_ID")
+    pii_previous_keys: str = Field("", alias="COACHBOT_PII_PREVIOUS_KEYS")
     output_dir: str = Field("coachbot-out", alias="COACHBOT_OUTPUT_DIR")
     log_level: str = Field("INFO", alias="COACHBOT_LOG_LEVEL")
     risk_config: str | None = Field(None, alias="COACHBOT_RISK_CONFIG")  # default config/risk.yaml

@@ -25,7 +25,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -180,8 +180,12 @@ class LLMClient:
 
     # --- the choke point -----------------------------------------------------------------
 
-    def _prepare(self, purpose: str, messages: list[Message]) -> list[Message]:
-        clean = [{"role": m["role"], "content": redact(m["content"])} for m in messages]
+    def _prepare(
+        self, purpose: str, messages: list[Message], keep: Sequence[str] = ()
+    ) -> list[Message]:
+        """`keep`: fixed fictional names (the scenario's persona, e.g. "王先生") that reach
+        the model as written; every other name and identifier is redacted."""
+        clean = [{"role": m["role"], "content": redact(m["content"], keep=keep)} for m in messages]
         sent = SentPrompt(purpose, clean, self.counter.prompt(clean))
         for fn in self.on_prompt:
             fn(sent)
@@ -220,9 +224,10 @@ class LLMClient:
         *,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        keep: Sequence[str] = (),
     ) -> AsyncIterator[str]:
         """Yield the reply's text as it arrives; StreamCut if it ends without finish_reason."""
-        clean = self._prepare(purpose, messages)
+        clean = self._prepare(purpose, messages, keep)
         common = self._common(purpose, clean, max_tokens=max_tokens, temperature=temperature)
         t0 = time.perf_counter()
         text, finish, usage = "", None, None
@@ -258,8 +263,9 @@ class LLMClient:
         *,
         max_tokens: int | None = None,
         temperature: float | None = None,
+        keep: Sequence[str] = (),
     ) -> str:
-        clean = self._prepare(purpose, messages)
+        clean = self._prepare(purpose, messages, keep)
         common = self._common(purpose, clean, max_tokens=max_tokens, temperature=temperature)
         t0 = time.perf_counter()
         try:
@@ -284,6 +290,7 @@ class LLMClient:
         temperature: float | None = None,
         max_tokens: int | None = None,
         tries: int | None = None,
+        keep: Sequence[str] = (),
     ) -> M:
         """A validated, semantically checked `model` instance, or MalformedOutput."""
         b = self.budget(purpose)
@@ -307,7 +314,7 @@ class LLMClient:
             kind = "enforced" if mode in ENFORCED else "described"
             if kind not in prepared:
                 hinted = [*messages[:-1], _append(messages[-1], hints[kind])]
-                prepared[kind] = self._prepare(purpose, hinted)
+                prepared[kind] = self._prepare(purpose, hinted, keep)
             return prepared[kind]
 
         override = self.settings.llm_structured != "auto"

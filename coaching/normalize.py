@@ -125,9 +125,13 @@ def normalize_text(text: str, *, digits: bool = False) -> str:
 
 def numerals_to_digits(text: str) -> str:
     """Chinese counts and amounts as digits ("二十个电话" → "20个电话"), for rule matching."""
+    import warnings
+
     import cn2an
 
     try:
-        return str(cn2an.transform(text, "cn2an"))
+        with warnings.catch_warnings():  # cn2an warns on every run it cannot convert ("万一")
+            warnings.simplefilter("ignore", UserWarning)
+            return str(cn2an.transform(text, "cn2an"))
     except Exception:
         return text

@@ -85,14 +85,30 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
     return sorted(chosen, key=lambda h: h.start)
 
 
-def find_pii(text: str, known_names: Iterable[str] = ()) -> list[Span]:
-    """Personal data in `text`, as spans of the original text."""
+def _kept(norm: str, keep: Iterable[str]) -> list[tuple[int, int]]:
+    """Where the allow-listed fixed names (role-play personas such as "王先生") occur."""
+    out = []
+    for k in keep:
+        k = normalize(k, digits=True).text
+        i = norm.find(k) if k else -1
+        while i >= 0:
+            out.append((i, i + len(k)))
+            i = norm.find(k, i + 1)
+    return out
+
+
+def find_pii(text: str, known_names: Iterable[str] = (), keep: Iterable[str] = ()) -> list[Span]:
+    """Personal data in `text`, as spans of the original text. A name found inside one of
+    the `keep` strings (the fictional persona of a training scenario) is not personal data."""
     if not text:
         return []
     norm = normalize(text, digits=True)
     names = tuple(normalize(n).text for n in known_names if n)
+    kept = _kept(norm.text, keep)
     out = []
     for h in _resolve(detect(norm.text, names)):
+        if h.kind == "name" and any(a <= h.start and h.end <= b for a, b in kept):
+            continue
         a, b = norm.span(h.start, h.end)
         if b > a:
             out.append(Span(a, b, h.kind, text[a:b]))
@@ -104,6 +120,7 @@ class Redactor:
     """Placeholders numbered consistently across every text of one conversation."""
 
     known_names: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
     _seen: dict[tuple[str, str], int] = field(default_factory=dict)
     _count: dict[str, int] = field(default_factory=dict)
 
@@ -120,7 +137,7 @@ class Redactor:
         if not text:
             return text
         out, last = [], 0
-        for sp in find_pii(text, self.known_names):
+        for sp in find_pii(text, self.known_names, self.keep):
             out.append(text[last : sp.start])
             out.append(self._label(sp))
             last = sp.end
@@ -128,10 +145,11 @@ class Redactor:
         return "".join(out)
 
 
-def redact(text: str, known_names: Iterable[str] = ()) -> str:
+def redact(text: str, known_names: Iterable[str] = (), keep: Iterable[str] = ()) -> str:
     """`text` with every name, phone, ID and card number, e-mail, QQ/WeChat ID, plate and
-    address replaced by a numbered placeholder (numbering restarts for each call)."""
-    return Redactor(tuple(known_names)).redact(text)
+    address replaced by a numbered placeholder (numbering restarts for each call). `keep`:
+    fixed fictional names (scenario personas) that stay as written."""
+    return Redactor(tuple(known_names), tuple(keep)).redact(text)
 
 
 def contains_pii(text: str) -> bool:

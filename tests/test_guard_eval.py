@@ -18,6 +18,7 @@ from coaching.roleplay.guard import RULE_IDS, SEVERITY, check_text, rule_text  #
 from coaching.roleplay.guard_rules import GuardConfigError, load_rules  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
+HOLDOUT_PRECISION = (0.86,)
 CATEGORIES = {
     "threat",
     "violence",
@@ -53,6 +54,7 @@ def test_set_is_big_and_covers_every_category_and_hard_negative() -> None:
         ("guard_blind2.jsonl", 0.95, 0.95, 0.85),
         ("guard_blind3.jsonl", 0.95, 0.95, 0.95),
         ("guard_blind4.jsonl", 0.95, 0.95, 0.85),
+        ("guard_blind5.jsonl", 0.97, 0.97, 0.93),
     ],
 )
 def test_quality_floors(name: str, recall: float, precision: float, cat_precision: float) -> None:
@@ -131,4 +133,65 @@ def test_officer_can_add_a_term(tmp_path: Path) -> None:
     )
     rules = load_rules(tmp_path)
     assert [v.rule for v in check_text("你个大笨瓜", rules=rules)] == ["insult"]
-    assert check_text("你个大笨瓜") == []
+    assert check_text("你个大笨瓜", model=None) == []  # not in the shipped rules
+
+
+# Held-out sets: never trained or tuned on (bench/train_guard.py does not read them). Their
+# floors sit under the measured figures (docs/privacy-quality.md); recall must stay >= 90%.
+@pytest.mark.parametrize(
+    ("name", "recall", "precision"),
+    [("guard_holdout.jsonl", 0.90, HOLDOUT_PRECISION[0]), ("guard_holdout2.jsonl", 0.95, 0.93)],
+)
+def test_held_out_floors(name: str, recall: float, precision: float) -> None:
+    res = guard_eval.evaluate(DATA / name)
+    assert res.recall() >= recall, guard_eval.report(res)
+    assert res.precision() >= precision, guard_eval.report(res)
+    rules = guard_eval.evaluate(DATA / name, model=None)
+    assert res.recall() >= rules.recall() + 0.15, "the model adds little over the rules"
+
+
+def test_model_is_trained_without_the_held_out_sets() -> None:
+    from coaching.roleplay.guard_model import default_model
+
+    gm = default_model()
+    assert gm is not None
+    trained = set(gm.meta["trained_on"])
+    assert "guard_eval.jsonl" in trained
+    assert not {n for n in trained if n.startswith("guard_holdout")}
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("我们已经通知了你们公司的老板", "contact_unrelated"),
+        ("今晚十二点我再打给你", "harassment"),
+        ("你就是个赖皮，谁都知道", "derogatory"),
+    ],
+)
+def test_model_layer_generalises(line: str, rule: str) -> None:
+    """Lines the rules alone miss: the second stage flags them, as layer "model"."""
+    assert check_text(line, model=None) == []
+    found = {v.rule: v for v in check_text(line)}
+    assert rule in found and found[rule].layer == "model", found
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "请放心，我们绝不会找人打断你的腿",
+        "我不是法院的，我是受委托的催收员",
+        "We will never call your boss about this.",
+    ],
+)
+def test_model_respects_negation(line: str) -> None:
+    assert check_text(line) == []
+
+
+def test_bad_model_file_names_the_file(tmp_path: Path) -> None:
+    from coaching.roleplay.guard_model import GuardModelError, load_model
+
+    bad = tmp_path / "model.json"
+    bad.write_text('{"heads": {"threat": {"bias": 1}}}', encoding="utf-8")
+    with pytest.raises(GuardModelError, match=r"model.json: not a guard model"):
+        load_model(bad)
+    assert load_model(tmp_path / "missing.json") is None

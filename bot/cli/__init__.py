@@ -45,6 +45,7 @@ CLI_MODULES: list[str] = [
     "bot.cli.groups",
     "bot.cli.doctor",
     "bot.cli.llm",
+    "bot.cli.pii",
 ]
 
 

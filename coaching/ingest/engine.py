@@ -29,6 +29,7 @@ from coaching.ingest.fields import mask
 from coaching.ingest.kinds import KINDS, CaseRef, EmpRef, Kind, Problem, Refs
 from coaching.ingest.reader import InputError, Mapping, Table, header_map
 from coaching.ingest.writers import copy_text, make_writer  # noqa: F401 (re-exported)
+from coaching.privacy import Keyring, keyring_from
 from db.models import Branch, Case, Employee, Team
 from db.models.ops import AuditLog
 
@@ -102,7 +103,7 @@ def rejects_path_for(path: Path) -> Path:
 # --- references -------------------------------------------------------------------------------
 
 
-def load_refs(s: Session, kind: Kind, secret: str, default_tz: str) -> Refs:
+def load_refs(s: Session, kind: Kind, secret: str | Keyring, default_tz: str) -> Refs:
     refs = Refs(secret=secret, default_tz=ZoneInfo(default_tz))
     tz_cache: dict[str, ZoneInfo] = {}
     branches = {b.id: b for b in s.execute(select(Branch)).scalars()}
@@ -140,7 +141,7 @@ def run_import(
     kind_name: str,
     table: Table,
     *,
-    secret: str,
+    secret: str | Keyring,
     default_tz: str,
     now: datetime,
     opts: Options,
@@ -326,7 +327,7 @@ def import_table(ctx: Any, kind: str, table: Table, opts: Options) -> ImportRepo
                 s,
                 kind,
                 table,
-                secret=settings.pii_hmac_key,
+                secret=keyring_from(settings),
                 default_tz=settings.default_timezone,
                 now=now,
                 opts=opts,

@@ -30,7 +30,7 @@ from coaching.roleplay.grading import Report, decide
 from coaching.roleplay.guard import Violation, check_rules
 from coaching.roleplay.prompting import LINE_CHARS, PROMPTS_DIR, clip, render_prompt
 from coaching.roleplay.rule_grade import rule_grade
-from coaching.roleplay.scenarios import Scenario, library
+from coaching.roleplay.scenarios import Scenario, library, persona_names
 from coaching.roleplay.turnlock import TurnLock
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ class Engine:
     async def take_line(self, employee_id: int, text: str) -> store.Taken | store.DrillView | None:
         """Run the rule layer on the caller's line and store it with its violations, before
         any LLM sees it (see `store.take_collector_line`)."""
-        clean = redact(text)
+        clean = redact(text, keep=persona_names())
 
         def check(drill: store.DrillView) -> list[dict[str, Any]]:
             sc = self.scenario(drill.scenario_id)
@@ -200,7 +200,9 @@ class Engine:
             raw = ""
             temp = None if attempt == 0 else min(1.5, budget.temperature + 0.3)
             try:
-                async for delta in self.llm.stream("debtor", msgs, temperature=temp):
+                async for delta in self.llm.stream(
+                    "debtor", msgs, temperature=temp, keep=persona_names()
+                ):
                     raw += delta
                     if sink:
                         await sink(_strip_markers(raw))
@@ -250,7 +252,7 @@ class Engine:
             v
             for t in turns
             for v in t.violations
-            if v["layer"] == "rules" or v in llm_guard.major_findings([v])
+            if v["layer"] in ("rules", "model") or v in llm_guard.major_findings([v])
         ]
         notes: dict[str, str] = {}
         if drill.offline or self.llm is None:

@@ -13,7 +13,7 @@ from coaching.llm_validate import in_transcript, is_refusal, norm, wrong_languag
 from coaching.roleplay import store
 from coaching.roleplay.grading import Criterion, CriterionGrade, GradeSummary, Scorecard
 from coaching.roleplay.prompting import clip, render_prompt
-from coaching.roleplay.scenarios import CRITERIA, Scenario
+from coaching.roleplay.scenarios import CRITERIA, Scenario, persona_names
 
 GRADER_BUDGET = 2000  # estimated prompt tokens
 DEBTOR_WINDOW = 8
@@ -144,6 +144,7 @@ async def grade_llm(
             CriterionGrade,
             check=check,
             examples=[example],
+            keep=persona_names(),
         )
         got[name] = Criterion(score=g.score, quote=g.quote.strip(), better_line=g.better_line)
         taken.append(g.better_line.strip())
@@ -164,6 +165,7 @@ async def grade_llm(
             GradeSummary,
             check=summary_check,
             examples=[example],
+            keep=persona_names(),
         )
         text = closing.summary.strip()
     except MalformedOutput:

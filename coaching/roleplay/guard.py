@@ -4,6 +4,9 @@ The rule layer is deterministic: categories, severities, the rule text shown to 
 and the words and patterns are data (`content/guard/*.yaml`, see its README), matched by
 `coaching.roleplay.guard_rules` on normalised text (full-width, traditional, spaced-out and
 pinyin spellings meet the same terms; negations such as "我们不会去您单位找您" do not fire).
+Behind the rules, a second-stage model (`coaching.roleplay.guard_model`, an n-gram linear
+model trained from the labelled sets by `bench/train_guard.py`) catches paraphrases the rules
+never saw; its findings carry `layer="model"` and count like rule findings.
 A major finding is a veto: it fails the drill. The LLM check (`prompts/compliance_check.j2`)
 returns the same `Violation` type with `layer="llm"`, so both lists merge as they are.
 """
@@ -14,6 +17,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from coaching.roleplay.guard_model import GuardModel, default_model
 from coaching.roleplay.guard_rules import DEFAULT_DIR, Hit, RuleSet, load_rules
 from coaching.roleplay.scenarios import Scenario
 
@@ -40,7 +44,7 @@ _OFF_HOURS_TEXT = {
 class Violation:
     rule: str
     severity: str  # minor / major
-    layer: str  # rules / llm
+    layer: str  # rules / model (second stage, guard_model.py) / llm
     excerpt: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,12 +82,15 @@ def check_text(
     crisis: bool = False,
     local_hour: int | None = None,
     rules: RuleSet | None = None,
+    model: GuardModel | str | None = "default",
 ) -> list[Violation]:
     """Rule-layer violations in one collector line, one per category.
 
     `third_party`: the line is spoken to someone other than the debtor (any debt detail is
     then a disclosure). `crisis`: the debtor has mentioned self-harm. `local_hour`: the
-    debtor's local hour at the first contact (outside 08–21 is `off_hours`)."""
+    debtor's local hour at the first contact (outside 08–21 is `off_hours`). `model`: the
+    second-stage detector (`guard_model`; "default" = the shipped one, None = rules only);
+    it adds categories the rules missed, with `layer="model"`."""
     rs = rules or _rules()
     scopes = ["any"]
     if third_party:
@@ -96,6 +103,13 @@ def check_text(
         if h.rule not in found:
             sev = rs.categories[h.rule].severity
             found[h.rule] = Violation(h.rule, sev, "rules", _excerpt(norm_text, h))
+    gm = default_model() if model == "default" else model
+    if isinstance(gm, GuardModel) and (rules is None or model != "default"):
+        crisis_ctx = "crisis" in scopes
+        for cat, _p in gm.predict(text, third_party=third_party, crisis=crisis_ctx).items():
+            if cat not in found and cat in rs.categories:
+                sev = rs.categories[cat].severity
+                found[cat] = Violation(cat, sev, "model", text.strip()[:40])
     out = list(found.values())
     if local_hour is not None:
         lo, hi = ALLOWED_HOURS

@@ -115,6 +115,21 @@ def _negated(text: str, start: int, end: int, inside: bool) -> bool:
     return False
 
 
+def affirmed(text: str) -> str:
+    """`text` (normalised) without its negated clauses ("我们不会去您单位找您"), by the same
+    cues as the rules: what the second-stage model is asked about."""
+    keep = []
+    for clause in _CLAUSE.split(text):
+        cues = [m for m in _NEG.finditer(clause)]
+        if any(
+            not _CONDITION.match(clause[m.start() :]) and not _RHETORIC.match(clause[m.start() :])
+            for m in cues
+        ):
+            continue
+        keep.append(clause)
+    return "，".join(c for c in keep if c.strip())
+
+
 def _word_ok(text: str, start: int, end: int, term: str) -> bool:
     """English terms match whole words only; Chinese terms anywhere."""
     if is_cjk(term[0]) and is_cjk(term[-1]):

@@ -17,7 +17,7 @@ from coaching.redact import redact
 from coaching.roleplay.grading import ComplianceVerdict
 from coaching.roleplay.guard import SEVERITY, Violation
 from coaching.roleplay.prompting import clip, render_prompt
-from coaching.roleplay.scenarios import Scenario
+from coaching.roleplay.scenarios import Scenario, persona_names
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ async def check_line(
 ) -> list[Violation]:
     """Confirmed findings the rules did not already flag; [] when the check is unavailable
     (logged: a server failure never blocks the drill)."""
-    line = clip(redact(text))
+    line = clip(redact(text, keep=persona_names()))
     msgs: list[Message] = [
         {
             "role": "system",
@@ -63,6 +63,7 @@ async def check_line(
             msgs,
             ComplianceVerdict,
             check=lambda v: verdict_problems(v, line),
+            keep=persona_names(),
         )
     except (LLMUnavailable, MalformedOutput) as exc:
         log.warning("llm compliance check unavailable: %s", exc)
@@ -76,4 +77,8 @@ async def check_line(
 
 def major_findings(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Findings that veto the drill: every major one, rule layer or confirmed LLM check."""
-    return [v for v in violations if v["severity"] == "major" and v["layer"] in ("rules", "llm")]
+    return [
+        v
+        for v in violations
+        if v["severity"] == "major" and v["layer"] in ("rules", "model", "llm")
+    ]

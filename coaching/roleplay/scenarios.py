@@ -239,7 +239,22 @@ def load_dir(directory: Path | str | None = None) -> dict[str, Scenario]:
     return {sc.id: sc for sc in (load_file(p) for p in files)}
 
 
+# The personas' pseudonyms ("王先生") of every library loaded: fixed fictional names that the
+# redactor leaves as written in role-play text and prompts (`redact(..., keep=...)`).
+_PERSONAS: set[str] = set()
+
+
 @lru_cache(maxsize=4)
 def library(directory: str | None = None) -> dict[str, Scenario]:
     """The scenarios, loaded once per process (the files ship with the code)."""
-    return load_dir(directory)
+    lib = load_dir(directory)
+    _PERSONAS.update(sc.persona.pseudonym for sc in lib.values())
+    return lib
+
+
+def persona_names() -> tuple[str, ...]:
+    """Scenario pseudonyms, longest first; a real name typed by a collector is still redacted
+    (only these exact fictional names are kept)."""
+    if not _PERSONAS:
+        library()
+    return tuple(sorted(_PERSONAS, key=lambda n: (-len(n), n)))

@@ -164,7 +164,7 @@ def reply(sc: Scenario, turns: list[Any]) -> tuple[str, str]:
     line = last.text
     said = [t.text for t in turns if t.speaker == "debtor"]
     lines = [t.text for t in turns if t.speaker == "collector"]
-    rules = [v for v in last.violations if v["layer"] == "rules"]
+    rules = [v for v in last.violations if v["layer"] in ("rules", "model")]
     if any(v["severity"] == "major" for v in rules):
         return sc.script.hangup, "hangup"
     # A minor breach the debtor hears (not the call's hour): they take offence, and the

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from coaching import competency
 from coaching.redact import redact
 from coaching.roleplay.grading import Report
-from coaching.roleplay.scenarios import DEFAULT_SCENARIO, Scenario
+from coaching.roleplay.scenarios import DEFAULT_SCENARIO, Scenario, persona_names
 from db.models import AssessmentResult, Drill, DrillTurn
 from db.models.coaching import DrillStatus
 
@@ -139,7 +139,7 @@ def add_turn(
             drill_id=drill_id,
             seq=seq,
             speaker=speaker,
-            text=redact(text)[:2000],
+            text=redact(text, keep=persona_names())[:2000],
             violations=violations or [],
             at=now,
         )
@@ -181,7 +181,7 @@ def take_collector_line(
     seq = add_turn(s, drill.id, "collector", text, now, found, seq=lines[-1].seq + 1)
     d = s.get(Drill, drill.id)
     assert d is not None
-    stored = Turn(seq, "collector", redact(text)[:2000], found)
+    stored = Turn(seq, "collector", redact(text, keep=persona_names())[:2000], found)
     return Taken(_view(d), [*lines, stored], seq, found)
 
 
@@ -216,7 +216,7 @@ def add_violations(s: Session, drill_id: int, seq: int, extra: list[dict[str, An
 def set_summary(s: Session, drill_id: int, summary: str, upto: int) -> None:
     d = s.get(Drill, drill_id)
     assert d is not None
-    d.summary, d.summary_upto = redact(summary)[:1000], upto
+    d.summary, d.summary_upto = redact(summary, keep=persona_names())[:1000], upto
 
 
 def end(s: Session, drill_id: int, outcome: str, now: datetime) -> None:

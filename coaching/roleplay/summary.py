@@ -23,6 +23,7 @@ from typing import Any
 from coaching.llm_validate import is_refusal, wrong_language
 from coaching.redact import redact
 from coaching.roleplay.prompting import clip, render_prompt
+from coaching.roleplay.scenarios import persona_names
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def finish(text: str, facts: Sequence[str], fallback: str, count: Callable[[str]
     lost = missing_facts(text, facts)
     if lost:
         text = text.rstrip("。；; ") + SEP + SEP.join(lost)
-    text = redact(text)
+    text = redact(text, keep=persona_names())
     if count(text) > SUMMARY_TOKENS or len(text) > SUMMARY_CHARS:
         return fallback
     return text
@@ -160,7 +161,7 @@ async def summarise(
     """(summary, how): "llm" when the server wrote it, "rules" otherwise."""
     old_facts = [i for i in (p.strip() for p in previous.split(SEP)) if critical(i)]
     facts = list(dict.fromkeys([*old_facts, *(f for ln in lines for f in line_facts(ln))]))
-    fallback = redact(rule_summary(previous, lines, count))
+    fallback = redact(rule_summary(previous, lines, count), keep=persona_names())
     if llm is None:
         return fallback, "rules"
     from coaching.llm import LLMUnavailable
@@ -179,7 +180,9 @@ async def summarise(
         },
     ]
     try:
-        text = (await llm.complete("summary", msgs, max_tokens=200, temperature=0)).strip()
+        text = (
+            await llm.complete("summary", msgs, max_tokens=200, temperature=0, keep=persona_names())
+        ).strip()
     except LLMUnavailable as exc:
         log.info("summary by rules: %s", exc.kind)
         return fallback, "rules"

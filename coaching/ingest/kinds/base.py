@@ -19,7 +19,7 @@ from coaching.ingest.fields import (
     parse_datetime,
     parse_money,
 )
-from coaching.privacy import debtor_key
+from coaching.privacy import Keyring, keyring_of
 from db.models.org import EmployeeStatus
 from db.models.work import (
     BUCKETS,
@@ -145,11 +145,16 @@ class CaseRef:
     debtor_key: str
 
 
+# Prefix of a source-system debtor id before hashing: its key never equals a phone's or an
+# ID number's key even when the strings are the same.
+SOURCE_REF = "ref:"
+
+
 @dataclass
 class Refs:
     """Lookups loaded once per import, plus what the import touched."""
 
-    secret: str
+    secret: str | Keyring  # the PII keyring (a plain key = key id "0")
     default_tz: ZoneInfo
     employees: dict[str, EmpRef] = field(default_factory=dict)
     employees_by_id: dict[int, EmpRef] = field(default_factory=dict)
@@ -166,7 +171,7 @@ class Refs:
         if key is None:
             if len(self._keys) > 500_000:
                 self._keys.clear()
-            key = self._keys[raw] = debtor_key(self.secret, raw)
+            key = self._keys[raw] = keyring_of(self.secret).key(raw)
         return key
 
     def employee(self, column: str, no: str) -> EmpRef:

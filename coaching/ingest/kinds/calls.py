@@ -10,6 +10,7 @@ from pydantic import Field
 from coaching.ingest.kinds.base import (
     CASE_REF,
     COLLECTOR,
+    SOURCE_REF,
     Col,
     Kind,
     LocalDT,
@@ -29,6 +30,7 @@ class CallRow(Row):
     call_ref: Ref
     case_ref: Ref
     collector: Ref | None = None
+    debtor_ref: Annotated[str, Field(max_length=64)] | None = None
     debtor: Annotated[str, Field(max_length=64)] | None = None
     started_at: LocalDT
     duration_s: Annotated[int, Field(ge=0, le=86400)]
@@ -43,7 +45,10 @@ def resolve_call(r: CallRow, refs: Refs) -> tuple[Any, ...]:
         emp = refs.employees_by_id[case.collector_id]
     else:
         raise Problem("collector", "required: the case has no collector")
-    key = refs.debtor(r.debtor) if r.debtor else case.debtor_key
+    if r.debtor_ref:
+        key = refs.debtor(f"{SOURCE_REF}{r.debtor_ref}")
+    else:
+        key = refs.debtor(r.debtor) if r.debtor else case.debtor_key
     local = r.started_at
     if local.tzinfo is None:  # branch-local wall time, the usual case
         local = local.replace(tzinfo=emp.tz)
@@ -71,6 +76,16 @@ CALLS = Kind(
         ),
         CASE_REF,
         _opt(COLLECTOR, "Collector's employee number; default: the case's collector."),
+        Col(
+            "debtor_ref",
+            ("债务人编号", "客户编号", "客户号", "债务人ID"),
+            "text (PII)",
+            False,
+            "D-000123",
+            "The source system's debtor id; hashed. Preferred over `debtor`.",
+            ("debtor_no", "customer_id", "customer_no"),
+            pii=True,
+        ),
         Col(
             "debtor",
             ("被叫号码", "债务人标识", "联系电话", "手机号"),
@@ -123,7 +138,7 @@ CALLS = Kind(
     sources={
         "case_id": ("case_ref",),
         "collector_id": ("collector", "case_ref"),
-        "debtor_key": ("debtor", "case_ref"),
+        "debtor_key": ("debtor_ref", "debtor", "case_ref"),
         "started_at": ("started_at",),
         "duration_s": ("duration_s",),
         "outcome": ("outcome",),

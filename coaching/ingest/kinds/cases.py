@@ -9,6 +9,7 @@ from pydantic import Field
 from coaching.ingest.kinds.base import (
     CASE_REF,
     COLLECTOR,
+    SOURCE_REF,
     Bucket,
     Col,
     Day,
@@ -31,6 +32,7 @@ from db.models.work import (
 class CaseRow(Row):
     case_ref: Ref
     collector: Ref | None = None
+    debtor_ref: Annotated[str, Field(max_length=64)] | None = None
     debtor_id: Annotated[str, Field(max_length=64)] | None = None
     debtor_phone: Annotated[str, Field(max_length=32)] | None = None
     debtor_name: Annotated[str, Field(max_length=100)] | None = None
@@ -54,9 +56,14 @@ def _debtor(refs: Refs, *values: str | None) -> str | None:
 
 def resolve_case(r: CaseRow, refs: Refs) -> tuple[Any, ...]:
     collector_id = refs.employee("collector", r.collector).id if r.collector else None
-    key = _debtor(refs, r.debtor_id, r.debtor_phone, r.debtor_name)
+    # The source system's own debtor id first: stable and unique, unlike names (namesakes
+    # collide) and phones (numbers change hands). Namespaced, so it never equals a phone's key.
+    ref = f"{SOURCE_REF}{r.debtor_ref}" if r.debtor_ref else None
+    key = _debtor(refs, ref, r.debtor_id, r.debtor_phone, r.debtor_name)
     if key is None:
-        raise Problem("debtor_id", "give at least one of debtor_id, debtor_phone, debtor_name")
+        raise Problem(
+            "debtor_ref", "give at least one of debtor_ref, debtor_id, debtor_phone, debtor_name"
+        )
     if r.closed_on is not None and r.closed_on < r.assigned_on:
         raise Problem("closed_on", "closed before it was assigned")
     return (
@@ -83,12 +90,22 @@ CASES = Kind(
         CASE_REF,
         _opt(COLLECTOR, "Employee number of the assigned collector; empty = unassigned."),
         Col(
+            "debtor_ref",
+            ("债务人编号", "客户编号", "客户号", "债务人ID"),
+            "text (PII)",
+            False,
+            "D-000123",
+            "The source system's debtor or customer id; hashed. Preferred over everything else.",
+            ("debtor_no", "customer_id", "customer_no"),
+            pii=True,
+        ),
+        Col(
             "debtor_id",
             ("证件号", "身份证号", "证件号码", "债务人标识"),
             "text (PII)",
             False,
             "110101199003071234",
-            "Debtor ID number or the system's debtor id. Hashed before storage.",
+            "Debtor ID number; hashed. Used when debtor_ref is empty.",
             ("id_number", "debtor"),
             pii=True,
         ),
@@ -98,7 +115,7 @@ CASES = Kind(
             "text (PII)",
             False,
             "13800138000",
-            "Debtor phone; hashed. Used when debtor_id is empty.",
+            "Debtor phone; hashed. Used when debtor_ref and debtor_id are empty.",
             ("phone",),
             pii=True,
         ),
@@ -108,7 +125,7 @@ CASES = Kind(
             "text (PII)",
             False,
             "张三",
-            "Debtor name; hashed. Used only when there is no ID or phone.",
+            "Debtor name; hashed. Last resort: namesakes share a key.",
             ("name",),
             pii=True,
         ),
@@ -164,7 +181,7 @@ CASES = Kind(
     natural_key=("case_ref",),
     sources={
         "collector_id": ("collector",),
-        "debtor_key": ("debtor_id", "debtor_phone", "debtor_name"),
+        "debtor_key": ("debtor_ref", "debtor_id", "debtor_phone", "debtor_name"),
         "amount_owed": ("amount_owed",),
         "days_overdue": ("days_overdue",),
         "bucket": ("bucket", "days_overdue"),
