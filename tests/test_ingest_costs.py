@@ -31,7 +31,11 @@ from tests import factories
 from tests.ingest_helpers import rows, run, write
 from tests.servers import serve_in_thread
 
-ZH = "工号,月份,成本金额,币种,备注\nC0001,2026年3月,\"12,500.00\",人民币,含外访\nC0002,2026-03,1500000,IDR,\n"
+ZH = (
+    "工号,月份,成本金额,币种,备注\n"
+    'C0001,2026年3月,"12,500.00",人民币,含外访\n'
+    "C0002,2026-03,1500000,IDR,\n"
+)
 
 
 def _world(ctx: AppContext) -> None:

@@ -121,10 +121,10 @@ def test_summary_equals_calls_after_random_writes(ctx: AppContext) -> None:
             s.commit()
         _assert_same(ctx)
     # The cards themselves (ranks, averages, n/a) are the same on both paths.
+    orig = eng.raw_rows
     with ctx.db.session() as s:
         for b in all_branches(s):
             new = compute_branch(s, CFG, b, MONTHS[1])
-            orig = eng.raw_rows
             try:
                 eng.raw_rows = lambda *a, **k: orig(*a, from_calls=True, **k)  # type: ignore[assignment]
                 ref = compute_branch(s, CFG, b, MONTHS[1])
@@ -135,9 +135,7 @@ def test_summary_equals_calls_after_random_writes(ctx: AppContext) -> None:
             ]
 
 
-def test_reimport_with_corrections_keeps_the_summary_right(
-    ctx: AppContext, tmp_path: Path
-) -> None:
+def test_reimport_with_corrections_keeps_the_summary_right(ctx: AppContext, tmp_path: Path) -> None:
     world(ctx)
     seed_cases(ctx, tmp_path)
     head = "通话编号,案件编号,开始时间,通话时长,通话结果\n"
