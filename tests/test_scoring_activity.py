@@ -238,3 +238,51 @@ def test_truncate_and_backfill(ctx: AppContext) -> None:
 )
 def test_edge_windows(tz: str, month: date, expected: list[object]) -> None:
     assert edge_windows(month, *month_bounds(month, tz)) == expected
+
+
+def test_migrated_database_keeps_the_summary(tmp_path: Path) -> None:
+    """After the whole migration chain (SQLite rebuilds tables in batch migrations, which drops
+    their triggers) a new call still reaches call_month_activity."""
+    from db.migrate import upgrade
+    from db.session import make_engine
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as c:
+            c.execute(
+                text(
+                    "INSERT INTO branches (id, code, name, timezone, locale, score_profile, "
+                    "rule_profile, workdays, currency) VALUES "
+                    "(1, 'SH', 's', 'Asia/Shanghai', 'zh_CN', 'A', 'default', '1,2,3,4,5', 'CNY')"
+                )
+            )
+            c.execute(
+                text(
+                    "INSERT INTO employees (id, employee_no, name, branch_id, hire_date, status, "
+                    "locale) VALUES (1, 'E1', 'x', 1, '2024-01-01', 'active', 'zh_CN')"
+                )
+            )
+            c.execute(
+                text(
+                    "INSERT INTO cases (id, case_ref, collector_id, debtor_key, amount_owed, "
+                    "days_overdue, bucket, assigned_on, product, is_instalment, is_target, "
+                    "region) VALUES (1, 'K1', 1, 'd', 100, 30, 'M1', '2026-02-01', '', 0, 0, '')"
+                )
+            )
+            c.execute(
+                text(
+                    "INSERT INTO calls (call_ref, case_id, collector_id, debtor_key, started_at, "
+                    "duration_s, outcome) "
+                    "VALUES ('C1', 1, 1, 'd', '2026-03-05 10:00:00', 60, 'rpc')"
+                )
+            )
+            got = c.execute(
+                text(
+                    "SELECT month, collector_id, case_id, calls, connected FROM call_month_activity"
+                )
+            ).all()
+        assert [tuple(r) for r in got] == [("2026-03-01", 1, 1, 1, 1)]
+    finally:
+        engine.dispose()

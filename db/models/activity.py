@@ -14,6 +14,10 @@ tables: one grouped upsert per statement, so a 2M-row COPY costs one aggregate, 
 upserts. SQLite (development, tests) uses row triggers.
 
 A row whose calls went back to 0 (its calls deleted or moved) stays with 0: readers filter.
+
+A later migration that rebuilds `calls` on SQLite (`batch_alter_table` copies the table and
+drops its triggers) must call `install(op.get_bind())` again; tests/test_scoring_activity.py
+runs the whole chain and fails if the triggers are gone.
 """
 
 from __future__ import annotations
