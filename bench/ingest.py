@@ -178,7 +178,7 @@ def main() -> None:
     ap.add_argument(
         "--activity-cost",
         action="store_true",
-        help="PostgreSQL: import once more without the call_month_activity triggers; print ratio",
+        help="Import once more without the call_month_activity triggers; print the ratio",
     )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -190,13 +190,12 @@ def main() -> None:
             f"generated {args.rows} call rows ({size:.0f} MB) in {time.perf_counter() - t0:.1f} s"
         )
         if not args.no_sqlite:
-            bench_one(
-                "sqlite",
-                f"sqlite:///{Path(tmp) / 'bench.db'}",
-                csv_path,
-                args.rows,
-                args.no_reimport,
-            )
+            lite = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            rate = bench_one("sqlite", lite, csv_path, args.rows, args.no_reimport)
+            if args.activity_cost:
+                Path(tmp, "bench.db").unlink()
+                bare = bench_one("sqlite -trig", lite, csv_path, args.rows, args.no_reimport, False)
+                print(f"with / without the call_month_activity triggers = {rate / bare:.2f}")
         if args.pg_url:
             rate = bench_one("postgresql", args.pg_url, csv_path, args.rows, args.no_reimport)
             if args.activity_cost:
