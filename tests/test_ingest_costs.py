@@ -79,7 +79,7 @@ def test_english_xlsx(ctx: AppContext, tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.append(["Employee No", "Month", "Cost", "Currency", "Note"])
-    ws.append(["C0001", datetime(2026, 2, 1), 880.5, "CNY", "SMS"])
+    ws.append(["C0001", datetime(2026, 2, 1), 880.5, "CNY", "SMS to 13812345678"])
     ws.append([None, None, None, None, None])
     ws.append(["C0002", "202602", "Rp 2500000", "", ""])
     path = tmp_path / "costs.xlsx"
@@ -90,6 +90,8 @@ def test_english_xlsx(ctx: AppContext, tmp_path: Path) -> None:
         (date(2026, 2, 1), Decimal("880.50")),
         (date(2026, 2, 1), Decimal("2500000.00")),
     ]
+    # Free text goes through the one redactor: no debtor phone number is stored.
+    assert _costs(ctx)[0][3] == "SMS to [手机1]"
 
 
 def test_errors_name_file_line_column_and_field(ctx: AppContext, tmp_path: Path) -> None:
