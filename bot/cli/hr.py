@@ -215,7 +215,7 @@ def attrition(
 
     from bot.cli import err, out
     from bot.listing import check_format, emit
-    from coaching.risk.attrition import chart as draw
+    from bot.charts.attrition import chart as draw
     from coaching.risk.attrition import report
 
     check_format(fmt)
