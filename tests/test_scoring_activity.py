@@ -286,3 +286,34 @@ def test_migrated_database_keeps_the_summary(tmp_path: Path) -> None:
         assert [tuple(r) for r in got] == [("2026-03-01", 1, 1, 1, 1)]
     finally:
         engine.dispose()
+
+
+def test_demo_reset_leaves_the_summary_empty(ctx: AppContext) -> None:
+    """bot/demo's reset deletes every table in reverse dependency order: calls (whose trigger
+    subtracts) before the summary, so no negative counts are left behind."""
+    from bot.demo import reset_all
+
+    rng = random.Random(3)
+    _, cases = _world(ctx, rng)
+    with ctx.db.session() as s:
+        s.execute(
+            insert(Call),
+            [
+                {
+                    "call_ref": f"Z{i}",
+                    "case_id": cid,
+                    "collector_id": eid,
+                    "debtor_key": "d",
+                    "started_at": _when(rng),
+                    "duration_s": 1,
+                    "outcome": "rpc",
+                }
+                for i, (cid, eid) in enumerate(cases)
+            ],
+        )
+        s.commit()
+    assert _summary(ctx)
+    with ctx.db.session() as s:
+        reset_all(s)
+        s.commit()
+    assert _summary(ctx) == {}

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
+from db.models.work import Call
 
 
 class CallMonthActivity(Base):
@@ -42,6 +43,11 @@ class CallMonthActivity(Base):
     calls: Mapped[int] = mapped_column(Integer)
     connected: Mapped[int] = mapped_column(Integer)  # outcome other than no_answer
 
+
+# Order only (no foreign key): `calls` sorts after this table, so a delete-everything in
+# reverse dependency order (bot/demo reset_all) deletes the calls first — their trigger
+# subtracts — and then this table, leaving it empty rather than with negative counts.
+Call.__table__.add_is_dependent_on(CallMonthActivity.__table__)
 
 _T = "call_month_activity"
 _UPSERT_PG = f"""
