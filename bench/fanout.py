@@ -3,6 +3,8 @@
 
     .venv/bin/python bench/fanout.py [--collectors 10000] [--rate-seconds 60] [--group-seconds 30]
         [--db URL] [--no-pin]
+    .venv/bin/python bench/fanout.py --faults [--db postgresql+psycopg://…] [--messages 400]
+        (the outbox under faults against real `coachbot run` processes: bench/outbox_faults.py)
 
 1. No rate limit: plans built (+ queued) per second, and sent per second to a local Bot API
    sink over HTTP (Starlette/uvicorn on 127.0.0.1), with duplicates and losses counted by chat.
@@ -158,6 +160,11 @@ class RemoteSink:
 
 
 def main() -> None:
+    if "--faults" in sys.argv:  # the fault campaign has its own options and exit status
+        sys.argv.remove("--faults")
+        from bench.outbox_faults import main as faults
+
+        raise SystemExit(faults())
     ap = argparse.ArgumentParser()
     ap.add_argument("--collectors", type=int, default=10_000)
     ap.add_argument("--rate-seconds", type=float, default=60)
