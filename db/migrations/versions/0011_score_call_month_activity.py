@@ -1,7 +1,7 @@
 """calls summed per (collector, case, UTC month), kept by triggers
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-06 07:45:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from db.models.activity import install, uninstall
 
-revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0009"
+revision: str = "0011"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
