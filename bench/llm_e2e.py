@@ -44,7 +44,9 @@ LINES = [
 ]
 
 
-async def run(base_url: str, model: str, api_key: str, turns: int, scenario: str) -> dict:
+async def run(
+    base_url: str, model: str, api_key: str, turns: int, scenario: str, tokenizer: str = "auto"
+) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-llm-e2e-"))
     url = f"sqlite:///{tmp / 'e2e.db'}"
     db = Database(url)
@@ -55,6 +57,7 @@ async def run(base_url: str, model: str, api_key: str, turns: int, scenario: str
         OPENAI_BASE_URL=base_url,
         OPENAI_API_KEY=api_key,
         COACHBOT_LLM_MODEL=model,
+        COACHBOT_LLM_TOKENIZER=tokenizer,
         COACHBOT_ROLEPLAY_TURN_LIMIT=max(turns + 1, 2),
         COACHBOT_OUTPUT_DIR=str(tmp / "out"),
     )
@@ -108,6 +111,7 @@ async def run(base_url: str, model: str, api_key: str, turns: int, scenario: str
         "wall_s": round(time.perf_counter() - t_start, 1),
         "stats": stats,
         "formats": {f"{k[0]} {k[1]}": v for k, v in formats().items()},
+        "tokenizer": llm.counter.name,
         "stored": stored,
         "last_messages": [m.text[:200] for m in [*sent[-1:], *tips[-1:]]],
     }
@@ -116,18 +120,20 @@ async def run(base_url: str, model: str, api_key: str, turns: int, scenario: str
 def report(result: dict) -> None:
     print()
     print(
-        f"{'purpose':<15}{'calls':>6}{'retries':>8}{'fallb.':>7}{'fail':>5}"
+        f"{'purpose':<15}{'calls':>6}{'valid':>6}{'retries':>8}{'fallb.':>7}{'fail':>5}"
         f"{'total s':>9}{'s/call':>8}{'tok in':>8}{'tok out':>8}"
     )
     for purpose, v in sorted(result["stats"].items()):
         per = v["seconds"] / v["calls"] if v["calls"] else 0.0
         print(
-            f"{purpose:<15}{v['calls']:>6}{v['retries']:>8}{v['fallbacks']:>7}{v['failures']:>5}"
-            f"{v['seconds']:>9.1f}{per:>8.1f}{v['prompt_tokens']:>8}{v['completion_tokens']:>8}"
+            f"{purpose:<15}{v['calls']:>6}{v['valid']:>6}{v['retries']:>8}{v['fallbacks']:>7}"
+            f"{v['failures']:>5}{v['seconds']:>9.1f}{per:>8.1f}{v['prompt_tokens']:>8}"
+            f"{v['completion_tokens']:>8}"
         )
     print(f"\nwall: {result['wall_s']} s")
     print("response formats:", json.dumps(result["formats"], ensure_ascii=False))
-    print("stored:", json.dumps(result["stored"], ensure_ascii=False, default=str)[:1500])
+    print("prompt tokens counted with:", result.get("tokenizer", "?"))
+    print("stored:", json.dumps(result["stored"], ensure_ascii=False, default=str, indent=1))
 
 
 def main() -> None:
@@ -137,6 +143,7 @@ def main() -> None:
     ap.add_argument("--api-key", default="not-needed")
     ap.add_argument("--turns", type=int, default=6)
     ap.add_argument("--scenario", default="no_money")
+    ap.add_argument("--tokenizer", default="auto", help="auto, estimate or an encoding name")
     ap.add_argument(
         "--double", metavar="BEHAVIOURS", help="start the local double (comma-separated)"
     )
@@ -150,7 +157,11 @@ def main() -> None:
         double = LLMDouble(responder=demo_reply, behaviours=behaviours).start()
         base_url = double.url
     try:
-        report(asyncio.run(run(base_url, args.model, args.api_key, args.turns, args.scenario)))
+        report(
+            asyncio.run(
+                run(base_url, args.model, args.api_key, args.turns, args.scenario, args.tokenizer)
+            )
+        )
     finally:
         if double is not None:
             double.stop()

@@ -10,10 +10,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
 FORMATS = ("table", "csv", "json")
+# The option every listing takes: `fmt: FormatOption = "table"`.
+FormatOption = typer.Option("--format", help="table, csv or json")
 
 
 def check_format(fmt: str) -> str:

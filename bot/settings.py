@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     llm_structured: str = Field(
         "auto", alias="COACHBOT_LLM_STRUCTURED", pattern="^(auto|json_schema|json_object|text)$"
     )
+    # Prompt token counting: auto (by model name), estimate, or a shipped encoding
+    # (coaching/llm_tokens.py); a local server's model alias needs it named.
+    llm_tokenizer: str = Field(
+        "auto",
+        alias="COACHBOT_LLM_TOKENIZER",
+        pattern="^(auto|estimate|cl100k_base|o200k_base|qwen3|llama3)$",
+    )
     roleplay_turn_limit: int = Field(12, alias="COACHBOT_ROLEPLAY_TURN_LIMIT", ge=2, le=60)
     scenarios_dir: str | None = Field(None, alias="COACHBOT_SCENARIOS_DIR")
 

@@ -33,8 +33,15 @@ import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ValidationError
 
-from coaching.llm_budget import Budget, budget_for, estimate_tokens, prompt_tokens
+from coaching.llm_budget import Budget, budget_for
 from coaching.llm_config import LLMSettings
+from coaching.llm_tokens import (
+    Counter,
+    counter_for,
+    estimate_tokens,
+    prompt_tokens,
+    tokenizer_setting,
+)
 from coaching.llm_validate import is_refusal, placeholder_problems
 from coaching.redact import redact
 
@@ -110,6 +117,7 @@ class SentPrompt:
 @dataclass
 class PurposeStats:
     calls: int = 0
+    valid: int = 0  # answers that passed every check (complete stream, validated object)
     retries: int = 0  # repairs and stream retries
     fallbacks: int = 0  # response formats given up
     failures: int = 0
@@ -159,6 +167,11 @@ class LLMClient:
     def budget(self, purpose: str) -> Budget:
         return budget_for(self.settings, purpose)
 
+    @property
+    def counter(self) -> Counter:
+        """Token counter of the configured model (its real tokenizer when known)."""
+        return counter_for(self.settings.llm_model, tokenizer_setting(self.settings))
+
     def stat(self, purpose: str) -> PurposeStats:
         return self.stats.setdefault(purpose, PurposeStats())
 
@@ -169,7 +182,7 @@ class LLMClient:
 
     def _prepare(self, purpose: str, messages: list[Message]) -> list[Message]:
         clean = [{"role": m["role"], "content": redact(m["content"])} for m in messages]
-        sent = SentPrompt(purpose, clean, prompt_tokens(clean, self.settings.llm_model))
+        sent = SentPrompt(purpose, clean, self.counter.prompt(clean))
         for fn in self.on_prompt:
             fn(sent)
         log.debug("llm %s prompt ~%d tokens", purpose, sent.tokens)
@@ -183,8 +196,8 @@ class LLMClient:
         self.busy_s += dt
         p = getattr(usage, "prompt_tokens", None) if usage else None
         c = getattr(usage, "completion_tokens", None) if usage else None
-        st.prompt_tokens += p if p else prompt_tokens(clean, self.settings.llm_model)
-        st.completion_tokens += c if c else estimate_tokens(out)
+        st.prompt_tokens += p if p else self.counter.prompt(clean)
+        st.completion_tokens += c if c else self.counter.count(out)
 
     def _common(self, purpose: str, clean: list[Message], **over: Any) -> dict[str, Any]:
         b = self.budget(purpose)
@@ -236,6 +249,7 @@ class LLMClient:
             self.stat(purpose).failures += 1
             log.info("llm: %s stream ended without a finish reason", purpose)
             raise StreamCut(text)
+        self.stat(purpose).valid += 1
 
     async def complete(
         self,
@@ -256,6 +270,7 @@ class LLMClient:
             raise _unavailable(exc) from exc
         out = (resp.choices[0].message.content or "") if resp.choices else ""
         self._account(purpose, t0, resp.usage, clean, out)
+        self.stat(purpose).valid += 1
         return out
 
     async def structured(
@@ -341,6 +356,7 @@ class LLMClient:
                 if not problems:
                     if not override:
                         _WORKING[self.key] = mode
+                    self.stat(purpose).valid += 1
                     return obj
             log.warning(
                 "llm: unusable %s answer (try %d/%d, %s): %s",

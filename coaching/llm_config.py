@@ -16,6 +16,7 @@ class LLMSettings(Protocol):
     llm_temperature: float
     llm_max_retries: int
     llm_structured: str
+    llm_tokenizer: str  # read with a default (coaching.llm_tokens.tokenizer_setting)
     llm_budget_debtor: str | None
     llm_budget_guard: str | None
     llm_budget_grading: str | None

@@ -12,6 +12,7 @@ from telegram import Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
+from coaching import competency
 from coaching import tips as coach
 from coaching.llm import LLMUnavailable
 from coaching.roleplay import store
@@ -41,6 +42,7 @@ async def roleplay(req: Request) -> None:
         await _start(req, eng, lib[req.args[0]])
         return
     suggested = await req.app.run(store.suggest, req.me.employee_id, lib)
+    weakest = await req.app.run(competency.weakest_one, req.me.employee_id)
     rows = [[("⭐ " + _title(req, suggested), f"rp:{suggested.id}")]]
     rows += [
         [(_title(req, sc), f"rp:{sc.id}")]
@@ -51,7 +53,7 @@ async def roleplay(req: Request) -> None:
         "roleplay.pick",
         kb(rows),
         suggested=_title(req, suggested),
-        competency=suggested.competency,
+        competency=weakest,
         offline=eng.offline,
     )
 
@@ -230,6 +232,7 @@ async def _grade(req: Request, eng: Engine, drill_id: int) -> None:
     drill = await req.app.run(store.get, drill_id, req.me.employee_id)
     assert drill is not None
     sc = eng.scenario(drill.scenario_id)
+    weakest = await req.app.run(competency.weakest_one, req.me.employee_id)
     await req.say(
         "roleplay.report",
         title=_title(req, sc),
@@ -240,6 +243,8 @@ async def _grade(req: Request, eng: Engine, drill_id: int) -> None:
         summary=report.summary,
         graded_by=report.graded_by,
         offline=eng.offline,
+        weakest=report.weakest,
+        competency=weakest,
     )
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup
 
 from bot.charts.scoring import heatmap_chart, trend_chart
 from bot.dashboard.links import with_web_app
-from coaching import people
+from coaching import competency, people
 from coaching.scoring import config_for
 from coaching.scoring import service as svc
 from coaching.scoring.engine import add_months
@@ -21,6 +24,7 @@ MANAGERS = Access(
     group_purpose="hr_alerts",
     audit_allowed=True,
 )
+MAX_PICK = 24  # more teams than this: type the code (Telegram keyboards get unwieldy)
 
 
 def _cfg(req: Request):  # type: ignore[no-untyped-def]
@@ -35,9 +39,11 @@ async def score(req: Request) -> None:
         await req.say("score.no_card")
         return
     markup = kb([[(req.t("score.trend_button"), "score:trend")]])
+    weakest = await req.app.run(competency.weakest_one, req.me.employee_id)
     await req.say(
         "score.card",
         markup,
+        weakest=weakest,
         c=view.card,
         month=view.card.month.strftime("%Y-%m"),
         live=view.live,
@@ -71,7 +77,13 @@ def _hr_branch_scope(req: Request) -> tuple[bool, int | None]:
     return True, None if req.me.has_role("admin") else req.me.branch_id
 
 
-async def _refuse(req: Request, detail: str) -> None:
+async def _refuse(
+    req: Request,
+    detail: str,
+    key: str = "core.no_role",
+    markup: InlineKeyboardMarkup | None = None,
+    **kw: Any,
+) -> None:
     await req.app.run(
         people.audit,
         req.app.clock.now(),
@@ -82,17 +94,30 @@ async def _refuse(req: Request, detail: str) -> None:
         chat_id=req.chat_id,
         detail=detail,
     )
-    await req.say("core.no_role")
+    await req.say(key, markup, **kw)
+
+
+async def _visible(req: Request) -> list[svc.TeamRef]:
+    """The teams the caller may open here: HR and admins every team of their scope, a lead
+    the teams they lead (never in a group chat)."""
+    hr, scope = _hr_branch_scope(req)
+    if hr:
+        return await req.app.run(svc.teams_in, scope)
+    if _in_group(req):
+        return []
+    led = await req.app.run(svc.led_team_ids, req.me.employee_id, req.me.team_id)
+    return await req.app.run(svc.teams_by_ids, led)
 
 
 async def _may_see(req: Request, team: svc.TeamRef) -> bool:
-    hr, scope = _hr_branch_scope(req)
-    if hr:
-        return scope is None or scope == team.branch_id
-    if _in_group(req):
-        return False
-    led = await req.app.run(svc.led_team_ids, req.me.employee_id, req.me.team_id)
-    return team.id in led
+    return any(t.id == team.id for t in await _visible(req))
+
+
+def _picker(teams: list[svc.TeamRef]) -> InlineKeyboardMarkup | None:
+    """One button per team: on a phone a tap beats typing a code."""
+    if not teams or len(teams) > MAX_PICK:
+        return None
+    return kb([[(f"{t.code} {t.name}", f"team:{t.id}")] for t in teams])
 
 
 async def _show_team(req: Request, team: svc.TeamRef) -> None:
@@ -109,36 +134,63 @@ async def _show_team(req: Request, team: svc.TeamRef) -> None:
     await req.say("score.team_table", markup, v=view, month=view.month.strftime("%Y-%m"))
 
 
-@command("team", access=MANAGERS, help_key="score.help_team", order=21)
-async def team(req: Request) -> None:
-    hr, scope = _hr_branch_scope(req)
-    if not hr:
-        if _in_group(req):
-            await _refuse(req, "team lead in HR chat")
-            return
-        led = await req.app.run(svc.led_team_ids, req.me.employee_id, req.me.team_id)
-        if not led:
-            await req.say("score.no_team")
-            return
-        for tid in sorted(led):
-            ref = await req.app.run(svc.team_by_id, tid)
-            if ref is not None:
-                await _show_team(req, ref)
+async def _by_code(req: Request, code: str, mine: list[svc.TeamRef]) -> None:
+    """`/team CODE`: the team if the caller may see it, else why not, with their own teams
+    as buttons."""
+    code = code[:32]
+    ref = await req.app.run(svc.team_by_code, code)
+    if ref is None:
+        await req.say("score.unknown_team", _picker(mine), code=code, mine=mine)
         return
-    if req.args:
-        ref = await req.app.run(svc.team_by_code, req.args[0])
-        if ref is None or not await _may_see(req, ref):
-            await req.say("score.unknown_team", code=req.args[0])
-            return
+    if any(t.id == ref.id for t in mine):
         await _show_team(req, ref)
         return
-    teams = await req.app.run(svc.teams_in, scope)
+    hr, scope = _hr_branch_scope(req)
+    if hr:
+        where = await req.app.run(svc.branch_name, scope)
+        await _refuse(
+            req,
+            f"team {ref.code} outside the caller's branch",
+            "score.team_other_branch",
+            _picker(mine),
+            team=ref,
+            scope=where,
+        )
+    else:
+        await _refuse(
+            req,
+            f"team {ref.code} not led by the caller",
+            "score.team_not_led",
+            _picker(mine),
+            team=ref,
+            mine=mine,
+        )
+
+
+@command("team", access=MANAGERS, help_key="score.help_team", order=21)
+async def team(req: Request) -> None:
+    hr, _ = _hr_branch_scope(req)
+    if not hr and _in_group(req):
+        await _refuse(req, "team lead in HR chat", "score.lead_in_group")
+        return
+    mine = await _visible(req)
+    if req.args:
+        await _by_code(req, req.args[0], mine)
+        return
+    if not hr:
+        if not mine:
+            await req.say("score.no_team")
+        elif len(mine) == 1:
+            await _show_team(req, mine[0])
+        else:
+            await req.say("score.pick_team", _picker(mine))
+        return
     now = req.app.clock.now()
-    for bid in sorted({t.branch_id for t in teams}):
+    for bid in sorted({t.branch_id for t in mine}):
         code, summary = await req.app.run(svc.branch_comparison, _cfg(req), bid, now)
         await req.say("score.comparison", branch=code, teams=summary)
-    rows = [[(f"{t.code} {t.name}", f"team:{t.id}")] for t in teams]
-    await req.say("score.pick_team", kb(rows))
+    if mine:
+        await req.say("score.pick_team", _picker(mine), many=len(mine) > MAX_PICK)
 
 
 async def _team_from_payload(req: Request) -> svc.TeamRef | None:

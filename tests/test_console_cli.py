@@ -170,3 +170,72 @@ def test_demo_collector_plan_in_console_matches_cli_json(demo_dir: Path) -> None
     assert sum(1 for b in data["blocks"] if b["count"]) >= 5  # a realistic queue, not a stub
     bad = run(["console", "--as", "C0001", "--at", f"{day}T08:40"], demo_dir, "/plan\n")
     assert bad.returncode == 2 and "ISO 8601 time with offset" in bad.stderr
+
+
+def test_console_speaks_in_an_unregistered_group_by_chat_id(demo_dir: Path) -> None:
+    # Before: only registered purposes could be simulated, so /register could not be tried.
+    res = run(
+        ["console", "--as", "A0001", "--group", "-1009990001"], demo_dir, "/register trainers\n"
+    )
+    assert res.returncode == 0, res.stderr
+    assert "in group -1009990001" in res.stdout and "培训主管群" in res.stdout
+    listed = run(["group", "list", "--format", "csv"], demo_dir)
+    assert "-1009990001,trainers" in listed.stdout
+    # A collector in an unregistered group is refused with the reason, not a traceback.
+    res = run(["console", "--as", "C0001", "--group", "-1009990002"], demo_dir, "/stats\n")
+    assert res.returncode == 0 and "Traceback" not in res.stderr and "🔒" in res.stdout
+    bad = run(["console", "--as", "C0001", "--group", "1234"], demo_dir)
+    assert bad.returncode != 0 and "negative" in bad.stderr
+    unknown = run(["console", "--as", "C0001", "--group", "nosuch"], demo_dir)
+    assert unknown.returncode != 0 and "--group -1001234567890" in unknown.stderr
+
+
+def test_console_serves_healthz_and_the_ingest_api_like_run(demo_dir: Path) -> None:
+    # Before: only `coachbot run` with a token served them; the console had no web server.
+    import time
+
+    import httpx
+
+    made = run(["token", "create", "--name", "console test", "--kind", "calls"], demo_dir)
+    assert made.returncode == 0, made.stderr
+    raw = re.search(r"cbt_[A-Za-z0-9_\-]+", made.stdout)
+    assert raw is not None
+    port = 18817  # this helper's range
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("COACHBOT_", "OPENAI_", "TELEGRAM_", "DATABASE_URL"))
+    }
+    env.update(DATABASE_URL=f"sqlite:///{demo_dir / 'c.db'}", COACHBOT_LISTEN_PORT=str(port))
+    proc = subprocess.Popen(
+        [*coachbot(), "console", "--as", "C0001", "--listen"],
+        cwd=demo_dir,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline, health = time.monotonic() + 120, None
+        while time.monotonic() < deadline:
+            try:
+                health = httpx.get(f"{base}/healthz", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        assert health is not None, "the console's web server never answered"
+        body = health.json()
+        assert body["telegram"] == {"ok": True, "state": "console"}
+        assert body["database"]["ok"] and "outbox" in body
+        url = f"{base}/api/v1/ingest/calls"
+        assert httpx.post(url, json=[], timeout=10).status_code == 401
+        auth = {"Authorization": f"Bearer {raw.group(0)}"}
+        ok = httpx.post(url, json=[], headers=auth, timeout=10)
+        # Authenticated and read by the real importer: an empty body names the columns.
+        assert ok.status_code == 422 and "call_ref" in ok.json()["detail"], ok.text
+    finally:
+        out, err = proc.communicate("/quit\n", timeout=120)
+    assert proc.returncode == 0, err
+    assert f"web server on http://127.0.0.1:{port}" in out and "Traceback" not in err

@@ -99,20 +99,29 @@ def test_unmigrated_database_and_no_branches(ctx, telegram) -> None:  # type: ig
 
 
 def test_llm_check_reports_the_response_formats(ctx, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import json
-
+    """Doctor runs the same check as `coachbot llm check`: plain, stream, structured through
+    format negotiation, and says how prompts are counted."""
     from bot.doctor import check_llm
+    from coaching.llm import reset_formats
     from tests.llm_double import LLMDouble, Reply
 
-    with LLMDouble(
-        reject_formats={"json_schema"}, responder=lambda p, b: Reply(json.dumps({"ok": True}))
-    ) as llm:
+    reset_formats()
+    with LLMDouble(reject_formats={"json_schema"}, reject_status=500) as llm:
         ctx.settings = ctx.settings.model_copy(
-            update={"openai_base_url": llm.url, "openai_api_key": "k"}
+            update={"openai_base_url": llm.url, "openai_api_key": "k", "llm_model": "qwen2.5-7b"}
         )
         [c] = check_llm(ctx)
         assert c.status == "ok", c
-        assert "json_schema no, json_object ok, text ok" in c.detail
-        llm.reject_formats |= {"json_object", "text"}
+        assert "response format json_object+schema" in c.detail
+        assert "json_schema HTTP 500" in c.detail
+        assert "plain ok" in c.detail and "stream ok" in c.detail and "structured ok" in c.detail
+        assert "qwen3 (quicktok)" in c.detail
+        # Structured answers that never validate: grading would never complete.
+        reset_formats()
+        llm.responder = lambda p, b: Reply("好的")
         [c] = check_llm(ctx)
-        assert c.status == "fail" and "OPENAI_BASE_URL" in c.fix
+        assert c.status == "fail" and "structured FAILED" in c.detail, c
+        assert "larger instruct model" in c.fix
+        reset_formats()
+    [c] = check_llm(ctx)  # the server is gone
+    assert c.status == "fail" and "OPENAI_BASE_URL" in c.fix

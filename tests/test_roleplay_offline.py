@@ -32,7 +32,7 @@ async def test_offline_drill_end_to_end_success(ctx, harness: Harness) -> None:
         COLLECTOR, "那15号补偿金到了，先还2000元，之后每月15号还2000元，可以吗？"
     )
     texts = [m.text for m in r3]
-    assert any("15号我先还2000" in t for t in texts)
+    assert any("按你说的，15号先还2000元，之后每月还2000元" in t for t in texts)
     assert any("达成目标" in t for t in texts)
     report = texts[-1]
     assert "练习报告" in report and "按规则评分" in report and "〔离线模式〕" in report

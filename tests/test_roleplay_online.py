@@ -8,6 +8,7 @@ import json
 from sqlalchemy import select
 
 from coaching.llm import MODES, prompt_tokens
+from coaching.llm_tokens import counter_for
 from db.models import DrillTurn
 from db.models.coaching import DrillStatus
 from tests.conftest import Harness
@@ -224,7 +225,10 @@ async def test_prompt_tokens_stay_under_budget_at_turn_20(
         await harness.chat.send(COLLECTOR, line)
     debtor = online.of("debtor")
     assert len(debtor) == 20
-    tokens = [prompt_tokens(r["messages"]) for r in debtor]
+    # Real tokens: the configured model (gpt-4o-mini) is counted with o200k_base.
+    model = ctx.settings.llm_model
+    assert counter_for(model).exact
+    tokens = [prompt_tokens(r["messages"], model) for r in debtor]
     assert tokens[-1] <= 2000 and max(tokens) <= 2000
     assert online.of("summary")  # older lines were folded into a summary
     assert any("之前的通话摘要" in m["content"] for m in debtor[-1]["messages"])
@@ -234,7 +238,7 @@ async def test_prompt_tokens_stay_under_budget_at_turn_20(
     assert len(graders) == 6  # five criteria and the closing sentence
     for grader in graders:
         assert grader["messages"][-1]["content"].count("COLLECTOR: ") == 20
-        assert prompt_tokens(grader["messages"]) <= 2000
+        assert prompt_tokens(grader["messages"], model) <= 2000
 
 
 async def test_streaming_edits_are_throttled(ctx, harness: Harness, online: LLMDouble) -> None:

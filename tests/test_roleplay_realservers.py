@@ -239,6 +239,8 @@ async def test_llm_check_reports_the_negotiated_format(ctx, llm_double: LLMDoubl
     res = cli(ctx, llm_double, ["llm", "check"])
     assert res.returncode == 0, res.stderr
     assert "json_object" in res.stdout and "json_schema: HTTP 500" in res.stdout
+    # gpt-4o-mini (the default model) is counted with its real tokenizer.
+    assert "o200k_base (quicktok)" in res.stdout and "real tokenizer" in res.stdout
     llm_double.behaviours = {"cut_streams"}
     res = cli(ctx, llm_double, ["llm", "check"])
     assert "cut" in res.stdout

@@ -270,7 +270,12 @@ def console(
         int | None, typer.Option(help="Speak as an unbound Telegram user")
     ] = None,
     group: Annotated[
-        str | None, typer.Option(help="Speak in the registered chat of PURPOSE")
+        str | None,
+        typer.Option(
+            help="Speak in the registered chat of PURPOSE (hr_alerts, trainers), or in the "
+            "group with this chat id (-100…), registered or not",
+            metavar="PURPOSE|CHAT_ID",
+        ),
     ] = None,
     at: Annotated[
         str | None,
@@ -278,6 +283,14 @@ def console(
             help="Pretend the time is AT (ISO 8601 with offset, e.g. 2026-03-02T09:30+08:00)"
         ),
     ] = None,
+    listen: Annotated[
+        bool,
+        typer.Option(
+            "--listen",
+            help="Also serve /healthz and the ingest API on COACHBOT_LISTEN_HOST:PORT, "
+            "as `coachbot run` does",
+        ),
+    ] = False,
 ) -> None:
     """Chat with the bot in this terminal (or from piped stdin) instead of Telegram."""
     from bot.transport.console import ConsoleError, run_console
@@ -294,7 +307,9 @@ def console(
     ctx = build_context(settings(), clock)
     ensure_schema(ctx)
     try:
-        asyncio.run(run_console(ctx, employee_no=as_, telegram_id=telegram_id, purpose=group))
+        asyncio.run(
+            run_console(ctx, employee_no=as_, telegram_id=telegram_id, purpose=group, listen=listen)
+        )
     except ConsoleError as exc:
         raise fail(str(exc)) from None
 
@@ -334,7 +349,8 @@ def run(
             err.print(line, highlight=False, soft_wrap=True)
         err.print(f"TELEGRAM_BOT_TOKEN is not set: console chat as {as_} (see /help; Ctrl-D quits)")
         try:
-            asyncio.run(run_console(ctx, employee_no=as_))
+            # The same web server as with a token: /healthz and the ingest API.
+            asyncio.run(run_console(ctx, employee_no=as_, listen=True))
         except ConsoleError as exc:
             raise fail(str(exc)) from None
         return

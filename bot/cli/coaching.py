@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 
+from bot.listing import FormatOption, check_format, emit
 from bot.settings import get_settings
 from coaching.roleplay.scenarios import ScenarioError, load_dir
 
@@ -28,13 +31,22 @@ def register(app: typer.Typer) -> None:
         out.print(f"{len(lib)} scenarios OK: {', '.join(sorted(lib))}", highlight=False)
 
     @scen.command("list")
-    def list_() -> None:
-        """Id, competency, difficulty and title of each scenario."""
-        for sc in sorted(load_dir(get_settings().scenarios_dir).values(), key=lambda s: s.id):
-            out.print(
-                f"{sc.id:<18} {sc.competency:<15} {'★' * sc.difficulty:<4} {sc.title}",
-                highlight=False,
-                markup=False,
-            )
+    def list_(fmt: Annotated[str, FormatOption] = "table") -> None:
+        """Id, competency, difficulty, offline terms and title of each scenario."""
+        check_format(fmt)
+        lib = sorted(load_dir(get_settings().scenarios_dir).values(), key=lambda s: s.id)
+        rows = [
+            [
+                sc.id,
+                sc.competency,
+                sc.difficulty,
+                "yes" if sc.terms else "no",
+                sc.title,
+                sc.title_en,
+            ]
+            for sc in lib
+        ]
+        cols = ["id", "competency", "difficulty", "offline terms", "title", "title (en)"]
+        emit(out, fmt, cols, rows)
 
     app.add_typer(scen, name="scenarios")

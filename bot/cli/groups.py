@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from bot.listing import FormatOption
+
 NEGATIVE_IDS = {"ignore_unknown_options": True}  # "-100…" is an argument, not an option
 
 
@@ -74,22 +76,25 @@ async def _check(ctx, chat_id, candidates):  # type: ignore[no-untyped-def]
         return await groups.non_hr_members(candidates, status)
 
 
-def group_list() -> None:
+def group_list(fmt: Annotated[str, FormatOption] = "table") -> None:
     """Every registered group chat."""
-    from rich.table import Table
-
-    from bot.cli import context, out
+    from bot.cli import context, err, out
+    from bot.listing import check_format, emit
     from coaching import groups
 
+    check_format(fmt)
     rows = context().call(groups.list_groups)
-    t = Table("chat id", "purpose", "branch", "title", "registered (UTC)")
-    for r in rows:
-        t.add_row(
-            str(r.chat_id), r.purpose, r.branch or "all", r.title, f"{r.registered_at:%Y-%m-%d}"
-        )
-    out.print(t)
+    emit(
+        out,
+        fmt,
+        ["chat id", "purpose", "branch", "title", "registered (UTC)"],
+        [
+            [r.chat_id, r.purpose, r.branch or "all", r.title, f"{r.registered_at:%Y-%m-%d}"]
+            for r in rows
+        ],
+    )
     if not rows:
-        out.print("no group chats registered")
+        (out if fmt == "table" else err).print("no group chats registered")
 
 
 def group_unregister(

@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from bot.listing import FormatOption
 from coaching.ingest import KINDS
 
 token_app = typer.Typer(help="Bearer tokens for the HTTP ingest API.", no_args_is_help=True)
@@ -114,7 +115,7 @@ def import_cmd(
 
     t = Table(title=f"import {kind}: {file.name}", show_header=False)
     t.add_column("", style="bold")
-    t.add_column("", justify="right")
+    t.add_column("", justify="right", overflow="fold")  # long column lists fold, never "…"
     t.add_row("encoding", report.encoding or "xlsx")
     t.add_row("rows read", str(report.rows))
     t.add_row("valid", str(report.valid))
@@ -175,24 +176,28 @@ def token_create(
 
 
 @token_app.command("list")
-def token_list() -> None:
+def token_list(fmt: Annotated[str, FormatOption] = "table") -> None:
     """Every API token (never the token itself)."""
     from bot.cli import context, out
     from bot.ingest_api import list_tokens, token_kinds
+    from bot.listing import check_format, emit
 
+    check_format(fmt)
     ctx = context()
-    t = Table("id", "name", "scope", "kinds", "created (UTC)", "last used (UTC)", "revoked (UTC)")
-    for tok in ctx.call(list_tokens):
-        t.add_row(
-            str(tok.id),
+    cols = ["id", "name", "scope", "kinds", "created (UTC)", "last used (UTC)", "revoked (UTC)"]
+    rows = [
+        [
+            tok.id,
             tok.name,
             tok.scope,
             ", ".join(token_kinds(tok)),
             f"{tok.created_at:%Y-%m-%d %H:%M}",
             f"{tok.last_used_at:%Y-%m-%d %H:%M}" if tok.last_used_at else "-",
             f"{tok.revoked_at:%Y-%m-%d %H:%M}" if tok.revoked_at else "-",
-        )
-    out.print(t)
+        ]
+        for tok in ctx.call(list_tokens)
+    ]
+    emit(out, fmt, cols, rows)
 
 
 @token_app.command("revoke")

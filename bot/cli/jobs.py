@@ -7,10 +7,10 @@ import asyncio
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from bot.cli import context, err, fail, out
 from bot.context import AppContext
+from bot.listing import FormatOption
 
 jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
 
@@ -20,27 +20,36 @@ def register(app: typer.Typer) -> None:
 
 
 @jobs_app.command("list")
-def jobs_list() -> None:
+def jobs_list(fmt: Annotated[str, FormatOption] = "table") -> None:
     """Every scheduled job with its next run per branch (in the branch's time zone), and which
     running process holds the scheduler."""
     from bot.jobs import next_runs
     from bot.lifecycle import LEADER_LEASE
+    from bot.listing import check_format, emit
     from db import leases
 
+    check_format(fmt)
     ctx = context()
     now = ctx.clock.now()
     holder = ctx.call(leases.holder, LEADER_LEASE, now)
+    note = out if fmt == "table" else err  # csv/json: stdout carries only the listing
     if holder is None:
-        out.print("scheduler: no running bot holds it now (start `coachbot run`)")
+        note.print("scheduler: no running bot holds it now (start `coachbot run`)")
     else:
-        out.print(
+        note.print(
             f"scheduler: held by {holder.owner} (lease until {holder.expires_at:%H:%M:%S} UTC)"
         )
-    table = Table("job", "branch", "next run (branch time)", "description")
-    for spec, b, nxt in next_runs(ctx, now):
-        when = f"{b.local(nxt):%Y-%m-%d %H:%M} ({b.timezone})" if nxt else "-"
-        table.add_row(spec.name, b.code, when, spec.description)
-    out.print(table)
+    rows = [
+        [
+            spec.name,
+            b.code,
+            f"{b.local(nxt):%Y-%m-%d %H:%M}" if nxt else "-",
+            b.timezone,
+            spec.description,
+        ]
+        for spec, b, nxt in next_runs(ctx, now)
+    ]
+    emit(out, fmt, ["job", "branch", "next run (branch time)", "time zone", "description"], rows)
 
 
 @jobs_app.command("run")

@@ -1,66 +1,22 @@
 """`coachbot llm check` — what the configured LLM server can do (response format, streams,
-latency and tokens per call); `coachbot drills regrade` — grade drills left waiting because
+latency and tokens per call; the check itself is bot/llm_check.py, which `coachbot doctor`
+runs too); `coachbot drills regrade` — grade drills left waiting because
 the LLM was down or its answers failed their checks."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from bot import listing
+from bot.llm_check import llm_check
 from bot.settings import get_settings
 
 out = Console()
 err = Console(stderr=True)
-
-
-async def llm_check(settings: Any) -> tuple[list[tuple[str, str, str]], dict[str, Any]]:
-    """Run one plain call, one stream and one structured call; rows of (step, result, detail)
-    and the client's per-purpose stats. Raises nothing: failures are rows."""
-    from coaching.llm import LLMClient, LLMUnavailable, MalformedOutput, StreamCut, formats
-    from coaching.roleplay.grading import ComplianceVerdict
-
-    llm = LLMClient(settings)
-    rows: list[tuple[str, str, str]] = []
-    hello = [{"role": "user", "content": "用一句中文打个招呼。"}]
-    try:
-        t0 = time.perf_counter()
-        text = await llm.complete("check", hello, max_tokens=40)
-        rows.append(("plain", "ok", f"{time.perf_counter() - t0:.1f} s: {text.strip()[:60]}"))
-        t0 = time.perf_counter()
-        parts = [p async for p in llm.stream("check", hello, max_tokens=40)]
-        rows.append(("stream", "ok", f"{time.perf_counter() - t0:.1f} s, {len(parts)} chunks"))
-    except StreamCut:
-        rows.append(("stream", "cut", "ended without a finish reason"))
-    except LLMUnavailable as exc:
-        rows.append(("reachable", "FAILED", exc.kind))
-        await llm.close()
-        return rows, {}
-    from coaching.roleplay.prompting import render_prompt
-
-    verdict = [
-        {
-            "role": "system",
-            "content": render_prompt("compliance_check", third_party=False, crisis=False),
-        },
-        {"role": "user", "content": "Collector's line:\n<<<您好，请问现在方便说话吗？>>>"},
-    ]
-    try:
-        t0 = time.perf_counter()
-        await llm.structured("check", verdict, ComplianceVerdict)
-        rows.append(("structured", "ok", f"{time.perf_counter() - t0:.1f} s"))
-    except (LLMUnavailable, MalformedOutput) as exc:
-        rows.append(("structured", "FAILED", str(exc)[:120]))
-    info = formats().get(llm.key, {})
-    failed = ", ".join(f"{m}: {why}" for m, why in info.get("failed", {}).items()) or "none"
-    mode = llm.mode or "none yet (no valid answer)"
-    rows.append(("response format", mode, f"failed: {failed}"))
-    await llm.close()
-    return rows, {k: v.__dict__ for k, v in llm.stats.items()}
 
 
 async def regrade(ctx: Any, drill_ids: list[int] | None) -> list[tuple[int, str]]:
@@ -111,24 +67,33 @@ def register(app: typer.Typer) -> None:
             err.print("no LLM configured (OPENAI_BASE_URL / OPENAI_API_KEY): offline mode")
             raise typer.Exit(1)
         out.print(f"{s.openai_base_url or 'OpenAI'} · model {s.llm_model}", highlight=False)
-        rows, stats = asyncio.run(llm_check(s))
-        table = Table("step", "result", "detail")
-        for r in rows:
-            table.add_row(*r)
-        out.print(table)
-        if stats:
-            st = Table("purpose", "calls", "retries", "fallbacks", "seconds", "tokens in/out")
-            for purpose, v in stats.items():
-                st.add_row(
+        result = asyncio.run(llm_check(s))
+        # Long server errors fold to the terminal width instead of being cut.
+        out.print(listing.table(["step", "result", "detail"], result.rows))
+        if result.stats:
+            cols = [
+                "purpose",
+                "calls",
+                "valid",
+                "retries",
+                "fallbacks",
+                "seconds",
+                "tokens in/out",
+            ]
+            per = [
+                [
                     purpose,
-                    str(v["calls"]),
-                    str(v["retries"]),
-                    str(v["fallbacks"]),
+                    v["calls"],
+                    v["valid"],
+                    v["retries"],
+                    v["fallbacks"],
                     f"{v['seconds']:.1f}",
                     f"{v['prompt_tokens']}/{v['completion_tokens']}",
-                )
-            out.print(st)
-        if any(r[1] == "FAILED" for r in rows):
+                ]
+                for purpose, v in result.stats.items()
+            ]
+            out.print(listing.table(cols, per))
+        if not result.ok:
             raise typer.Exit(1)
 
     @drills_app.command("regrade")

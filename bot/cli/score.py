@@ -7,7 +7,10 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
+
+from bot.listing import FormatOption
+
+WIDE_BASE = 72  # columns the fixed part of the scorecard table needs
 
 
 class Format(StrEnum):
@@ -36,7 +39,7 @@ def register(app: typer.Typer) -> None:
         The default month is today's in COACHBOT_DEFAULT_TIMEZONE.
         Each branch's month runs from its own local midnight on the 1st.
         JSON follows the documented schema "coachbot.scorecards/1" (docs/scoring.md)."""
-        from bot.cli import context, fail, out
+        from bot.cli import context, err, fail, out
         from coaching.scoring import ScoringConfigError, config_for
         from coaching.scoring.engine import local_month, parse_month
         from coaching.scoring.export import document, to_csv
@@ -69,20 +72,12 @@ def register(app: typer.Typer) -> None:
         if format == Format.csv:
             typer.echo(to_csv(cards), nl=False)
             return
+        from bot.listing import emit
+
         names: list[str] = []
         for c in cards:
             names += [n for n in c.components if n not in names]
-        table = Table(title=f"Scorecards {m:%Y-%m}")
-        table.add_column("employee", no_wrap=True)
-        table.add_column("name", max_width=8)
-        table.add_column("team", no_wrap=True)
-        table.add_column("prof")
-        table.add_column("total", no_wrap=True, justify="right")
-        table.add_column("#team", justify="right")
-        table.add_column("#branch", justify="right")
-        for n in names:
-            table.add_column(n[:6], justify="right", no_wrap=True)
-        table.add_column("veto", max_width=24)
+        rows = []
         for c in cards:
             comps = []
             for n in names:
@@ -90,18 +85,30 @@ def register(app: typer.Typer) -> None:
                 comps.append(
                     "" if comp is None else "n/a" if comp.score is None else f"{comp.score:.1f}"
                 )
-            table.add_row(
-                c.employee_no,
-                c.name,
-                c.team_code or "-",
-                c.profile,
-                "n/a" if c.total is None else f"{c.total:.1f}",
-                str(c.rank_team or "-"),
-                str(c.rank_branch or "-"),
-                *comps,
-                c.veto_reason if c.vetoed else "",
+            rows.append(
+                [
+                    c.employee_no,
+                    c.name,
+                    c.team_code or "-",
+                    c.profile,
+                    "n/a" if c.total is None else f"{c.total:.1f}",
+                    c.rank_team or "-",
+                    c.rank_branch or "-",
+                    *comps,
+                    c.veto_reason if c.vetoed else "",
+                ]
             )
-        out.print(table)
+        # Folded to the terminal width, never cut with "…". Component columns need about 8
+        # characters each: on a narrow terminal they are left to --format csv/json, so the
+        # rest stays readable at 80 columns.
+        cols = ["employee", "name", "team", "prof", "total", "#team", "#branch"]
+        need = WIDE_BASE + 8 * len(names)
+        if out.width < need:
+            rows = [[*r[: len(cols)], r[-1]] for r in rows]
+            emit(out, "table", [*cols, "veto"], rows, title=f"Scorecards {m:%Y-%m}")
+            err.print(f"component scores need {need} columns; or use --format csv / json")
+            return
+        emit(out, "table", [*cols, *names, "veto"], rows, title=f"Scorecards {m:%Y-%m}")
 
     @app.command()
     def promotions(
@@ -113,17 +120,20 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         branch: Annotated[str | None, typer.Option(help="One branch code")] = None,
+        fmt: Annotated[str, FormatOption] = "table",
     ) -> None:
         """The promotion ladder with its evidence: trainee → account manager (N consecutive
         frozen months ≥ threshold) and account manager → senior (N months on target plus a
         passed M6+ / restructuring drill or quiz), per branch configuration."""
         from bot.cli import context, fail, out
+        from bot.listing import check_format, emit
         from coaching.calendar import all_branches
         from coaching.scoring import ScoringConfigError, config_for
         from coaching.scoring.engine import add_months, local_month, parse_month
         from coaching.scoring.money import format_score
         from coaching.scoring.promotion import ladder
 
+        check_format(fmt)
         ctx = context()
         try:
             cfg = config_for(ctx.settings)
@@ -140,6 +150,8 @@ def register(app: typer.Typer) -> None:
             if not branches:
                 raise fail(f"no branch {branch}")
         total = 0
+        flat: list[list[object]] = []
+        cols = ["employee", "name", "team", "totals (oldest first)", "skill proof"]
         for b in branches:
             spec = cfg.promotion_for(b.code)
             cands = ctx.call(ladder, cfg, m, b.id)
@@ -156,21 +168,21 @@ def register(app: typer.Typer) -> None:
                     f"{format_score(spec.senior.threshold)} + M6+/restructuring drill or quiz",
                 ),
             ):
-                table = Table(
-                    "employee",
-                    "name",
-                    "team",
-                    "totals (oldest first)",
-                    "skill proof",
-                    title=f"{b.code} {m:%Y-%m} {rule}",
-                )
-                for c in (c for c in cands if c.step == step):
-                    table.add_row(
+                rows = [
+                    [
                         c.employee_no,
                         c.name,
                         c.team_code or "-",
                         " / ".join(format_score(t) for t in c.totals),
                         "; ".join(c.skill_proof) or "-",
-                    )
-                out.print(table)
+                    ]
+                    for c in cands
+                    if c.step == step
+                ]
+                if fmt == "table":
+                    emit(out, fmt, cols, rows, title=f"{b.code} {m:%Y-%m} {rule}")
+                flat += [[b.code, f"{m:%Y-%m}", step, *r] for r in rows]
+        if fmt != "table":  # one flat listing: branch and step as columns
+            emit(out, fmt, ["branch", "month", "step", *cols], flat)
+            return
         out.print(f"{total} candidate(s)")

@@ -7,8 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 from coaching.roleplay import store
-from coaching.roleplay.grading import decide, rule_scorecard
+from coaching.roleplay.grading import decide
 from coaching.roleplay.guard import check_rules
+from coaching.roleplay.rule_grade import rule_grade
 from coaching.roleplay.scenarios import library
 
 WEAK_LINES = ["你到底什么时候还？", "今天必须还钱。", "我不管你有什么困难。", "那你说怎么办吧。"]
@@ -44,7 +45,8 @@ def extend_demo(ctx: Any, world: Any) -> str:
             store.end(s, drill.id, outcome, when + timedelta(minutes=8))
             turns = store.turns(s, drill.id)
             rule_v = [v for t in turns for v in t.violations]
-            report = decide(rule_scorecard(sc, lines, outcome), lines, rule_v, "rules")
+            card, notes = rule_grade(sc, lines, outcome)
+            report = decide(card, lines, rule_v, "rules", notes)
             store.save_report(s, drill.id, report, when + timedelta(minutes=8))
             n += 1
     return f"drills: {n}"

@@ -13,7 +13,6 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import func, select, text
 
 from bot.context import AppContext
@@ -70,11 +69,8 @@ def check_database(ctx: AppContext) -> list[Check]:
 # --- LLM --------------------------------------------------------------------------------------
 
 
-class _Ping(BaseModel):
-    ok: bool
-
-
 def check_llm(ctx: AppContext) -> list[Check]:
+    """The same check as `coachbot llm check` (bot/llm_check.py), as one line."""
     s = ctx.settings
     if not s.llm_configured:
         return [
@@ -85,42 +81,43 @@ def check_llm(ctx: AppContext) -> list[Check]:
                 "answer with their labelled offline texts)",
             )
         ]
-    from coaching.llm import LLMClient, LLMUnavailable, MalformedOutput
+    from bot.llm_check import llm_check
 
-    async def probe(mode: str) -> str | None:
-        client = LLMClient(s.model_copy(update={"llm_structured": mode, "llm_max_retries": 0}))
-        try:
-            await client.structured(
-                "doctor",
-                [{"role": "user", "content": "Health check: answer with ok = true."}],
-                _Ping,
-                max_tokens=20,
-            )
-            return None
-        except (LLMUnavailable, MalformedOutput) as exc:
-            return str(exc) or type(exc).__name__
-        finally:
-            await client.close()
-
-    async def all_modes() -> dict[str, str | None]:
-        return {m: await probe(m) for m in ("json_schema", "json_object", "text")}
-
-    results = asyncio.run(all_modes())
-    works = [m for m, e in results.items() if e is None]
-    detail = f"{s.llm_model}: response formats " + ", ".join(
-        f"{m} {'ok' if e is None else 'no'}" for m, e in results.items()
-    )
-    if not works:
-        first = next(iter(results.values()))
+    r = asyncio.run(llm_check(s))
+    results = {step: (res, detail) for step, res, detail in r.rows}
+    if not r.reachable:
         return [
             Check(
                 "LLM",
                 "fail",
-                f"{s.llm_model}: no answer ({first})",
+                f"{s.llm_model}: no answer ({results['reachable'][1]})",
                 "check OPENAI_BASE_URL, OPENAI_API_KEY and COACHBOT_LLM_MODEL, or unset both "
                 "for offline mode",
             )
         ]
+    failed = ", ".join(f"{m} {why}" for m, why in r.failed_modes.items())
+    steps = ", ".join(
+        f"{step} {results[step][0]} ({results[step][1].split(':')[0]})"
+        for step in ("plain", "stream", "structured")
+        if step in results
+    )
+    detail = (
+        f"{s.llm_model}: response format {r.mode or 'none'}"
+        + (f" (gave up: {failed})" if failed else "")
+        + f"; {steps}; prompt tokens by {r.tokenizer}"
+    )
+    if not r.ok:
+        return [
+            Check(
+                "LLM",
+                "fail",
+                detail,
+                "the model gives no usable structured answer (grading would never complete): "
+                "use a larger instruct model, or set COACHBOT_LLM_STRUCTURED",
+            )
+        ]
+    if results.get("stream", ("", ""))[0] == "cut":
+        return [Check("LLM", "warn", detail, "streams end without a finish reason")]
     return [Check("LLM", "ok", detail)]
 
 

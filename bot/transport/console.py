@@ -8,10 +8,12 @@ now and delivers what it queued; `/quit` or end of input stops.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot import outbox
 from bot.context import AppContext
@@ -56,6 +58,12 @@ def _resolve(
 
     uid, label, branch_id = ctx.call(work)
     chat_id = uid
+    if purpose and purpose.lstrip("-").isdigit():
+        # A group by its chat id, registered or not: e.g. to try /register in a new group.
+        chat_id = int(purpose)
+        if chat_id >= 0:
+            raise ConsoleError(f"--group {purpose}: a group chat id is negative (-100…)")
+        return uid, chat_id, f"{label} in group {chat_id}"
     if purpose:
 
         def find(s):  # type: ignore[no-untyped-def]
@@ -68,7 +76,10 @@ def _resolve(
 
         chat = ctx.call(find)
         if chat is None:
-            raise ConsoleError(f"no group chat is registered for {purpose!r}")
+            raise ConsoleError(
+                f"no group chat is registered for {purpose!r}; give a chat id "
+                "(--group -1001234567890) to speak in an unregistered group"
+            )
         chat_id = chat
         label += f" in the {purpose} chat"
     return uid, chat_id, label
@@ -118,49 +129,111 @@ class Printer:
         return f"(file under {self.out_dir}/)"
 
 
+async def _web(ctx: AppContext, chat: LocalChat) -> tuple[Any, asyncio.Task[None]] | None:
+    """The same web server as `coachbot run` (/healthz, the ingest API) on
+    COACHBOT_LISTEN_HOST:PORT; Telegram's part of the health is "console". None when the
+    port cannot be had."""
+    import uvicorn
+
+    from bot.health import Health
+    from bot.web import build_web_app, uvicorn_limits
+
+    health = Health(ctx, chat.background)
+    health.telegram = "console"
+    s = ctx.settings
+    server = uvicorn.Server(
+        uvicorn.Config(
+            build_web_app(ctx, None, health=health),
+            host=s.listen_host,
+            port=s.listen_port,
+            log_level="warning",
+            lifespan="off",
+            **uvicorn_limits(s),
+        )
+    )
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve(), name="web")
+    for _ in range(200):  # up to 10 s: a port in use fails here, said once
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.05)
+    if task.done() or not server.started:
+        # The chat still works: say so once and go on without the web server.
+        print(
+            f"web server not started: cannot listen on {s.listen_host}:{s.listen_port} "
+            "(port in use? set COACHBOT_LISTEN_PORT)",
+            file=sys.stderr,
+            flush=True,
+        )
+        server.should_exit = True
+        return None
+    print(f"— web server on http://{s.listen_host}:{s.listen_port} (/healthz, ingest API) —")
+    return server, task
+
+
 async def run_console(
     ctx: AppContext,
     employee_no: str | None = None,
     telegram_id: int | None = None,
     purpose: str | None = None,
+    listen: bool = False,
 ) -> None:
+    """The console chat; with `listen` also the web server `coachbot run` serves."""
     uid, chat_id, label = _resolve(ctx, employee_no, telegram_id, purpose)
     api = LocalBotApi(files_dir=ctx.output_dir / "console")
     printer = Printer({chat_id, uid}, ctx.output_dir)
     api.listeners.append(printer)
-    last_poll: SentMessage | None = None
-    interactive = sys.stdin.isatty()
-    progress = _Progress(interactive)
+    progress = _Progress(sys.stdin.isatty())
     async with LocalChat(ctx, api, with_jobs=True, settle_timeout=None, on_wait=progress) as chat:
-        print(
-            f"— console chat as {label}. /tap N presses a button (/tap K.N: of message #K), "
-            "/vote N answers a poll, /job NAME runs a job, /quit ends —",
-            flush=True,
-        )
-        while True:
-            if interactive:
-                print("> ", end="", flush=True)
-            line = await asyncio.to_thread(sys.stdin.readline)
-            if not line:
-                break
-            text = line.strip()
-            if not text:
-                continue
-            if not interactive:
-                print(f"> {text}", flush=True)
-            if text == "/quit":  # not /exit: that is the HR exit-workflow command
-                break
-            polls = [m for m in api.sent(chat_id) if m.kind == "poll"]
-            last_poll = polls[-1] if polls else last_poll
-            if text.startswith("/tap"):
-                await _tap(chat, uid, printer, text)
-            elif text.startswith("/vote"):
-                await _vote(chat, uid, last_poll, text)
-            elif text.startswith("/job"):
-                await _job(ctx, chat, text)
-            else:
-                await chat.send(uid, text, chat_id=None if chat_id == uid else chat_id)
-            progress.done()
+        web = await _web(ctx, chat) if listen else None
+        try:
+            print(
+                f"— console chat as {label}. /tap N presses a button (/tap K.N: of message "
+                "#K), /vote N answers a poll, /job NAME runs a job, /quit ends —",
+                flush=True,
+            )
+            await _loop(ctx, chat, api, printer, uid, chat_id, progress)
+        finally:
+            if web is not None:
+                web[0].should_exit = True
+                with contextlib.suppress(Exception):
+                    await web[1]
+
+
+async def _loop(
+    ctx: AppContext,
+    chat: LocalChat,
+    api: LocalBotApi,
+    printer: Printer,
+    uid: int,
+    chat_id: int,
+    progress: _Progress,
+) -> None:
+    last_poll: SentMessage | None = None
+    while True:
+        if progress.interactive:
+            print("> ", end="", flush=True)
+        line = await asyncio.to_thread(sys.stdin.readline)
+        if not line:
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if not progress.interactive:
+            print(f"> {text}", flush=True)
+        if text == "/quit":  # not /exit: that is the HR exit-workflow command
+            break
+        polls = [m for m in api.sent(chat_id) if m.kind == "poll"]
+        last_poll = polls[-1] if polls else last_poll
+        if text.startswith("/tap"):
+            await _tap(chat, uid, printer, text)
+        elif text.startswith("/vote"):
+            await _vote(chat, uid, last_poll, text)
+        elif text.startswith("/job"):
+            await _job(ctx, chat, text)
+        else:
+            await chat.send(uid, text, chat_id=None if chat_id == uid else chat_id)
+        progress.done()
 
 
 class _Progress:

@@ -9,7 +9,6 @@ the last `WINDOW` lines verbatim, older lines folded into a running summary.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,15 +19,17 @@ from coaching.llm import (
     MalformedOutput,
     Message,
     StreamCut,
-    prompt_tokens,
 )
+from coaching.llm_tokens import ESTIMATE, Counter
 from coaching.llm_validate import is_refusal, wrong_language
 from coaching.redact import redact
-from coaching.roleplay import llm_guard, store
+from coaching.roleplay import llm_guard, scripted, store
+from coaching.roleplay import summary as history
 from coaching.roleplay.grader import GRADER_BUDGET, grade_llm, grader_messages
-from coaching.roleplay.grading import Report, decide, rule_scorecard
+from coaching.roleplay.grading import Report, decide
 from coaching.roleplay.guard import Violation, check_rules
 from coaching.roleplay.prompting import LINE_CHARS, PROMPTS_DIR, clip, render_prompt
+from coaching.roleplay.rule_grade import rule_grade
 from coaching.roleplay.scenarios import Scenario, library
 from coaching.roleplay.turnlock import TurnLock
 
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 __all__ = ["GRADER_BUDGET", "LINE_CHARS", "PROMPTS_DIR", "grader_messages", "render_prompt"]
 
 WINDOW = 8  # lines kept verbatim in the debtor prompt
-DEBTOR_BUDGET = 2000  # prompt tokens (estimated) of a debtor turn
+DEBTOR_BUDGET = 2000  # prompt tokens of a debtor turn (the model's tokenizer when known)
 FOLD_EVERY = 4  # fold older lines into the summary once this many are outside the window
 DEAL, HANGUP = "[[DEAL]]", "[[HANGUP]]"
 
@@ -60,10 +61,13 @@ def scenarios(ctx: Any) -> dict[str, Scenario]:
 _clip = clip
 
 
-def debtor_messages(sc: Scenario, turns: list[store.Turn], summary: str) -> list[Message]:
+def debtor_messages(
+    sc: Scenario, turns: list[store.Turn], summary: str, counter: Counter = ESTIMATE
+) -> list[Message]:
     """The debtor prompt: persona system message, summary of older lines, recent lines. Over
-    DEBTOR_BUDGET tokens (a small local model's context is often 2-4k), the oldest recent
-    lines go first; the collector's pending line always stays."""
+    DEBTOR_BUDGET tokens by `counter` (the model's tokenizer when known; a small local
+    model's context is often 2-4k), the oldest recent lines go first; the collector's
+    pending line always stays."""
     system: Message = {
         "role": "system",
         "content": render_prompt(
@@ -83,7 +87,7 @@ def debtor_messages(sc: Scenario, turns: list[store.Turn], summary: str) -> list
         for t in recent:
             role = "user" if t.speaker == "collector" else "assistant"
             msgs.append({"role": role, "content": _clip(t.text)})
-        if len(recent) <= 2 or prompt_tokens(msgs) <= DEBTOR_BUDGET:
+        if len(recent) <= 2 or counter.prompt(msgs) <= DEBTOR_BUDGET:
             return msgs
         recent = recent[1:]
 
@@ -169,9 +173,9 @@ class Engine:
         drill, turns = snap
         sc = self.scenario(drill.scenario_id)
         if self.llm is None:
-            text, ended = self._scripted(sc, turns)  # shown whole by the caller
+            text, ended = scripted.reply(sc, turns)  # shown whole by the caller
         else:
-            msgs = debtor_messages(sc, turns, drill.summary)
+            msgs = debtor_messages(sc, turns, drill.summary, self.llm.counter)
             got = await self._stream_reply(msgs, sink)
             if isinstance(got, TurnOutcome):
                 return got
@@ -215,52 +219,17 @@ class Engine:
                 self.llm.stat("debtor").retries += 1
         return TurnOutcome(error=problem, partial=_strip_markers(raw))
 
-    def _scripted(self, sc: Scenario, turns: list[store.Turn]) -> tuple[str, str]:
-        """Offline mode: the scenario's scripted lines, objections and hidden facts."""
-        line = turns[-1].text
-        said = [t.text for t in turns if t.speaker == "debtor"]
-        if any(v["severity"] == "major" for v in turns[-1].violations if v["layer"] == "rules"):
-            return sc.script.hangup, "hangup"
-        if any(re.search(p, line) for p in sc.script.success_patterns):
-            return sc.script.closing, "success"
-        for f in sc.hidden_facts:
-            reveal = f"其实……{f.fact}。"
-            if reveal not in said and any(k in line for k in f.reveal_when):
-                return reveal, ""
-        for o in sc.script.objections:
-            if o.reply not in said and any(k in line for k in o.when):
-                return o.reply, ""
-        n = sum(1 for s in said if s in sc.script.lines)
-        return sc.script.lines[min(n, len(sc.script.lines) - 1)], ""
-
     async def _fold(self, drill: store.DrillView, turns: list[store.Turn]) -> None:
-        """Fold lines that left the window into the running summary (best effort)."""
+        """Fold lines that left the window into the running summary: by the LLM when it
+        can, by rules otherwise (see summary.py); the facts survive either way."""
         assert self.llm is not None
         outside = len(turns) - WINDOW
         if outside - drill.summary_upto < FOLD_EVERY:
             return
-        old = turns[drill.summary_upto : outside]
-        transcript = "\n".join(
-            f"{'催收员' if t.speaker == 'collector' else '债务人'}：{_clip(t.text, 120)}"
-            for t in old
-        )
-        msgs: list[Message] = [
-            {"role": "system", "content": render_prompt("history_summary")},
-            {
-                "role": "user",
-                "content": f"已有摘要：{drill.summary or '（无）'}\n新增内容：\n{transcript}",
-            },
-        ]
-        try:
-            summary = await self.llm.complete("summary", msgs, max_tokens=160, temperature=0)
-        except LLMUnavailable as exc:
-            log.info("summary skipped: %s", exc)
-            return
-        summary = summary.strip()
-        if not summary or is_refusal(summary) or wrong_language(summary, "zh_CN"):
-            log.info("summary skipped: unusable answer")  # never stored; tried again later
-            return
-        await self.ctx.run(store.set_summary, drill.id, _clip(summary.strip(), 200), outside)
+        old = [history.Line(t.speaker, t.text) for t in turns[drill.summary_upto : outside]]
+        text, how = await history.summarise(self.llm, drill.summary, old, self.llm.counter.count)
+        log.info("drill %s: lines up to %d folded into the summary (%s)", drill.id, outside, how)
+        await self.ctx.run(store.set_summary, drill.id, text, outside)
 
     # --- the end ------------------------------------------------------------------------
 
@@ -283,8 +252,9 @@ class Engine:
             for v in t.violations
             if v["layer"] == "rules" or v in llm_guard.major_findings([v])
         ]
+        notes: dict[str, str] = {}
         if drill.offline or self.llm is None:
-            card, by = rule_scorecard(sc, lines, drill.outcome), "rules"
+            (card, notes), by = rule_grade(sc, lines, drill.outcome), "rules"
         else:
             try:
                 card = await grade_llm(
@@ -299,7 +269,7 @@ class Engine:
                 log.warning("grading unavailable for drill %s: %s", drill.id, exc)
                 raise LLMUnavailable("unusable", str(exc)) from exc
             by = "llm"
-        report = decide(card, lines, vetoes, by)
+        report = decide(card, lines, vetoes, by, notes)
         await self.ctx.run(store.save_report, drill.id, report, self.ctx.clock.now())
         return report
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from coaching.llm import LLMClient, MalformedOutput, Message, prompt_tokens
+from coaching.llm import LLMClient, MalformedOutput, Message
+from coaching.llm_tokens import ESTIMATE, Counter
 from coaching.llm_validate import in_transcript, is_refusal, norm, wrong_language
 from coaching.roleplay import store
 from coaching.roleplay.grading import Criterion, CriterionGrade, GradeSummary, Scorecard
@@ -31,7 +32,12 @@ ASK = {
 
 
 def grader_messages(
-    sc: Scenario, turns: list[store.Turn], outcome: str, locale: str, summary: str = ""
+    sc: Scenario,
+    turns: list[store.Turn],
+    outcome: str,
+    locale: str,
+    summary: str = "",
+    counter: Counter = ESTIMATE,
 ) -> list[Message]:
     """The shared part of every grading call: rubric (system) and transcript (user). Every
     collector line is kept (quotes must be theirs); the debtor's only near the end, older ones
@@ -66,7 +72,7 @@ def grader_messages(
         )
         msgs = [{"role": "system", "content": system}, {"role": "user", "content": body}]
         # The question and the JSON skeleton are added per call.
-        if prompt_tokens(msgs) + QUESTION_TOKENS <= GRADER_BUDGET:
+        if counter.prompt(msgs) + QUESTION_TOKENS <= GRADER_BUDGET:
             break
     return msgs
 
@@ -120,7 +126,7 @@ async def grade_llm(
 ) -> Scorecard:
     """A scorecard from one checked call per criterion; MalformedOutput when one criterion
     has no usable answer after its last try (nothing partial is returned)."""
-    base = grader_messages(sc, turns, outcome, locale, summary)
+    base = grader_messages(sc, turns, outcome, locale, summary, llm.counter)
     lines = [t.text for t in turns if t.speaker == "collector"]
     example = EXAMPLE.get(locale, "")
     got: dict[str, Any] = {}

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from coaching.roleplay.scenarios import CRITERIA, Scenario
+from coaching.roleplay.scenarios import CRITERIA
 
 PASS_MARK = 60.0
 MINOR_CAP = 60
@@ -66,57 +66,24 @@ class Report:
     failed_reason: str
     summary: str
     graded_by: str  # llm / rules
+    weakest: str = ""  # the lowest-scoring criterion
 
     def to_dict(self) -> dict[str, Any]:
-        return {"criteria": self.criteria, "summary": self.summary}
-
-
-_EMPATHY = re.compile(
-    r"理解|抱歉|不好意思|辛苦|不容易|担心|别着急|体谅|感谢|谢谢|关心|安全|understand|sorry|"
-    r"appreciate|thank|difficult",
-    re.I,
-)
-_NEGOTIATION = re.compile(
-    r"\d{2,}\s*(元|块)|[一二三四五六七八九十两千百万]+\s*(元|块)|分期|首期|每月|每个月|\d+\s*号|"
-    r"明天|后天|下周|月底|方案|instal+ment|plan|\$\s?\d+|\d+\s*(yuan|rmb)",
-    re.I,
-)
-_QUESTION = re.compile(r"[？?]|吗|怎么|什么|方便说|能不能|是否|how|what|why|when|could you", re.I)
+        return {"criteria": self.criteria, "summary": self.summary, "weakest": self.weakest}
 
 
 def _norm(s: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
-def _first(lines: list[str], pattern: re.Pattern[str]) -> str:
-    return next((ln for ln in lines if pattern.search(ln)), "")
-
-
-def rule_scorecard(scenario: Scenario, collector_lines: list[str], outcome: str) -> Scorecard:
-    """A transparent keyword-based scorecard (offline mode, or when the grader failed)."""
-    emp = sum(1 for ln in collector_lines if _EMPATHY.search(ln))
-    neg = sum(1 for ln in collector_lines if _NEGOTIATION.search(ln))
-    qs = sum(1 for ln in collector_lines if _QUESTION.search(ln))
-    text = "".join(collector_lines)
-    facts = sum(1 for f in scenario.hidden_facts if any(k in text for k in f.reveal_when))
-    out_score = {"success": 90, "hangup": 20}.get(outcome, 40)
-    if scenario.crisis or scenario.third_party:
-        neg = 2 if outcome == "success" else neg  # the goal there is not a payment
-    ml = scenario.model_lines
-
-    def c(name: str, score: int, quote: str) -> Criterion:
-        return Criterion(score=max(0, min(100, score)), quote=quote, better_line=ml[name])
-
-    last = collector_lines[-1] if collector_lines else ""
-    return Scorecard(
-        compliance=c("compliance", 100, collector_lines[0] if collector_lines else ""),
-        empathy=c("empathy", 35 + 20 * emp, _first(collector_lines, _EMPATHY)),
-        negotiation=c("negotiation", 35 + 20 * neg, _first(collector_lines, _NEGOTIATION)),
-        problem_solving=c(
-            "problem_solving", 30 + 12 * qs + 15 * facts, _first(collector_lines, _QUESTION)
-        ),
-        outcome=c("outcome", out_score, last),
-        summary="",
+def weakest_criterion(criteria: dict[str, dict[str, Any]]) -> str:
+    """The lowest-scoring criterion (ties: the fixed CRITERIA order): the one the grade card,
+    /coach and the trainer views name."""
+    if not criteria:
+        return ""
+    return min(
+        (n for n in CRITERIA if n in criteria),
+        key=lambda n: (criteria[n]["score"], CRITERIA.index(n)),
     )
 
 
@@ -125,8 +92,10 @@ def decide(
     collector_lines: list[str],
     rule_violations: list[dict[str, Any]],
     graded_by: str,
+    notes: dict[str, str] | None = None,
 ) -> Report:
-    """Apply the code's rules to a model's (or the rule-based) scorecard."""
+    """Apply the code's rules to a model's (or the rule-based) scorecard. `notes`: why a
+    rule-based criterion scored as it did (shown on the card)."""
     criteria: dict[str, dict[str, Any]] = {}
     normed = [(_norm(ln), ln) for ln in collector_lines]
     for name in CRITERIA:
@@ -141,6 +110,8 @@ def decide(
             "quote": quote[:200],
             "better_line": cr.better_line.strip()[:200],
         }
+        if notes and notes.get(name):
+            criteria[name]["note"] = notes[name]
     majors = sorted({v["rule"] for v in rule_violations if v["severity"] == "major"})
     minors = [v for v in rule_violations if v["severity"] == "minor"]
     comp = criteria["compliance"]
@@ -153,10 +124,20 @@ def decide(
             (ln for ln in collector_lines if any(v["excerpt"] in ln for v in rule_violations)),
             comp["quote"],
         )
+        comp.pop("note", None)
+        comp["note"] = "violation"
     total = round(sum(c["score"] for c in criteria.values()) / len(CRITERIA), 1)
     failed_reason = ""
     if majors:
         total = 0.0  # compliance is a veto, not a weight
         failed_reason = ",".join(majors)
     passed = not majors and total >= PASS_MARK and comp["score"] >= PASS_MARK
-    return Report(criteria, total, passed, failed_reason, card.summary.strip()[:300], graded_by)
+    return Report(
+        criteria,
+        total,
+        passed,
+        failed_reason,
+        card.summary.strip()[:300],
+        graded_by,
+        weakest_criterion(criteria),
+    )

@@ -64,6 +64,55 @@ class Objection(_Strict):
     reply: str
 
 
+def _regexes(v: list[str]) -> list[str]:
+    for p in v:
+        try:
+            re.compile(p)
+        except re.error as exc:
+            raise ValueError(f"bad regular expression {p!r}: {exc}") from None
+    return v
+
+
+REACTIONS = (
+    "too_much",
+    "too_much_known",
+    "too_early",
+    "too_early_known",
+    "full",
+    "need_date",
+    "need_amount",
+    "need_plan",
+    "discount_ask",
+    "discount_proper",
+    "cold",
+    "unrecorded",
+    "minor",
+    "soften",
+    "pressure",
+    "deal",
+    "deal_monthly",
+)
+
+
+class Terms(_Strict):
+    """What the debtor can really pay (offline mode): the scripted debtor agrees only to an
+    offer the collector actually made that fits these, and says why not otherwise."""
+
+    today: int = Field(10, ge=1, le=28)  # day of the month of the simulated call
+    weekday: int = Field(3, ge=1, le=7)  # 1 = Monday
+    can_pay_first: int = Field(gt=0)  # the most the debtor can pay as the first payment
+    can_pay_monthly: int | None = Field(None, gt=0)  # instalment ceiling (None: no plan needed)
+    money_day: int | None = Field(None, ge=1, le=62)  # money arrives; earlier dates refused
+    # The hidden fact (index) that explains the limits; once revealed, refusals name them.
+    money_fact: int | None = Field(None, ge=0)
+    goal_first: int = Field(0, ge=0)  # the objective's minimum first payment
+    goal_by: int = Field(31, ge=1, le=93)  # the objective's latest date (> 31: next month)
+    needs_empathy: bool = False  # no deal before the collector acknowledged the debtor
+    needs_record: bool = False  # no deal before the dispute is taken down for checking
+    record_words: list[str] = ["记录", "核实", "核对", "提交", "查一下", "查清"]
+    discount_red_line: bool = False  # promising a discount on the call breaks policy here
+
+
 class Script(_Strict):
     """What the debtor says in offline mode (no LLM configured)."""
 
@@ -71,19 +120,25 @@ class Script(_Strict):
     # Said in order when no objection or hidden fact matches.
     lines: list[str] = Field(min_length=1)
     objections: list[Objection] = []
-    # Regular expressions: a collector line matching one ends the drill as a success.
-    success_patterns: list[str] = Field(min_length=1)
-    closing: str
+    # Regular expressions: a collector line matching one ends the drill as a success (for
+    # goals that are not a payment: the crisis protocol, a call-back, a next contact).
+    success_patterns: list[str] = []
+    closing: str = ""  # said when a success pattern matched
     hangup: str
+    # Replies to what the collector offered (see REACTIONS); defaults in scripted.py.
+    reactions: dict[str, str] = {}
 
     @field_validator("success_patterns")
     @classmethod
     def _regex(cls, v: list[str]) -> list[str]:
-        for p in v:
-            try:
-                re.compile(p)
-            except re.error as exc:
-                raise ValueError(f"bad regular expression {p!r}: {exc}") from None
+        return _regexes(v)
+
+    @field_validator("reactions")
+    @classmethod
+    def _reactions(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = [k for k in v if k not in REACTIONS]
+        if unknown:
+            raise ValueError(f"unknown reactions {', '.join(unknown)}; use {', '.join(REACTIONS)}")
         return v
 
 
@@ -106,7 +161,31 @@ class Scenario(_Strict):
     crisis: bool = False
     # One exemplary collector line per criterion, used by rule-based grading.
     model_lines: dict[str, str]
+    # Regular expressions per criterion that count as evidence in rule-based grading where
+    # the generic ones do not fit (the crisis protocol, a third party); see grading.py.
+    evidence: dict[str, str] = {}
+    terms: Terms | None = None
     script: Script
+
+    @model_validator(mode="after")
+    def _goal(self) -> Scenario:
+        if self.terms is None and not self.script.success_patterns:
+            raise ValueError("script.success_patterns or terms: the drill needs a way to succeed")
+        if self.script.success_patterns and not self.script.closing:
+            raise ValueError("script.closing: needed with success_patterns")
+        t = self.terms
+        if t and t.money_fact is not None and t.money_fact >= len(self.hidden_facts):
+            raise ValueError("terms.money_fact: no hidden fact with that index")
+        return self
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = [c for c in v if c not in CRITERIA]
+        if unknown:
+            raise ValueError(f"unknown criteria {', '.join(unknown)}")
+        _regexes(list(v.values()))
+        return v
 
     @field_validator("competency")
     @classmethod

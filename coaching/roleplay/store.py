@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coaching import competency
 from coaching.redact import redact
 from coaching.roleplay.grading import Report
 from coaching.roleplay.scenarios import DEFAULT_SCENARIO, Scenario
 from db.models import AssessmentResult, Drill, DrillTurn
 from db.models.coaching import DrillStatus
-from db.models.results import COMPETENCIES
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ def add_violations(s: Session, drill_id: int, seq: int, extra: list[dict[str, An
 def set_summary(s: Session, drill_id: int, summary: str, upto: int) -> None:
     d = s.get(Drill, drill_id)
     assert d is not None
-    d.summary, d.summary_upto = redact(summary)[:600], upto
+    d.summary, d.summary_upto = redact(summary)[:1000], upto
 
 
 def end(s: Session, drill_id: int, outcome: str, now: datetime) -> None:
@@ -270,20 +270,9 @@ def report_of(s: Session, drill_id: int) -> dict[str, Any] | None:
     }
 
 
-def competency_averages(s: Session, employee_id: int) -> dict[str, float]:
-    rows = s.execute(
-        select(AssessmentResult.competency, func.avg(AssessmentResult.score))
-        .where(AssessmentResult.employee_id == employee_id, AssessmentResult.competency != "")
-        .group_by(AssessmentResult.competency)
-    ).all()
-    return {c: float(avg) for c, avg in rows}
-
-
 def weakest_competencies(s: Session, employee_id: int) -> list[str]:
-    """Assessed competencies by average score (quizzes and drills), lowest first."""
-    avgs = competency_averages(s, employee_id)
-    known = [c for c in COMPETENCIES if c in avgs]
-    return sorted(known, key=lambda c: (avgs[c], COMPETENCIES.index(c)))
+    """Assessed competencies, weakest first: the one definition (coaching.competency)."""
+    return competency.weakest(s, employee_id)
 
 
 def suggest(s: Session, employee_id: int, scenarios: dict[str, Scenario]) -> Scenario:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coaching.calendar import BranchInfo, all_branches, branch_info
@@ -110,15 +111,37 @@ class TeamRef:
     name: str
     branch_id: int
     branch_code: str
+    branch_name: str = ""
 
 
 def _team_ref(t: Team) -> TeamRef:
-    return TeamRef(t.id, t.code, t.name, t.branch_id, t.branch.code)
+    return TeamRef(t.id, t.code, t.name, t.branch_id, t.branch.code, t.branch.name)
 
 
 def team_by_code(s: Session, code: str) -> TeamRef | None:
+    """The team with this code; typed on a phone, so case and full-width forms do not matter
+    ("sh-2", "ＳＨ－２")."""
+    code = unicodedata.normalize("NFKC", code).strip()
     t = s.execute(select(Team).where(Team.code == code)).scalar_one_or_none()
+    if t is None:
+        t = (
+            s.execute(select(Team).where(func.upper(Team.code) == code.upper()).order_by(Team.id))
+            .scalars()
+            .first()
+        )
     return _team_ref(t) if t else None
+
+
+def teams_by_ids(s: Session, team_ids: set[int]) -> list[TeamRef]:
+    if not team_ids:
+        return []
+    q = select(Team).where(Team.id.in_(team_ids)).order_by(Team.code)
+    return [_team_ref(t) for t in s.execute(q).scalars()]
+
+
+def branch_name(s: Session, branch_id: int | None) -> str:
+    b = s.get(Branch, branch_id) if branch_id is not None else None
+    return b.name if b else ""
 
 
 def team_by_id(s: Session, team_id: int) -> TeamRef | None:

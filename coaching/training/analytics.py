@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coaching import competency
 from coaching.training.service import Config, assign
 from db.models import (
     Employee,
@@ -25,6 +26,7 @@ from db.models import (
 COMPLETION_FLAG = 80.0
 TRAINER_TARGETS = ("person", "team", "branch", "new_hires")
 QUESTION_FLAG = 70.0
+BEHIND_NAMED = 10  # /stats lists this many trainees falling behind, each with their weakest area
 
 
 @dataclass
@@ -75,6 +77,7 @@ class Behind:
     team: str
     overdue: int
     failed_mandatory: int
+    weakest: str = ""  # competency (coaching.competency), "" without evidence
 
 
 @dataclass
@@ -219,7 +222,9 @@ def compute(
     teams = {t.id: t.code for t in s.execute(select(Team)).scalars()}
     for emp_id, (od, fm) in sorted(behind.items(), key=lambda kv: (-sum(kv[1]), kv[0])):
         e = emps[emp_id]
-        st.behind.append(Behind(e.employee_no, e.name, teams.get(e.team_id or 0, "-"), od, fm))
+        team = teams.get(e.team_id or 0, "-")
+        weak = competency.weakest_one(s, emp_id) if len(st.behind) < BEHIND_NAMED else ""
+        st.behind.append(Behind(e.employee_no, e.name, team, od, fm, weak))
     return st
 
 

@@ -8,12 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coaching import competency
 from coaching.training.service import order_weakest_first
 from db.models import (
-    AssessmentResult,
-    QuizAnswer,
-    QuizAttempt,
-    QuizQuestion,
     TraineeQuestion,
     TrainingAssignment,
     TrainingItem,
@@ -70,24 +67,7 @@ def unanswered_questions(
 
 
 def weakest_competencies(s: Session, employee_id: int) -> list[str]:
-    """All five competencies, weakest first: the mean of the employee's single-competency
-    assessment scores (quizzes and drills), blended with the placement quiz's per-competency
-    correct rate; a competency with no evidence at all counts as weakest."""
-    scores: dict[str, list[float]] = {}
-    for comp, score in s.execute(
-        select(AssessmentResult.competency, AssessmentResult.score).where(
-            AssessmentResult.employee_id == employee_id, AssessmentResult.competency != ""
-        )
-    ).all():
-        scores.setdefault(comp, []).append(float(score))
-    # Placement (and any other multi-competency quiz): per-question competency.
-    for comp, ok in s.execute(
-        select(QuizQuestion.competency, QuizAnswer.correct)
-        .join(QuizAnswer, QuizAnswer.question_id == QuizQuestion.id)
-        .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
-        .join(TrainingItem, TrainingItem.id == QuizAttempt.item_id)
-        .where(QuizAttempt.employee_id == employee_id, TrainingItem.placement.is_(True))
-    ).all():
-        scores.setdefault(comp, []).append(100.0 if ok else 0.0)
-    means = {c: sum(v) / len(v) for c, v in scores.items() if v}
-    return order_weakest_first(means)
+    """All five competencies, weakest first, for ordering what to train: those with evidence
+    by their average (coaching.competency, the same figures every view names the weakest
+    from), and a competency with no evidence at all counts as weakest."""
+    return order_weakest_first(competency.evidence(s, employee_id))

@@ -4,6 +4,7 @@ moved clock (`--at`) and the morning plan arrives in the chat, piped or interact
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from tests.process.conftest import MONDAY
 from tests.process.harness import base_env, coachbot, copy_sqlite
 
 pytestmark = pytest.mark.slow
+
+PLAN = "今日计划 2026-12-07"
 
 
 def test_piped_console_gets_the_morning_plan_when_it_falls_due(demo_file: Path, tmp_path):
@@ -27,11 +30,24 @@ def test_piped_console_gets_the_morning_plan_when_it_falls_due(demo_file: Path, 
         stderr=subprocess.STDOUT,
         text=True,
     )
-    assert proc.stdin is not None
+    assert proc.stdin is not None and proc.stdout is not None
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")))
+    reader.start()
     proc.stdin.write("/whoami\n")
     proc.stdin.flush()
-    time.sleep(12)  # 08:40 passes while the console waits for the next line
-    out, _ = proc.communicate("/quit\n", timeout=60)
+    # 08:40 passes while the console waits for the next line. Wait for the plan itself, not
+    # a fixed time: on a loaded machine start-up alone can take longer than the 4 s to 08:40.
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not any(PLAN in line for line in lines):
+        time.sleep(0.2)
+    time.sleep(3)  # a repeat would show up now
+    proc.stdin.write("/quit\n")
+    proc.stdin.flush()
+    proc.stdin.close()
+    proc.wait(timeout=60)
+    reader.join(timeout=10)
+    out = "".join(lines)
     assert proc.returncode == 0, out
-    assert "今日计划 2026-12-07" in out, out[-2000:]
-    assert out.count("今日计划 2026-12-07") == 1
+    assert PLAN in out, out[-2000:]
+    assert out.count(PLAN) == 1
