@@ -40,9 +40,11 @@ log = logging.getLogger(__name__)
 
 SCOPES = ("ingest",)
 PATH = "/api/v1/ingest/{kind}"
-# Kinds a new token gets when none are named: the work data. Employees (HR master data) must
-# be named explicitly, and even then a token cannot change anyone's roles.
-DEFAULT_KINDS = tuple(k for k in KINDS if k != "employees")
+# Kinds a new token gets when none are named: the work data. Employees (HR master data) and
+# costs (finance figures that move scores) must be named explicitly, and even then a token
+# cannot change anyone's roles.
+EXPLICIT_KINDS = ("employees", "costs")
+DEFAULT_KINDS = tuple(k for k in KINDS if k not in EXPLICIT_KINDS)
 _FLAG_VALUES = {"", "0", "1", "true", "false", "yes", "no"}
 
 

@@ -153,7 +153,7 @@ def token_create(
         typer.Option(
             "--kind",
             help="A record kind it may write (repeat the option); default: every kind but "
-            "employees. No token can change roles, bindings, invites or groups.",
+            "employees and costs. No token can change roles, bindings, invites or groups.",
         ),
     ] = None,
 ) -> None:

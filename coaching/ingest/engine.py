@@ -108,6 +108,7 @@ def load_refs(s: Session, kind: Kind, secret: str | Keyring, default_tz: str) ->
     tz_cache: dict[str, ZoneInfo] = {}
     branches = {b.id: b for b in s.execute(select(Branch)).scalars()}
     refs.branches = {b.code: b.id for b in branches.values()}
+    refs.currencies = {b.id: b.currency for b in branches.values()}
     refs.teams = {t.code: (t.id, t.branch_id) for t in s.execute(select(Team)).scalars()}
     if "employees" in kind.needs:
         for eid, no, bid in s.execute(

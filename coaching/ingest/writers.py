@@ -107,14 +107,14 @@ class SqliteWriter(Writer):
                 conflict = f"ON CONFLICT ({key}) DO NOTHING"
             count_sql = text(f'SELECT count(*) FROM "{t}"')
             before = conn.execute(count_sql).scalar_one()
-            changes0 = self.raw.total_changes  # type: ignore[union-attr]
-            conn.execute(
+            # rowcount is sqlite3_changes(): the statement's own rows, not those written by
+            # triggers (total_changes counts call_month_activity's too).
+            changed = conn.execute(
                 text(
                     f'INSERT INTO "{t}" ({cols}) SELECT {cols} FROM {self.STAGE} '
                     f"{where} ORDER BY rowid {conflict}"
                 )
-            )
-            changed = self.raw.total_changes - changes0  # type: ignore[union-attr]
+            ).rowcount
             self.inserted = conn.execute(count_sql).scalar_one() - before
             self.updated = changed - self.inserted
         conn.execute(text(f"DROP TABLE IF EXISTS temp.{self.STAGE}"))

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -223,6 +224,11 @@ def _arrow(now: float | None, before: float | None) -> str | None:
     return "same"
 
 
+@lru_cache(maxsize=256)
+def _weight(w: float) -> Decimal:
+    return Decimal(str(w))
+
+
 def _improve(card: Scorecard) -> str | None:
     if card.vetoed:
         return "veto"
@@ -230,7 +236,7 @@ def _improve(card: Scorecard) -> str | None:
     for c in card.components.values():
         if c.exact is None or c.effective_weight is None:
             continue
-        g = Decimal(str(c.weight)) * (100 - c.exact)
+        g = _weight(c.weight) * (100 - c.exact)
         if g > gap:
             best, gap = c.name, g
     return best

@@ -176,11 +176,12 @@ def raw_values(
     plan = plan_for(cfg, branch, plan)
     specs = plan.specs
     rec = recovery(cfg, branch, row, pace, plan)
-    calls = _int(row, "calls")
-    connected = _int(row, "connected")
-    complaints = _int(row, "complaints")
-    minors, majors = _int(row, "minors"), _int(row, "majors")
-    handled = sum(_int(row, k) for k in _H)
+    get = row.get  # inlined _int: this runs for every collector of a branch
+    calls = int(get("calls") or 0)  # type: ignore[call-overload]
+    connected = int(get("connected") or 0)  # type: ignore[call-overload]
+    complaints = int(get("complaints") or 0)  # type: ignore[call-overload]
+    minors, majors = int(get("minors") or 0), int(get("majors") or 0)  # type: ignore[call-overload]
+    handled = sum(int(get(k) or 0) for k in _H)  # type: ignore[call-overload]
     handled_w = handled_weighted(cfg, row, plan)
 
     def complaint_rate(name: str) -> tuple[Decimal | None, dict[str, object], Band | None]:

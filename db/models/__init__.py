@@ -1,6 +1,7 @@
 """All models, imported here so `Base.metadata` is complete for Alembic and create_all."""
 
 from db.base import Base
+from db.models.activity import CallMonthActivity
 from db.models.coaching import CoachTip, Drill, DrillTurn
 from db.models.costs import CollectorCost
 from db.models.hr import ExitRecord, RiskAction, RiskAlertState, RiskScore
@@ -37,6 +38,7 @@ __all__ = [
     "Base",
     "Branch",
     "Call",
+    "CallMonthActivity",
     "Case",
     "CoachTip",
     "CollectorCost",

@@ -77,6 +77,8 @@ class Call(Base):
     __table_args__ = (
         Index("ix_calls_collector_started", "collector_id", "started_at"),
         Index("ix_calls_debtor_started", "debtor_key", "started_at"),
+        # Scoring reads the hours by which a branch's month differs from the UTC month.
+        Index("ix_calls_started", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

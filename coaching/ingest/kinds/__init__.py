@@ -48,6 +48,7 @@ from coaching.ingest.kinds.cases import (
     _debtor,
     resolve_case,
 )
+from coaching.ingest.kinds.costs import COSTS, CostRow, resolve_cost
 from coaching.ingest.kinds.payments import (
     PROMISES,
     REPAYMENTS,
@@ -79,7 +80,17 @@ from coaching.ingest.kinds.staff import (
 # The registry of kinds, by name (one module per kind above).
 KINDS: dict[str, Kind] = {
     k.name: k
-    for k in (EMPLOYEES, CASES, CALLS, PROMISES, REPAYMENTS, COMPLAINTS, QA_FINDINGS, LEAVE)
+    for k in (
+        EMPLOYEES,
+        CASES,
+        CALLS,
+        PROMISES,
+        REPAYMENTS,
+        COMPLAINTS,
+        QA_FINDINGS,
+        LEAVE,
+        COSTS,
+    )
 }
 
 __all__ = [
@@ -89,6 +100,7 @@ __all__ = [
     "CASE_REF",
     "COLLECTOR",
     "COMPLAINTS",
+    "COSTS",
     "EMPLOYEES",
     "EMP_STATUS",
     "LEAVE",
@@ -107,6 +119,7 @@ __all__ = [
     "CaseRow",
     "Col",
     "ComplaintRow",
+    "CostRow",
     "Day",
     "EmpRef",
     "EmpStatus",
@@ -134,6 +147,7 @@ __all__ = [
     "resolve_call",
     "resolve_case",
     "resolve_complaint",
+    "resolve_cost",
     "resolve_employee",
     "resolve_leave",
     "resolve_promise",

@@ -160,6 +160,7 @@ class Refs:
     employees_by_id: dict[int, EmpRef] = field(default_factory=dict)
     cases: dict[str, CaseRef] = field(default_factory=dict)
     branches: dict[str, int] = field(default_factory=dict)
+    currencies: dict[int, str] = field(default_factory=dict)  # branch id -> ISO code
     teams: dict[str, tuple[int, int]] = field(default_factory=dict)
     # (branch_id, local date) of every imported call, for the automatic compliance checks.
     call_days: set[tuple[int, date]] = field(default_factory=set)
