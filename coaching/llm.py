@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,20 @@ from pydantic import BaseModel, ValidationError
 
 from coaching.llm_budget import Budget, budget_for
 from coaching.llm_config import LLMSettings
+from coaching.llm_support import (
+    MODES,
+    LLMUnavailable,
+    MalformedOutput,
+    StreamCut,
+    _append,
+    _first_line,
+    _json_block,
+    _modes_from,
+    _repair,
+    _skeleton,
+    _strict_schema,
+    _unavailable,
+)
 from coaching.llm_tokens import (
     Counter,
     counter_for,
@@ -48,6 +61,7 @@ from coaching.redact import redact
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "MODES",
     "LLMClient",
     "LLMUnavailable",
     "MalformedOutput",
@@ -61,7 +75,7 @@ Message = dict[str, str]
 CONNECT_TIMEOUT_S = 5.0
 # json_object+schema: JSON mode with the schema attached (llama-cpp-python turns it into a
 # grammar: right keys and types even from a tiny model; others reject or ignore it).
-MODES = ("json_schema", "json_object+schema", "json_object", "text")
+# (the order of MODES, in coaching/llm_support.py)
 ENFORCED = {"json_schema", "json_object+schema"}  # the server holds the answer to the schema
 REFUSED = "REFUSAL:"  # marks the SDK's `refusal` field in a raw answer
 REPAIR_STEP = 0.3  # temperature added per repair (a retry at 0 returns the same answer)
@@ -80,31 +94,6 @@ def formats() -> dict[tuple[str, str], dict[str, Any]]:
 def reset_formats() -> None:
     _WORKING.clear()
     _FAILED.clear()
-
-
-class LLMUnavailable(RuntimeError):
-    """The server could not answer now (timeout / rate_limit / server / connection / refused
-    / cut / unusable)."""
-
-    def __init__(self, kind: str, detail: str = "") -> None:
-        super().__init__(f"{kind}: {detail}" if detail else kind)
-        self.kind = kind
-
-
-class StreamCut(LLMUnavailable):
-    """The stream ended without a finish reason: the text so far is incomplete."""
-
-    def __init__(self, partial: str) -> None:
-        super().__init__("cut")
-        self.partial = partial
-
-
-class MalformedOutput(RuntimeError):
-    """No usable structured answer after the last try (parse or semantic problems)."""
-
-    def __init__(self, problems: list[str] | str) -> None:
-        self.problems = [problems] if isinstance(problems, str) else problems
-        super().__init__("; ".join(self.problems)[:300] or "malformed output")
 
 
 @dataclass
@@ -411,87 +400,6 @@ class LLMClient:
         if msg is not None and getattr(msg, "refusal", None):
             return f"{REFUSED} {msg.refusal}", resp.usage
         return (msg.content or "") if msg else "", resp.usage
-
-
-def _modes_from(remembered: str | None) -> list[str]:
-    return list(MODES[MODES.index(remembered) :]) if remembered in MODES else list(MODES)
-
-
-def _append(m: Message, extra: str) -> Message:
-    return {"role": m["role"], "content": m["content"] + extra}
-
-
-def _repair(raw: str, problems: list[str]) -> list[Message]:
-    """The rejected answer and a short note on what to fix (the model sees its own mistake)."""
-    return [
-        {"role": "assistant", "content": raw[:600]},
-        {
-            "role": "user",
-            "content": "That answer cannot be used: "
-            + "; ".join(problems[:5])
-            + ". Answer again with one JSON object, real content in every field, "
-            "no placeholders or type names.",
-        },
-    ]
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:160]
-
-
-def _strict_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's JSON schema in OpenAI's strict form (no extra keys, all required)."""
-    schema = model.model_json_schema()
-
-    def fix(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "object" and "properties" in node:
-                node["additionalProperties"] = False
-                node["required"] = list(node["properties"])
-            for v in node.values():
-                fix(v)
-        elif isinstance(node, list):
-            for v in node:
-                fix(v)
-
-    fix(schema)
-    return schema
-
-
-def _skeleton(model: type[BaseModel]) -> dict[str, Any]:
-    """{"field": <example of its type>} for a pydantic model, nested models expanded."""
-    out: dict[str, Any] = {}
-    for name, f in model.model_fields.items():
-        t = f.annotation
-        origin = getattr(t, "__origin__", None)
-        if isinstance(t, type) and issubclass(t, BaseModel):
-            out[name] = _skeleton(t)
-        elif origin is list:
-            out[name] = ["string"]
-        else:
-            out[name] = {int: 0, float: 0.0, bool: False}.get(t, "string")  # type: ignore[call-overload]
-    return out
-
-
-def _json_block(text: str) -> str:
-    """The JSON object in a plain-text answer (models like to wrap it in ``` fences)."""
-    m = re.search(r"\{.*\}", text, re.DOTALL)
-    if not m:
-        raise ValueError("no JSON object in the answer")
-    return m.group(0)
-
-
-def _unavailable(exc: openai.APIError) -> LLMUnavailable:
-    if isinstance(exc, openai.APITimeoutError):
-        return LLMUnavailable("timeout")
-    if isinstance(exc, openai.APIConnectionError):
-        return LLMUnavailable("connection")
-    if isinstance(exc, openai.RateLimitError):
-        return LLMUnavailable("rate_limit")
-    if isinstance(exc, openai.APIStatusError):
-        kind = "server" if exc.status_code >= 500 else "refused"
-        return LLMUnavailable(kind, str(exc.status_code))
-    return LLMUnavailable("server", type(exc).__name__)
 
 
 def get_llm(ctx: Any) -> LLMClient | None:
