@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, text
 
+from bench.figure import Figure, at_least, bench_database_url, info
 from bot.context import AppContext
 from bot.settings import load_settings
 from coaching.clock import SystemClock
@@ -103,7 +104,10 @@ def seed_org(db: Database, secret: str) -> None:
         )
 
 
-def bench_one(label: str, url: str, csv_path: Path, rows: int, no_reimport: bool) -> float:
+def bench_one(
+    label: str, url: str, csv_path: Path, rows: int, no_reimport: bool
+) -> tuple[float, float | None]:
+    """(import rows/s, bare COPY rows/s on PostgreSQL else None)."""
     settings = load_settings(_env_file=None, DATABASE_URL=url)
     db = Database(settings.database_url)
     if db.is_postgres:
@@ -116,7 +120,7 @@ def bench_one(label: str, url: str, csv_path: Path, rows: int, no_reimport: bool
     Base.metadata.create_all(db.engine)
     seed_org(db, settings.pii_hmac_key)
     ctx = AppContext(settings=settings, db=db, clock=SystemClock())
-    result = 0.0
+    result, copy_rate = 0.0, None
     runs = ["first import"] if no_reimport else ["first import", "re-import (unchanged)"]
     for run in runs:
         t0, c0 = time.perf_counter(), time.process_time()
@@ -160,7 +164,33 @@ def bench_one(label: str, url: str, csv_path: Path, rows: int, no_reimport: bool
         finally:
             raw.close()
     db.dispose()
-    return result
+    return result, copy_rate
+
+
+def figures(quick: bool) -> list[Figure]:
+    """For bench/run_all.py: 100,000 rows quick, 1,000,000 full; PostgreSQL when
+    COACHBOT_BENCH_DATABASE_URL is set (with the bare-COPY baseline), else SQLite."""
+    rows = 100_000 if quick else 1_000_000
+    url = bench_database_url()
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "calls.csv"
+        generate(csv_path, rows)
+        if url:
+            rate, copy = bench_one("postgresql", url, csv_path, rows, True)
+            return [
+                at_least(
+                    "call import, PostgreSQL",
+                    rate,
+                    "rows/s",
+                    20_000,
+                    baseline=copy,
+                    baseline_name="bare COPY of the file",
+                )
+            ]
+        rate, _ = bench_one("sqlite", f"sqlite:///{Path(tmp) / 'b.db'}", csv_path, rows, True)
+        return [
+            info("call import, SQLite (PostgreSQL target needs a bench database)", rate, "rows/s")
+        ]
 
 
 def main() -> None:
@@ -187,7 +217,7 @@ def main() -> None:
                 args.no_reimport,
             )
         if args.pg_url:
-            rate = bench_one("postgresql", args.pg_url, csv_path, args.rows, args.no_reimport)
+            rate, _ = bench_one("postgresql", args.pg_url, csv_path, args.rows, args.no_reimport)
             print(f"target ≥ 20,000 rows/s on PostgreSQL: {'met' if rate >= 20000 else 'MISSED'}")
 
 
