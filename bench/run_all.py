@@ -29,10 +29,10 @@ MARK = "@@bench-figures@@ "
 NOT_BENCHES = {"run_all", "figure"}
 
 
-def discover() -> list[str]:
+def discover(where: Path = HERE) -> list[str]:
     """Bench modules defining a top-level `figures` function, by name, without importing them."""
     out = []
-    for path in sorted(HERE.glob("*.py")):
+    for path in sorted(where.glob("*.py")):
         if path.stem in NOT_BENCHES or path.stem.startswith("_"):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
@@ -41,10 +41,10 @@ def discover() -> list[str]:
     return out
 
 
-def child(name: str, quick: bool) -> None:
+def child(name: str, quick: bool, where: Path = HERE) -> None:
     """In the bench's own process: import it, run `figures`, print them for the parent."""
-    sys.path[:0] = [str(ROOT), str(HERE)]
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / f"{name}.py")
+    sys.path[:0] = [str(ROOT), str(where)]
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", where / f"{name}.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod
@@ -94,11 +94,12 @@ def main() -> int:
     ap.add_argument("--logs", type=Path, default=None, help="where each bench's output goes")
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--dir", type=Path, default=HERE, help=argparse.SUPPRESS)  # for tests
     a = ap.parse_args()
     if a.child:
-        child(a.child, not a.full)
+        child(a.child, not a.full, a.dir)
         return 0
-    names = discover()
+    names = discover(a.dir)
     if a.only:
         wanted = set(a.only.split(","))
         unknown = wanted - set(names)
@@ -114,7 +115,7 @@ def main() -> int:
     failed: list[str] = []
     for name in names:
         t0 = time.monotonic()
-        cmd = [sys.executable, str(HERE / "run_all.py"), "--child", name]
+        cmd = [sys.executable, str(HERE / "run_all.py"), "--child", name, "--dir", str(a.dir)]
         cmd += ["--full"] if a.full else []
         log = logs / f"{name}.log"
         try:
