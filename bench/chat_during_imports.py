@@ -31,8 +31,8 @@ from sqlalchemy import select, text
 
 import bot.ingest_api as ingest_api
 from bot.context import AppContext
-from bot.localchat import LocalChat
 from bot.settings import load_settings
+from bot.transport.localchat import LocalChat
 from bot.web import build_web_app
 from coaching import people
 from coaching.clock import SystemClock

@@ -168,7 +168,10 @@ class RemoteSink:
 
     def __enter__(self) -> RemoteSink:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.apisink"], stdout=subprocess.PIPE, text=True, cwd=ROOT
+            [sys.executable, "-m", "bot.transport.apisink"],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
         )
         if SINK_CPUS:
             os.sched_setaffinity(self.proc.pid, SINK_CPUS)

@@ -3,7 +3,7 @@
     .venv/bin/python bench/ingest.py --rows 1000000 \
         --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test_ingest
 
-For each database it times the real import path (`db.importers.import_table`: decode, header
+For each database it times the real import path (`coaching.ingest.import_table`: decode, header
 mapping, pydantic validation, debtor HMAC, branch-time-zone conversion, staging — COPY on
 PostgreSQL, executemany on SQLite — and the merge INSERT … SELECT … ON CONFLICT, plus the
 automatic compliance checks), then a re-import of the same file (every row unchanged). On
@@ -30,8 +30,8 @@ from bench.figure import Figure, at_least, bench_database_url, info
 from bot.context import AppContext
 from bot.settings import load_settings
 from coaching.clock import SystemClock
+from coaching.ingest import Options, import_table, read_path
 from coaching.privacy import debtor_key
-from db.importers import Options, import_table, read_path
 from db.models import Base, Branch, Case, Employee, EmployeeRole
 from db.session import Database
 

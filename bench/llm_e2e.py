@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.context import AppContext  # noqa: E402
-from bot.localapi import LocalBotApi  # noqa: E402
-from bot.localchat import LocalChat  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
+from bot.transport.localapi import LocalBotApi  # noqa: E402
+from bot.transport.localchat import LocalChat  # noqa: E402
 from coaching.clock import FrozenClock  # noqa: E402
 from coaching.llm import formats, get_llm  # noqa: E402
 from db.session import Database  # noqa: E402

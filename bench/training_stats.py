@@ -16,11 +16,12 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.charts.training import chart as training_chart
 from bot.context import AppContext
+from bot.demo.training import simulate_attempt
 from bot.settings import load_settings
 from coaching.clock import FrozenClock
 from coaching.training import analytics, content, service, signals
-from coaching.training.demo import simulate_attempt
 from db.models import Branch, Employee, EmployeeRole, Team, TrainingAssignment
 from db.session import Database
 
@@ -90,7 +91,7 @@ def main(n: int) -> None:
             f"{len(st.pushes)} push rows, {len(st.questions)} questions, {len(st.behind)} behind"
         )
     t = time.perf_counter()
-    analytics.chart(st, tmp / "chart.png")
+    training_chart(st, tmp / "chart.png")
     print(f"chart PNG: {1000 * (time.perf_counter() - t):.0f} ms")
     with db.session() as s:
         ids = list(range(1, n + 1))

@@ -6,7 +6,7 @@ hashes and carry the record kinds they may write. Answers: 200 report · 400 bad
 404 unknown kind · 413 body over COACHBOT_INGEST_MAX_BYTES · 415 unsupported content type ·
 422 rows rejected (nothing stored) or unreadable body, with the per-row report naming line and
 field · 503 the database stayed busy (deadlocks retried and still failing; try again).
-Query flags: `?dry_run=1`, `?skip_invalid=1`. The validation is the CLI's (`db.importers`).
+Query flags: `?dry_run=1`, `?skip_invalid=1`. The validation is the CLI's (`coaching.ingest`).
 
 No token can change roles (rows that would are rejected), bindings, invites or groups. Every
 write is audited with the token id, the kind, row counts and each changed employee's fields.
@@ -31,9 +31,9 @@ from starlette.routing import Route
 
 from bot.context import AppContext
 from bot.import_pool import run_import_job
-from db.importers import KINDS, InputError, Options, import_table, read_bytes_csv, read_json
-from db.importers.engine import ImportReport, RowError
-from db.importers.retry import is_retryable, with_retries
+from coaching.ingest import KINDS, InputError, Options, import_table, read_bytes_csv, read_json
+from coaching.ingest.engine import ImportReport, RowError
+from coaching.ingest.retry import is_retryable, with_retries
 from db.models.ops import ApiToken, AuditLog
 
 log = logging.getLogger(__name__)

@@ -37,7 +37,7 @@ def commands_for(
     chat or (group=True) in a group, with their /help description. `purposes`: the group is
     registered for these, so commands of those chats are listed too (roles aside: the group
     is shared, each command still checks its caller)."""
-    from handlers.base import GROUP, PRIVATE, REGISTRY
+    from bot.commands import GROUP, PRIVATE, REGISTRY
 
     chats = GROUP if group else PRIVATE
     out = []

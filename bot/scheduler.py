@@ -29,16 +29,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.context import AppContext
-from bot.jobs import (
-    HEARTBEAT,
-    JOBS,
-    STALE_CLAIM,
-    JobSpec,
-    _finish,
-    claim_state,
-    heartbeat,
-    run_key,
-)
+from bot.jobs.registry import JOBS
+from bot.jobs.runs import HEARTBEAT, STALE_CLAIM, claim_state, finish, heartbeat, run_key
+from bot.jobs.spec import JobSpec
 from coaching.calendar import BranchInfo, all_branches
 from db.models import JobRun
 
@@ -217,7 +210,7 @@ class Scheduler:
             except Exception as exc:  # the run stays unfinished: retried after STALE_CLAIM
                 log.error("job %s for %s failed: %r", spec.name, b.code, exc, exc_info=exc)
                 return "failed"
-            await ctx.run(_finish, spec.name, b, fire_local, ctx.clock.now(), result, spec.hourly)
+            await ctx.run(finish, spec.name, b, fire_local, ctx.clock.now(), result, spec.hourly)
         finally:
             self.running.discard(key)
         self.ran += 1

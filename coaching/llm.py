@@ -33,8 +33,8 @@ import openai
 from openai import AsyncOpenAI
 from pydantic import BaseModel, ValidationError
 
-from bot.settings import Settings
 from coaching.llm_budget import Budget, budget_for, estimate_tokens, prompt_tokens
+from coaching.llm_config import LLMSettings
 from coaching.llm_validate import is_refusal, placeholder_problems
 from coaching.redact import redact
 
@@ -120,7 +120,7 @@ class PurposeStats:
 
 @dataclass
 class LLMClient:
-    settings: Settings
+    settings: LLMSettings
     # Observers of every prepared prompt (bench and tests use it; never logs content).
     on_prompt: list[Callable[[SentPrompt], None]] = field(default_factory=list)
     # Seconds spent waiting for the server (the bench subtracts it from a turn's wall time).

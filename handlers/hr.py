@@ -10,10 +10,12 @@ from typing import Any
 from telegram import ForceReply, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
+from bot.charts.attrition import chart as attrition_chart
 from bot.i18n import label
+from bot.jobs.risk import config
+from bot.notify import payload
 from coaching.risk import alerts, attrition, exits
 from coaching.risk.exits import ExitError
-from coaching.risk.jobs import config
 from handlers.base import ANY_CHAT, GROUP, Access, Request, button, command, keyboard, text
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ async def attrition_cmd(req: Request) -> None:
 
     await req.say("hr.attrition", rep=rep, pct=pct)
     path = req.app.output_dir / f"attrition-{req.chat_id}-{today}.png"
-    await req.app.run(lambda _s: attrition.chart(rep, path, locale=req.locale))
+    await req.app.run(lambda _s: attrition_chart(rep, path, locale=req.locale))
     await req.photo(str(path))
 
 
@@ -85,11 +87,14 @@ async def risk_button(req: Request) -> None:
         await req.query.answer(label(req.locale, f"hr.{result.error}")[:190], show_alert=True)
         req._answered = True  # type: ignore[attr-defined]
         return
-    markup = InlineKeyboardMarkup.de_json(result.markup, req.context.bot) if result.markup else None
+    assert result.card is not None
+    body = payload(result.card)
+    kb = body.get("reply_markup")
+    markup = InlineKeyboardMarkup.de_json(kb, req.context.bot) if kb else None
     if opening:
-        await req.reply(result.text, markup)
+        await req.reply(body["text"], markup)
     else:
-        await req.edit(result.text, markup)
+        await req.edit(body["text"], markup)
 
 
 # --- exit workflow -------------------------------------------------------------------------

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.chart_cache import render_once
+from bot.charts.cache import render_once
+from bot.charts.scoring import heatmap_chart, trend_chart
 from coaching import people
 from coaching.scoring import config_for
 from coaching.scoring import service as svc
-from coaching.scoring.charts import heatmap_chart, trend_chart
 from coaching.scoring.engine import add_months
 from handlers.base import ANY_CHAT, GROUP, PRIVATE, Access, Request, button, command
 from handlers.base import keyboard as kb

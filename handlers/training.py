@@ -8,6 +8,7 @@ import asyncio
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
+from bot.charts.training import chart as training_chart
 from bot.i18n import plain, t
 from coaching.training import analytics, questions, service
 from coaching.training.service import (
@@ -288,7 +289,7 @@ async def stats_cmd(req: Request) -> None:
     text, st, markup = await _stats(req, all_branches, 1)
     await req.reply(text, markup)
     path = req.app.output_dir / f"training-stats-{req.me.employee_id}.png"
-    png = await asyncio.to_thread(lambda: analytics.chart(st, path, locale=req.locale))
+    png = await asyncio.to_thread(lambda: training_chart(st, path, locale=req.locale))
     if png is not None:
         await req.photo(str(png), req.t("training.chart_caption"))
 

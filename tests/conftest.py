@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import text
 
 from bot.context import AppContext
-from bot.localapi import LocalBotApi
-from bot.localchat import LocalChat
 from bot.settings import load_settings
+from bot.transport.localapi import LocalBotApi
+from bot.transport.localchat import LocalChat
 from coaching.clock import FrozenClock
 from db.models import Base
 from db.session import Database

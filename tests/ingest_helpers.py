@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.context import AppContext
-from db.importers import ImportReport, Mapping, Options, import_table, read_path
-from db.importers.engine import rejects_path_for
+from coaching.ingest import ImportReport, Mapping, Options, import_table, read_path
+from coaching.ingest.engine import rejects_path_for
 from tests import factories
 
 # Raw debtor identifiers used in the files; they must never be found stored or logged.

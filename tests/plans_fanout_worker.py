@@ -15,7 +15,7 @@ from datetime import datetime
 
 from telegram import Bot
 
-import bot.plan_jobs as plan_jobs
+import bot.jobs.plans as plan_jobs
 import coaching.plans.build as build
 from bot import outbox
 from bot.context import AppContext

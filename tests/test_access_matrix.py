@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.localapi import SentMessage
+from bot.transport.localapi import SentMessage
 from handlers.base import REGISTRY
 from tests import factories as f
 from tests.conftest import Harness

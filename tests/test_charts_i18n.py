@@ -15,13 +15,14 @@ import pytest
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
-from coaching import chartkit as ck
+from bot.charts import kit as ck
+from bot.charts.attrition import chart as attrition_chart
+from bot.charts.scoring import heatmap_chart, trend_chart
+from bot.charts.training import chart as training_chart
 from coaching.risk import attrition
 from coaching.risk.attrition import Period, Rate, Report
-from coaching.scoring.charts import heatmap_chart, trend_chart
 from coaching.scoring.engine import Component, Scorecard
 from coaching.scoring.snapshots import TrendPoint
-from coaching.training import analytics
 from coaching.training.analytics import PushStat, QuestionStat, Stats
 
 TODAY = date(2026, 3, 18)
@@ -131,8 +132,8 @@ def report() -> Report:
 CHARTS: dict[str, Any] = {
     "trend": lambda p, loc: trend_chart(trend_points(), "C0001", p, locale=loc, today=TODAY),
     "heatmap": lambda p, loc: heatmap_chart(cards(), "SH-1 2026-03", p, locale=loc),
-    "training": lambda p, loc: analytics.chart(stats(), p, locale=loc),
-    "attrition": lambda p, loc: attrition.chart(report(), p, locale=loc),
+    "training": lambda p, loc: training_chart(stats(), p, locale=loc),
+    "attrition": lambda p, loc: attrition_chart(report(), p, locale=loc),
 }
 # Labels each chart must show, per language.
 EXPECT = {
@@ -230,8 +231,8 @@ def test_chart_labels_in_the_readers_language(name: str, locale: str, captured, 
 
 
 def test_zero_bars_are_visible_and_partial_periods_hatched(captured, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    analytics.chart(stats(), tmp_path / "t.png", locale="zh_CN")
-    attrition.chart(report(), tmp_path / "a.png", locale="zh_CN")
+    training_chart(stats(), tmp_path / "t.png", locale="zh_CN")
+    attrition_chart(report(), tmp_path / "a.png", locale="zh_CN")
     training, attr = captured
     bars = [r for r in training.axes[0].patches if isinstance(r, Rectangle)]
     # The push at 0 % is a stub you can see, with "0" written next to it.

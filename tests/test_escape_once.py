@@ -8,8 +8,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from bot.i18n import label, plain, t
-from bot.localapi import buttons
-from bot.plan_jobs import markup_dict
+from bot.jobs.plans import markup_dict
+from bot.transport.localapi import buttons
 from db.models import Employee
 from handlers.base import keyboard
 from tests.conftest import Harness
@@ -53,6 +53,6 @@ def test_english_button_label_shows_the_ampersand() -> None:
 def test_a_rendered_message_nests_without_double_escaping() -> None:
     inner = t("zh_CN", "core.bound", name="<b>")
     assert isinstance(inner, Markup) and "&lt;b&gt;" in inner
-    outer = t("zh_CN", "hr.alert_done", body=inner, done=[])
+    outer = t("zh_CN", "roleplay.cut", text=inner)
     assert "&lt;b&gt;" in outer and "&amp;lt;" not in outer
     assert plain(outer).startswith("✅ 绑定成功，<b>")

@@ -84,8 +84,8 @@ async def test_timeout_is_retried(ctx, harness: Harness, clock) -> None:
 
 
 async def test_uploaded_photos_are_kept_as_files(ctx, tmp_path) -> None:
-    from bot.localapi import LocalBotApi
-    from bot.localchat import LocalChat
+    from bot.transport.localapi import LocalBotApi
+    from bot.transport.localchat import LocalChat
 
     api = LocalBotApi(files_dir=tmp_path / "files")
     async with LocalChat(ctx, api) as chat:
@@ -98,7 +98,7 @@ async def test_uploaded_photos_are_kept_as_files(ctx, tmp_path) -> None:
 
 
 async def test_services_are_closed_on_shutdown(ctx) -> None:
-    from bot.localchat import LocalChat
+    from bot.transport.localchat import LocalChat
 
     class Service:
         closed = False

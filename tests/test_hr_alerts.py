@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 
 from bot import outbox
 from bot.jobs import get_job, run_job
-from bot.localapi import buttons
+from bot.transport.localapi import buttons
 from coaching.calendar import all_branches
 from db.models import (
     AuditLog,

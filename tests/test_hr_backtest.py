@@ -11,7 +11,7 @@ import typer
 from sklearn.metrics import roc_auc_score
 from typer.testing import CliRunner
 
-from bot import cli_hr
+from bot.cli import hr as cli_hr
 from coaching.risk.backtest import replay
 from coaching.risk.config import DEFAULT_PATH, load_config
 from tests import factories as f

@@ -8,7 +8,7 @@ import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot import cli_hr
+from bot.cli import hr as cli_hr
 from coaching.risk.attrition import stints
 from coaching.risk.exits import ExitError, list_exits, record_exit, rehire
 from db.models import AuditLog, Employee, ExitRecord

@@ -12,6 +12,7 @@ import pytest
 from coaching.risk import signals as sig
 from coaching.risk.config import RiskConfigError, load_config
 from coaching.risk.score import assess
+from coaching.risk.signals import people as _people  # noqa: F401  (sig.people below)
 from db.models import AssessmentResult, Complaint, QaFinding, ScoreSnapshot
 from tests import factories as f
 from tests.hr_seed import TODAY, at, binfo, leave, only, pay, run_signal
@@ -151,7 +152,7 @@ def test_training_signals_skipped_until_built_then_wired(ctx, monkeypatch) -> No
     with ctx.db.session() as s:
         b = f.branch(s)
         e = f.employee(s, "C1", b, hire_date=OLD)
-        monkeypatch.setattr(sig, "TRAINING_SIGNALS", "coaching.training.not_built_yet")
+        monkeypatch.setattr(sig.people, "TRAINING_SIGNALS", "coaching.training.not_built_yet")
         for name in ("training_lag", "unanswered_questions"):
             out = run_signal(s, name)
             assert out.unavailable and "not built yet" in out.unavailable and not out.hits
@@ -162,7 +163,7 @@ def test_training_signals_skipped_until_built_then_wired(ctx, monkeypatch) -> No
         fake.overdue_assignments = lambda s, ids, as_of: {e.id: 3}  # type: ignore[attr-defined]
         fake.unanswered_questions = lambda s, ids, as_of, hours=24: {e.id: 1}  # type: ignore[attr-defined]
         monkeypatch.setitem(sys.modules, "hr_fake_training", fake)
-        monkeypatch.setattr(sig, "TRAINING_SIGNALS", "hr_fake_training")
+        monkeypatch.setattr(sig.people, "TRAINING_SIGNALS", "hr_fake_training")
         lag = run_signal(s, "training_lag")
         assert lag.hits[e.id].params == {"count": 3} and lag.hits[e.id].strength == 1.0
         assert run_signal(s, "unanswered_questions").hits[e.id].key == "unanswered"

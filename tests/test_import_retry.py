@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.context import AppContext
-from db.importers.retry import is_retryable, with_retries
+from coaching.ingest.retry import is_retryable, with_retries
 from tests.ingest_helpers import world
 
 

@@ -246,7 +246,7 @@ def test_cli_token_kinds(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> No
     import typer
     from typer.testing import CliRunner
 
-    from bot.cli_ingest import register
+    from bot.cli.ingest import register
     from bot.settings import get_settings
 
     monkeypatch.setenv("DATABASE_URL", ctx.db.url)

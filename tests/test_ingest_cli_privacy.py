@@ -11,7 +11,7 @@ import typer
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from bot.cli_ingest import register
+from bot.cli.ingest import register
 from bot.context import AppContext
 from bot.settings import get_settings
 from db.models import Base, Call, Case

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.context import AppContext
-from db.importers.engine import copy_text
+from coaching.ingest.engine import copy_text
 from db.models import Call
 from tests.ingest_helpers import rows, run, seed_cases, world, write
 

@@ -290,7 +290,7 @@ def test_other_kinds(ctx: AppContext, tmp_path: Path) -> None:
 
 
 def test_docs_list_every_column() -> None:
-    from db.importers.docs import columns_markdown
+    from coaching.ingest.docs import columns_markdown
 
     docs = (Path(__file__).parents[1] / "docs" / "data-formats.md").read_text(encoding="utf-8")
-    assert columns_markdown() in docs, "run: python -m db.importers.docs (docs are stale)"
+    assert columns_markdown() in docs, "run: python -m coaching.ingest.docs (docs are stale)"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.apisink import ApiSink
+from bot.transport.apisink import ApiSink
 from db.models import Outbox
 from tests import factories as f
 from tests.plans_helpers import case

@@ -11,8 +11,8 @@ import pytest
 
 from bot import outbox
 from bot.jobs import get_job, run_job
-from bot.localapi import buttons
 from bot.scheduler import missed_runs
+from bot.transport.localapi import buttons
 from coaching.calendar import all_branches
 from coaching.plans.holidays import HolidayCsvError, import_holidays
 from db.models import Employee, Leave, Outbox
@@ -153,7 +153,7 @@ async def test_plan_command_more_button_and_settings(ctx, harness, clock) -> Non
 
 
 async def test_nudges_and_recap_only_for_opted_in(ctx, harness, clock) -> None:
-    from bot.plan_jobs import toggle_pref
+    from bot.jobs.plans import toggle_pref
 
     _org(ctx)
     ctx.call(toggle_pref, 1, "nudges", clock.now())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.localapi import buttons
+from bot.transport.localapi import buttons
 from db.models import ExitRecord
 from tests.conftest import Harness
 from tests.test_hr_exit import HR, SH_CHAT, seed

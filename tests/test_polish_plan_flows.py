@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from bot import outbox
 from bot.jobs import get_job, run_job
-from bot.localapi import buttons
-from bot.plan_jobs import toggle_pref
+from bot.jobs.plans import toggle_pref
+from bot.transport.localapi import buttons
 from db.models import Case, Employee
 from tests import factories as f
 from tests.test_plans_schedule import _branch, _org

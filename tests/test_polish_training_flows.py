@@ -8,7 +8,7 @@ from datetime import timedelta
 from typer.testing import CliRunner
 
 from bot import outbox
-from bot.localapi import buttons
+from bot.transport.localapi import buttons
 from coaching.training import service
 from tests.conftest import Harness
 from tests.training_seed import STARTER, TRAINERS_CHAT, import_content, seed_org

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from bot.context import AppContext
 from bot.settings import load_settings
 from coaching.clock import FrozenClock
-from db.importers import InputError, Options, read_bytes_csv, read_json
-from db.importers.engine import run_import
-from db.importers.fields import parse_bool, parse_date, parse_datetime, parse_money
+from coaching.ingest import InputError, Options, read_bytes_csv, read_json
+from coaching.ingest.engine import run_import
+from coaching.ingest.fields import parse_bool, parse_date, parse_datetime, parse_money
 from db.session import Database
 from tests.ingest_helpers import seed_cases, world
 
@@ -174,6 +174,6 @@ def test_xlsx_reader_corrupted(flips: list[tuple[int, int]]) -> None:
     data = bytearray(XLSX)
     for at, byte in flips:
         data[at] = byte
-    from db.importers.reader import read_xlsx
+    from coaching.ingest.reader import read_xlsx
 
     drain(read_xlsx, bytes(data), "fuzz.xlsx")

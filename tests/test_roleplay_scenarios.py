@@ -126,7 +126,7 @@ def test_cli_check(tmp_path: Path) -> None:
     import typer
     from typer.testing import CliRunner
 
-    from bot import cli_coaching
+    from bot.cli import coaching as cli_coaching
 
     app = typer.Typer()
     cli_coaching.register(app)

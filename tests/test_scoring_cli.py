@@ -11,7 +11,7 @@ import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from bot.cli_score import register
+from bot.cli.score import register
 from bot.jobs import get_job, run_job
 from bot.settings import get_settings
 from coaching.calendar import all_branches

@@ -14,7 +14,7 @@ import typer
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
-from bot.cli_ingest import register
+from bot.cli.ingest import register
 from bot.context import AppContext
 from bot.settings import get_settings
 from coaching.privacy import DEMO_PII_KEY, PiiKeyError, check_pii_key

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from bot.charts.training import chart as training_chart
 from coaching.training import analytics, service
 from db.models import TrainingAssignment
 from tests.test_training_service import CFG, assignment, content, emp_id, take
@@ -97,7 +98,7 @@ def test_cli_stats_json_matches_and_chart(ctx, tmp_path: Path, monkeypatch) -> N
         st = analytics.compute(s, ctx.clock.now())
     assert data["pushes"] == st.to_dict()["pushes"]
     assert data["questions"] == st.to_dict()["questions"]
-    png = analytics.chart(st, tmp_path / "c.png")
+    png = training_chart(st, tmp_path / "c.png")
     assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     res = CliRunner().invoke(cli.app, ["training", "stats", "--format", "xml"])
     assert res.exit_code != 0

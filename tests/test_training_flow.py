@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot import outbox
 from bot.jobs import get_job, run_job
-from bot.localapi import buttons
+from bot.transport.localapi import buttons
 from coaching.calendar import all_branches
 from coaching.training import signals
 from coaching.training.service import option_order

@@ -12,9 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import label, t
-from bot.outbox import enqueue
 from coaching.calendar import BranchInfo
+from coaching.notices import Button, Card, Notice
 from coaching.people import Caller, audit, group_chats_for
 from coaching.risk.config import LEVELS, RiskConfig, level_rank
 from coaching.risk.score import Assessment, Run, latest
@@ -58,19 +57,18 @@ def _view(s: Session, a: Assessment, today: date, n: int) -> dict[str, Any]:
     return person_view(emp, a.score, a.level or "", reasons, today, n)
 
 
-def keyboard(locale: str, employee_id: int) -> dict[str, Any]:
-    """Bot API inline keyboard as plain JSON (the outbox stores it as is)."""
-    return {
-        "inline_keyboard": [
-            [
-                {
-                    "text": label(locale, f"hr.btn_{name}"),
-                    "callback_data": f"hrr:{code}:{employee_id}",
-                }
-                for code, name in CODES.items()
-            ]
-        ]
-    }
+def buttons(employee_id: int) -> tuple[tuple[Button, ...], ...]:
+    """The HR actions for one person: contacted / snooze / not a risk."""
+    return (
+        tuple(
+            Button(f"hr.btn_{name}", f"hrr:{code}:{employee_id}") for code, name in CODES.items()
+        ),
+    )
+
+
+def card(locale: str, v: dict[str, Any], employee_id: int) -> Card:
+    """One person's alert card with its action buttons."""
+    return Card(locale, "hr.alert_person", {"v": v}, buttons(employee_id))
 
 
 def select_new(
@@ -128,8 +126,8 @@ def _mark_alerted(s: Session, picked: list[Assessment], now: datetime) -> None:
 @dataclass
 class Posted:
     people: int
-    messages: int
     chats: int
+    notices: list[Notice]
 
 
 def post(
@@ -142,114 +140,92 @@ def post(
     min_level: str,
     kind: str,
 ) -> Posted:
-    """Post new/escalated people of `run` to the branch's HR chat(s) via the outbox."""
+    """The notices for new/escalated people of `run` to the branch's HR chat(s); marks them
+    alerted in the same transaction (the caller queues the notices in it)."""
     today = branch.local(now).date()
     chats = group_chats_for(s, "hr_alerts", branch.id)
     if not chats:
-        return Posted(0, 0, 0)  # state untouched: they are alerted once a chat is registered
+        return Posted(0, 0, [])  # state untouched: they are alerted once a chat is registered
     picked = select_new(s, run, min_level, today, now)
     if not picked:
-        return Posted(0, 0, len(chats))
+        return Posted(0, len(chats), [])
     locale = branch.locale
     n = cfg.alerts.max_reasons
     tag = hashlib.sha1(",".join(f"{a.person.id}:{a.level}" for a in picked).encode()).hexdigest()[
         :10
     ]
-    messages = 0
+    notices: list[Notice] = []
     if len(picked) > 1:
         views = [(a.person.id, _view(s, a, today, n)) for a in picked]
         for chat in chats:
-            messages += _post_digest(s, chat, kind, branch, today, views, tag, now)
-        _mark_alerted(s, picked, now)
-        audit(
-            s, now, "hr:risk_alert", "allowed", detail=f"{branch.code} {kind}: {len(picked)} people"
-        )
-        return Posted(len(picked), messages, len(chats))
-    for chat in chats:
-        head = t(
-            locale,
-            "hr.alert_header",
-            kind=kind,
-            branch=branch.name,
-            count=len(picked),
-            day=today.isoformat(),
-        )
-        messages += enqueue(
-            s,
-            key=f"hr-risk-head:{chat}:{kind}:{today}:{tag}",
-            kind="hr_risk",
-            chat_id=chat,
-            payload={"text": head},
-            now=now,
-            local_date=today,
-        )
-        for a in picked:
-            text = t(locale, "hr.alert_person", v=_view(s, a, today, n))
-            messages += enqueue(
-                s,
-                key=f"hr-risk:{chat}:{a.person.id}:{a.level}:{today}",
-                kind="hr_risk",
-                chat_id=chat,
-                payload={"text": text, "reply_markup": keyboard(locale, a.person.id)},
-                now=now,
-                employee_id=None,  # the person is the subject, never the recipient
-                local_date=today,
+            notices += _digest(chat, kind, branch, today, views, tag)
+    else:
+        for chat in chats:
+            head = Card(
+                locale,
+                "hr.alert_header",
+                {
+                    "kind": kind,
+                    "branch": branch.name,
+                    "count": len(picked),
+                    "day": today.isoformat(),
+                },
             )
+            notices.append(
+                Notice(
+                    f"hr-risk-head:{chat}:{kind}:{today}:{tag}", "hr_risk", chat, head, None, today
+                )
+            )
+            for a in picked:
+                notices.append(
+                    Notice(
+                        f"hr-risk:{chat}:{a.person.id}:{a.level}:{today}",
+                        "hr_risk",
+                        chat,
+                        card(locale, _view(s, a, today, n), a.person.id),
+                        None,  # the person is the subject, never the recipient
+                        today,
+                    )
+                )
     _mark_alerted(s, picked, now)
     audit(s, now, "hr:risk_alert", "allowed", detail=f"{branch.code} {kind}: {len(picked)} people")
-    return Posted(len(picked), messages, len(chats))
+    return Posted(len(picked), len(chats), notices)
 
 
 DIGEST_PEOPLE = 10  # people per digest message: keeps it well under Telegram's 4,096 chars
 
 
-def _post_digest(
-    s: Session,
+def _digest(
     chat: int,
     kind: str,
     branch: BranchInfo,
     today: date,
     views: list[tuple[int, dict[str, Any]]],
     tag: str,
-    now: datetime,
-) -> int:
+) -> list[Notice]:
     """Several people due for one group at once: one digest message (per DIGEST_PEOPLE) with a
     button per person that opens their card and its actions, instead of a message each — a
     group takes about 20 messages a minute."""
-    locale = branch.locale
     parts = [views[i : i + DIGEST_PEOPLE] for i in range(0, len(views), DIGEST_PEOPLE)]
-    sent = 0
+    out = []
     for i, part in enumerate(parts, 1):
-        text = t(
-            locale,
+        body = Card(
+            branch.locale,
             "hr.alert_digest",
-            kind=kind,
-            branch=branch.name,
-            count=len(views),
-            day=today.isoformat(),
-            people=[v for _, v in part],
-            part=i,
-            parts=len(parts),
+            {
+                "kind": kind,
+                "branch": branch.name,
+                "count": len(views),
+                "day": today.isoformat(),
+                "people": [v for _, v in part],
+                "part": i,
+                "parts": len(parts),
+            },
+            tuple((Button("hr.alert_open", f"hrr:o:{pid}", {"v": v}),) for pid, v in part),
         )
-        rows = [
-            [
-                {
-                    "text": t(locale, "hr.alert_open", v=v).strip(),
-                    "callback_data": f"hrr:o:{pid}",
-                }
-            ]
-            for pid, v in part
-        ]
-        sent += enqueue(
-            s,
-            key=f"hr-risk-digest:{chat}:{kind}:{today}:{tag}:{i}",
-            kind="hr_risk",
-            chat_id=chat,
-            payload={"text": text, "reply_markup": {"inline_keyboard": rows}},
-            now=now,
-            local_date=today,
-        )
-    return sent
+        key = f"hr-risk-digest:{chat}:{kind}:{today}:{tag}:{i}"
+        out.append(Notice(key, "hr_risk", chat, body, None, today))
+    return out
 
 
 def open_card(
@@ -282,10 +258,7 @@ def open_card(
         chat_id=chat_id,
         detail=emp.employee_no,
     )
-    locale = emp.branch.locale
-    return ActionResult(
-        True, text=t(locale, "hr.alert_person", v=view), markup=keyboard(locale, emp.id)
-    )
+    return ActionResult(True, card=card(emp.branch.locale, view, emp.id))
 
 
 # --- buttons -------------------------------------------------------------------------------
@@ -295,8 +268,7 @@ def open_card(
 class ActionResult:
     ok: bool
     error: str = ""  # template key suffix when refused
-    text: str = ""
-    markup: dict[str, Any] | None = None
+    card: Card | None = None
 
 
 def record_action(
@@ -358,14 +330,9 @@ def record_action(
         chat_id=chat_id,
         detail=f"{action} {emp.employee_no}",
     )
-    locale = emp.branch.locale
-    body = ""
+    v = None
     if row is not None:
-        body = t(
-            locale,
-            "hr.alert_person",
-            v=person_view(emp, row.score, row.level, row.reasons, today, cfg.alerts.max_reasons),
-        )
+        v = person_view(emp, row.score, row.level, row.reasons, today, cfg.alerts.max_reasons)
     history = (
         s.execute(
             select(RiskAction)
@@ -385,9 +352,8 @@ def record_action(
         for h in history
         if h.at >= (st.alerted_at or h.at)
     ]
-    return ActionResult(
-        True, text=t(locale, "hr.alert_done", body=body, done=done), markup=keyboard(locale, emp.id)
-    )
+    done_card = Card(emp.branch.locale, "hr.alert_done", {"done": done, "v": v}, buttons(emp.id))
+    return ActionResult(True, card=done_card)
 
 
 def current_views(

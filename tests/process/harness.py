@@ -19,6 +19,10 @@ import httpx
 
 from tests.servers import free_port
 
+# How long a started `coachbot run` may take to answer /healthz 200. Generous: on a loaded
+# 2-core machine start-up (imports, migrations, Telegram connect) can take tens of seconds;
+# what the tests check happens after it.
+STARTUP_S = 90.0
 BIND_BASE = 5_000_000_000  # Telegram ids of the bound demo staff: BIND_BASE + employee id
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, select, text
 
 from db.models import JobRun, Outbox
 from db.session import Database
-from tests.process.harness import Bot, build_demo_db, copy_sqlite, start_bot
+from tests.process.harness import STARTUP_S, Bot, build_demo_db, copy_sqlite, start_bot
 from tests.servers import serve_in_thread, wait_for
 from tests.telegram_double import TelegramDouble
 
@@ -139,7 +139,7 @@ def test_morning_hr_digest_and_quiz_reminder_each_once_across_restarts(firm_db, 
     url = firm_db
     # 08:39:52 Monday in Shanghai: the plans are due in 8 seconds.
     bot = start_bot(url, base, tmp_path, clock_at=at(8, 39, 52))
-    wait_for(lambda: bot.health()[0] == 200, 30, "healthy")
+    wait_for(lambda: bot.health()[0] == 200, STARTUP_S, "healthy")
     assert not [r for r in rows(url) if r.kind.startswith("plan")]  # not before 08:40
     plans = wait_sent(url, bot, "plan_morning", 60)
     code, took = bot.stop()
@@ -152,7 +152,7 @@ def test_morning_hr_digest_and_quiz_reminder_each_once_across_restarts(firm_db, 
     # 09:29:52: restart; the HR weekly alert (09:30) goes to SH's HR chat as one digest, and
     # Jakarta's plans (08:30 there) too. The 08:40 plans are not sent again.
     bot = start_bot(url, base, tmp_path, clock_at=at(9, 29, 52))
-    wait_for(lambda: bot.health()[0] == 200, 30, "healthy")
+    wait_for(lambda: bot.health()[0] == 200, STARTUP_S, "healthy")
     assert not finished(url, "hr_risk_weekly:SH:2026-12-07")  # not before 09:30
     wait_for(lambda: finished(url, "hr_risk_weekly:SH:2026-12-07"), 60, "09:30 HR alert")
     hr = wait_sent(url, bot, "hr_risk", 60)
@@ -164,7 +164,7 @@ def test_morning_hr_digest_and_quiz_reminder_each_once_across_restarts(firm_db, 
     # 09:59:52: restart; the training reminders at 10:00.
     before = {r.id for r in rows(url)}
     bot = start_bot(url, base, tmp_path, clock_at=at(9, 59, 52))
-    wait_for(lambda: bot.health()[0] == 200, 30, "healthy")
+    wait_for(lambda: bot.health()[0] == 200, STARTUP_S, "healthy")
     assert not finished(url, "training_reminders:SH:2026-12-07")  # not before 10:00
     wait_for(lambda: finished(url, "training_reminders:SH:2026-12-07"), 60, "10:00 reminders")
     wait_for(lambda: open_rows(url) == 0, 30, "all sent")
@@ -222,7 +222,7 @@ def test_two_workers_on_postgresql_leader_killed_midway(telegram, tmp_path):
         COACHBOT_UPDATES="none",
         **slow,
     )
-    wait_for(lambda: a.health()[0] == 200 and b.health()[0] == 200, 30, "both healthy")
+    wait_for(lambda: a.health()[0] == 200 and b.health()[0] == 200, STARTUP_S, "both healthy")
     leaders = [w for w in (a, b) if w.health()[1]["scheduler"].get("leader") == "this process"]
     assert len(leaders) == 1
     leader = leaders[0]

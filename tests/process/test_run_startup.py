@@ -13,7 +13,7 @@ import pytest
 
 from db.session import Database
 from tests import factories as f
-from tests.process.harness import start_bot
+from tests.process.harness import STARTUP_S, start_bot
 from tests.servers import serve_in_thread, wait_for
 from tests.telegram_double import TelegramDouble
 
@@ -50,11 +50,11 @@ def test_telegram_down_at_start_keeps_web_up_then_recovers(bound_db, telegram, t
     double.down_for = 3  # getMe answers 502 three times
     bot = start_bot(bound_db, base, tmp_path)
     try:
-        wait_for(lambda: bot.health()[0] != 0, 30, "web server up")
+        wait_for(lambda: bot.health()[0] != 0, STARTUP_S, "web server up")
         code, report = bot.health()
         if code == 503:  # still connecting: the report says which part is missing
             assert report["telegram"]["ok"] is False and report["database"]["ok"] is True
-        wait_for(lambda: bot.health()[0] == 200, 30, "connected after retries")
+        wait_for(lambda: bot.health()[0] == 200, STARTUP_S, "connected after retries")
         code, report = bot.health()
         assert report["scheduler"]["leader"] == "this process"
         assert report["scheduler"]["next_run"]["job"]
@@ -82,7 +82,7 @@ def test_rejected_token_is_one_clear_line_and_health_says_so(bound_db, telegram,
     double.reject_token = True
     bot = start_bot(bound_db, base, tmp_path)
     try:
-        wait_for(lambda: bot.health()[0] == 503, 30, "web server up, unhealthy")
+        wait_for(lambda: bot.health()[0] == 503, STARTUP_S, "web server up, unhealthy")
         wait_for(lambda: "rejected the bot token" in bot.output(), 20, "the log line")
         _, report = bot.health()
         assert report["telegram"] == {"ok": False, "state": "token rejected"}
@@ -123,7 +123,7 @@ def test_webhook_replay_is_skipped_and_big_bodies_refused(bound_db, telegram, tm
     url = f"http://127.0.0.1:{bot.port}/telegram/webhook"
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     try:
-        wait_for(lambda: bot.health()[0] == 200, 30, "healthy")
+        wait_for(lambda: bot.health()[0] == 200, STARTUP_S, "healthy")
         [hook] = double.sent("setWebhook")
         assert hook["url"] == "https://bot.example.com/telegram/webhook"
         assert hook["secret_token"] == SECRET
@@ -163,7 +163,7 @@ def test_jobs_run_beside_a_running_bot_leaves_sending_to_it(bound_db, telegram, 
     monday = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
     bot = start_bot(bound_db, base, tmp_path, clock_at=monday)
     try:
-        wait_for(lambda: bot.health()[0] == 200, 30, "healthy")
+        wait_for(lambda: bot.health()[0] == 200, STARTUP_S, "healthy")
         env = base_env(bound_db, tmp_path) | {
             "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
             "TELEGRAM_API_BASE_URL": f"{base}/bot",
@@ -216,7 +216,7 @@ def test_healthz_answers_with_hundreds_of_idle_connections_open(bound_db, telegr
     bot = start_bot(bound_db, base, tmp_path, COACHBOT_HTTP_MAX_CONNECTIONS="100")
     idle: list[socket.socket] = []
     try:
-        wait_for(lambda: bot.health()[0] == 200, 30, "healthy")
+        wait_for(lambda: bot.health()[0] == 200, STARTUP_S, "healthy")
         for _ in range(300):
             s = socket.create_connection(("127.0.0.1", bot.port), timeout=5)
             idle.append(s)
