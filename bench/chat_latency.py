@@ -16,6 +16,7 @@ reply can be (one database lookup, one template), measured in the same run.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -50,6 +51,7 @@ def pct(xs: list[float], p: float) -> float:
 class Probe:
     def __init__(self, tg: TelegramDouble) -> None:
         self.tg = tg
+        self.count = 0  # requests sent (commands and taps)
 
     def _mark(self) -> int:
         with self.tg.lock:
@@ -72,6 +74,7 @@ class Probe:
 
     def command(self, user: int, text: str) -> tuple[float, dict]:
         start = self._mark()
+        self.count += 1
         t0 = time.monotonic()
         self.tg.queue_text(user, text)
         at, _, params = self._wait(start, user, None)
@@ -80,6 +83,7 @@ class Probe:
 
     def tap(self, user: int, data: str, message_id: int) -> float:
         start = self._mark()
+        self.count += 1
         t0 = time.monotonic()
         qid = self.tg.queue_callback(user, data, message_id)
         at, _, _ = self._wait(start, user, qid)
@@ -125,6 +129,12 @@ def people(url: str) -> tuple[int, int]:
     return BIND_BASE + collector, BIND_BASE + int(lead_id)
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def settle(bot: Any, quiet_s: float = 3.0, limit_s: float = 180.0) -> None:
     """Wait for the start-up catch-up jobs to finish: the log quiet for `quiet_s`."""
     t0 = size_at = time.monotonic()
@@ -156,7 +166,16 @@ def run(rounds: int, db_url: str | None) -> list[Figure]:
                     raise SystemExit("coachbot run did not start:\n" + bot.output()[-3000:])
                 time.sleep(0.2)
             settle(bot)
-            figs = measure(Probe(tg), rounds, collector, lead)
+            probe = Probe(tg)
+            cpu0 = cpu_s(bot.proc.pid)
+            figs = measure(probe, rounds, collector, lead)
+            used = (cpu_s(bot.proc.pid) - cpu0) * 1000
+            # Latency moves with the machine's load; the bot's CPU per request does not.
+            print(
+                f"coachbot run CPU during the measurement: {used:.0f} ms = "
+                f"{used / probe.count:.1f} ms per request ({probe.count} requests)"
+            )
+            figs.append(info("coachbot run CPU per request", used / probe.count, "ms"))
         finally:
             code, _ = bot.stop()
             if code != 0:

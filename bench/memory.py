@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 
 import httpx
-from fanout import RemoteSink, seed  # bench/fanout.py
+from _fanout_kit import RemoteSink, seed  # bench/_fanout_kit.py
 from sqlalchemy import update
 
 from bench.figure import Figure, at_most, bench_database_url, info
