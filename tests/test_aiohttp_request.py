@@ -63,11 +63,17 @@ class FaultApi:
         return JSONResponse({"ok": True, "result": msg | {"text": params.get("text", "")}})
 
 
-@pytest.fixture
-def api():  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def server():  # type: ignore[no-untyped-def]
     fault = FaultApi()
     with serve_in_thread(fault.app) as base:
         yield fault, f"{base}/bot"
+
+
+@pytest.fixture
+def api(server):  # type: ignore[no-untyped-def]
+    server[0].bodies.clear()
+    return server
 
 
 def _raised(exc: BaseException) -> tuple[str, str]:
