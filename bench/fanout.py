@@ -3,6 +3,8 @@
 
     .venv/bin/python bench/fanout.py [--collectors 10000] [--rate-seconds 60] [--group-seconds 30]
         [--db URL] [--no-pin] [--workers 2]
+    .venv/bin/python bench/fanout.py --faults [--db postgresql+psycopg://…] [--messages 400]
+        (the outbox under faults against real `coachbot run` processes: bench/outbox_faults.py)
 
 0. Baseline: a bare sendMessage loop (aiohttp, no database, no plans) to the same sink — the
    ceiling the sink and the wire allow; the fan-out's rate is printed as a ratio of it.
@@ -249,6 +251,11 @@ def figures(quick: bool) -> list[Figure]:
 
 
 def main() -> None:
+    if "--faults" in sys.argv:  # the fault campaign has its own options and exit status
+        sys.argv.remove("--faults")
+        from bench.outbox_faults import main as faults
+
+        raise SystemExit(faults())
     ap = argparse.ArgumentParser()
     ap.add_argument("--collectors", type=int, default=10_000)
     ap.add_argument("--rate-seconds", type=float, default=60)

@@ -24,6 +24,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from telegram import Bot
 
 from bot import outbox
@@ -39,6 +40,13 @@ RENEW_S = 2.0
 # Stop acting as leader this long before our lease's end, in case our clock or a pause lags.
 FENCE_MARGIN_S = 2.0
 OUTBOX_IDLE_S = 1.0
+
+
+def _short(exc: BaseException) -> str:
+    """The error's class and the first line of its message (no SQL, no traceback)."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0][:160] if str(orig).strip() else ""
+    return f"{orig.__class__.__name__}: {first}" if first else orig.__class__.__name__
 
 
 def owner_id() -> str:
@@ -81,7 +89,9 @@ class Background:
                 self.leader_since = now
                 # The previous sender is gone (its lease ran out or it let go): its rows in
                 # flight are ours to send now.
-                n = await self.ctx.run(outbox.reclaim_all)
+                # Our own rows on the wire or awaiting their `sent` mark (we lost the lease
+                # only to a database outage) are kept.
+                n = await self.ctx.run(outbox.reclaim_all, outbox.own_rows(self.ctx))
                 log.info(
                     "scheduler lease taken by this process (%s); %d rows reclaimed", self.owner, n
                 )
@@ -96,11 +106,14 @@ class Background:
         while not self._stop.is_set():
             try:
                 await self._renew()
+                if self.last_error is not None:
+                    log.info("scheduler lease check works again")
                 self.last_error = None
             except Exception as exc:  # database down: we cannot prove the lease, so let go
                 self._leader_until = 0.0
+                if self.last_error is None:  # one line per outage, not one per try
+                    log.warning("scheduler lease check failed (database: %s)", _short(exc))
                 self.last_error = f"database: {exc.__class__.__name__}"
-                log.warning("scheduler lease check failed: %r", exc)
             await self._sleep(RENEW_S)
 
     # --- the outbox worker ------------------------------------------------------------------
@@ -117,7 +130,9 @@ class Background:
                     self.sent += await outbox.deliver_due(
                         self.bot, self.ctx, pacer=self.pacer, fence=self.is_leader
                     )
-                except Exception:  # e.g. the database went away: pause, then try again
+                except DBAPIError as exc:  # the database went away: pause, then try again
+                    log.warning("outbox round paused (database: %s)", _short(exc))
+                except Exception:
                     log.exception("outbox delivery round failed")
             await self._wait_or_stop(self._wake.wait(), self.outbox_idle_s)
 

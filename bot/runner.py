@@ -28,12 +28,13 @@ from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
-from bot.app import build_application, close_services
+from bot.app import build_application, build_sender_bot, close_services
 from bot.context import AppContext
 from bot.health import Health
 from bot.lifecycle import Background
 from bot.menus import set_default_menus
 from bot.web import WEBHOOK_PATH, build_web_app, uvicorn_limits
+from bot.web_limits import raise_fd_limit
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ async def connect_telegram(
     while True:
         try:
             await application.initialize()
+            await bg.bot.initialize()  # the outbox's own Bot (bot.app.build_sender_bot)
             if not application.running:
                 await application.start()
             if mode == "webhook":
@@ -121,16 +123,22 @@ async def connect_telegram(
     bg.telegram_ready.set()
     if mode != "none":
         await set_default_menus(application.bot)
+        from bot.dashboard.links import set_menu_button
+
+        await set_menu_button(application.bot, ctx.settings)  # only with COACHBOT_PUBLIC_URL
 
 
 async def serve(ctx: AppContext) -> None:
     s = ctx.settings
     mode = updates_mode(ctx)
     application = build_application(ctx)
-    bg = Background(ctx, application.bot)
+    bg = Background(ctx, build_sender_bot(ctx))
     health = Health(ctx, bg)
     application.bot_data["background"] = bg
     web_app = build_web_app(ctx, application if mode == "webhook" else None, health=health)
+    before, after = raise_fd_limit()  # before the connection cap is derived from it
+    if after != before:
+        log.info("file-descriptor limit raised from %d to %d", before, after)
     server = _Server(
         uvicorn.Config(
             web_app,
@@ -161,6 +169,8 @@ async def serve(ctx: AppContext) -> None:
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
         await bg.stop()
+        with contextlib.suppress(Exception):
+            await bg.bot.shutdown()
         if application.running:
             await application.stop()
         with contextlib.suppress(Exception):

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from bot.context import AppContext
 from bot.jobs.registry import JOBS
@@ -207,6 +208,14 @@ class Scheduler:
                 await ctx.run(heartbeat, key, ctx.clock.now())
             try:
                 result = work.result()
+            except DBAPIError as exc:  # an outage: one line; retried after STALE_CLAIM
+                log.error(
+                    "job %s for %s failed (database: %s); it runs again once the database answers",
+                    spec.name,
+                    b.code,
+                    exc.__class__.__name__,
+                )
+                return "failed"
             except Exception as exc:  # the run stays unfinished: retried after STALE_CLAIM
                 log.error("job %s for %s failed: %r", spec.name, b.code, exc, exc_info=exc)
                 return "failed"
@@ -228,7 +237,9 @@ class Scheduler:
             if self.is_leader():
                 try:
                     await self.tick()
-                except Exception:  # a database outage: log it and tick again
+                except DBAPIError as exc:  # a database outage: one line, tick again
+                    log.warning("scheduler tick failed (database: %s)", exc.__class__.__name__)
+                except Exception:
                     log.exception("scheduler tick failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), TICK_S)

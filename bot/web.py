@@ -1,8 +1,9 @@
 """The ASGI app (Starlette): Telegram webhook, health check, and feature APIs.
 
 Feature modules add routes through WEB_MODULES (each exposes `routes(ctx) -> list[Route]`).
-Limits (bot.web_limits): request bodies per route (413), and `uvicorn_limits(settings)` — the
-kwargs the runner passes to uvicorn.Config (idle timeout, connection cap, header size).
+Limits (bot.web_limits): request bodies per route (413) and in time (408), and
+`uvicorn_limits(settings)` — the kwargs the runner passes to uvicorn.Config (idle timeout,
+connection cap, header size).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ __all__ = ["WEBHOOK_PATH", "build_web_app", "uvicorn_limits"]
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
-WEB_MODULES: list[str] = ["bot.ingest_api"]
+WEB_MODULES: list[str] = ["bot.ingest_api", "bot.dashboard.routes"]
 # Webhook update ids are remembered this long: Telegram retries an unanswered update for hours
 # at most, and update ids only grow.
 SEEN_WINDOW = timedelta(days=2)
@@ -118,4 +119,10 @@ def build_web_app(
             return s.webhook_max_bytes
         return s.http_max_body_bytes
 
-    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limit_for=body_limit)])
+    def body_timeout() -> float:
+        return float(ctx.settings.http_body_timeout_s)
+
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(BodyLimit, limit_for=body_limit, timeout=body_timeout)],
+    )

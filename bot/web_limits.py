@@ -9,11 +9,18 @@ the health check too). `GuardedH11Protocol` therefore
 - at the connection cap evicts the oldest connection that has no request in flight, so a new
   request (e.g. /healthz) is always served instead of the process running out of descriptors.
 `uvicorn_limits(settings)` returns the keyword arguments for `uvicorn.Config`; `BodyLimit`
-answers 413 for a body over its route's limit (declared or streamed).
+answers 413 for a body over its route's limit (declared or streamed) and 408 for a body that
+does not arrive within COACHBOT_HTTP_BODY_TIMEOUT seconds of the request head (a client that
+trickles its body would otherwise hold a connection, which is never idle, for ever). In both
+cases the route is aborted mid-read (it never sees a truncated body) and the connection closed.
+`raise_fd_limit()` lifts the soft descriptor limit to the hard one at start.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import resource
 import time
 from collections.abc import Callable
@@ -21,7 +28,23 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+log = logging.getLogger(__name__)
+
 DEFAULT_BODY_LIMIT = 64 * 1024  # routes with no limit of their own
+
+
+def raise_fd_limit() -> tuple[int, int]:
+    """Soft RLIMIT_NOFILE up to the hard limit (many systems start processes at 1,024 with a
+    far higher hard limit); returns (before, after). The connection cap is computed after."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft != resource.RLIM_INFINITY and soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError) as exc:  # e.g. a container forbids it: keep the soft one
+            log.warning("could not raise the file-descriptor limit to %d: %s", hard, exc)
+            return soft, soft
+        return soft, hard
+    return soft, soft
 
 
 def fd_limit() -> int:
@@ -29,10 +52,18 @@ def fd_limit() -> int:
     return soft if soft != resource.RLIM_INFINITY else 65_536
 
 
+def accept_burst(soft: int) -> int:
+    """The listen backlog, which is also how many sockets asyncio accepts in one go before any
+    connection_made (and so any eviction) runs: it must fit beside the cap."""
+    return 128 if soft >= 4096 else 64
+
+
 def connection_cap(settings: Any) -> int:
-    """Below the descriptor limit: leave room for database connections, files and Telegram."""
+    """Below the descriptor limit: room for one accept burst (whose evictions have not closed
+    anything yet), database connections, files, threads and Telegram. With the common soft
+    limit of 1,024 (when it cannot be raised): 800 connections."""
     soft = fd_limit()
-    reserve = max(64, soft // 8)
+    reserve = max(160, soft // 8) + accept_burst(soft)
     cap = max(16, soft - reserve)
     wanted = getattr(settings, "http_max_connections", None)
     return min(cap, wanted) if wanted else cap
@@ -105,16 +136,30 @@ def uvicorn_limits(settings: Any) -> dict[str, Any]:
         # eviction enforces) but below the descriptor limit.
         "limit_concurrency": max(cap + 16, min(fd_limit() - 32, 2 * cap)),
         "h11_max_incomplete_event_size": settings.http_max_header_bytes,
-        "backlog": min(2048, cap),
+        "backlog": min(accept_burst(fd_limit()), cap),
     }
 
 
-class BodyLimit:
-    """ASGI middleware: 413 when a request body is over its route's limit."""
+class _BodyAbort(Exception):
+    """Raised from `receive` to abort a route mid-read: the middleware answers instead."""
 
-    def __init__(self, app: Any, limit_for: Callable[[str], int]) -> None:
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
+class BodyLimit:
+    """ASGI middleware: 413 when a request body is over its route's limit, 408 when it does not
+    arrive within `timeout` seconds (however it trickles in). The route is aborted by an
+    exception from `receive`, so it never acts on a partial body."""
+
+    def __init__(
+        self, app: Any, limit_for: Callable[[str], int], timeout: Callable[[], float] | None = None
+    ) -> None:
         self.app = app
         self.limit_for = limit_for
+        self.timeout = timeout or (lambda: 30.0)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -123,48 +168,62 @@ class BodyLimit:
         limit = self.limit_for(scope.get("path", ""))
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
+            await _answer(send, 413, _too_large(limit))
             return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout()
         seen = 0
-        over = False
-        replaced = False
+        done = False
+        started = False
 
-        async def counted_receive() -> Any:
-            # Past the limit the app gets an empty, final chunk (nothing more is buffered) and
-            # its answer is replaced by the 413 below.
-            nonlocal seen, over
-            if over:
-                return {"type": "http.request", "body": b"", "more_body": False}
-            message = await receive()
+        async def guarded_receive() -> Any:
+            nonlocal seen, done
+            if done:  # the body is complete: later receives wait for a disconnect
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.001))
+            except TimeoutError:
+                client = scope.get("client")
+                log.warning("request body from %s not complete in time: 408", client)
+                raise _BodyAbort(
+                    408,
+                    {
+                        "error": "timeout",
+                        "detail": "the request body did not arrive in time",
+                        "received_bytes": seen,
+                    },
+                ) from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    over = True
-                    return {"type": "http.request", "body": b"", "more_body": False}
+                    raise _BodyAbort(413, _too_large(limit))
+                done = not message.get("more_body", False)
             return message
 
-        async def guarded_send(message: Any) -> None:
-            nonlocal replaced
-            if not over:
-                await send(message)
-            elif not replaced and message["type"] == "http.response.start":
-                replaced = True
-                await _too_large(send, limit)
+        async def watched_send(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
 
-        await self.app(scope, counted_receive, guarded_send)
+        try:
+            await self.app(scope, guarded_receive, watched_send)
+        except _BodyAbort as abort:
+            if not started:
+                await _answer(send, abort.status, abort.body)
 
 
-async def _too_large(send: Any, limit: int) -> None:
-    import json
+def _too_large(limit: int) -> dict[str, Any]:
+    return {"error": "too_large", "detail": f"the body is over {limit} bytes", "max_bytes": limit}
 
-    body = json.dumps(
-        {"error": "too_large", "detail": f"the body is over {limit} bytes", "max_bytes": limit}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"connection", b"close")],
-        }
-    )
+
+async def _answer(send: Any, status: int, payload: dict[str, Any]) -> None:
+    # Connection: close — the rest of the body is never read, so the connection cannot be reused.
+    body = json.dumps(payload).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -22,6 +23,8 @@ class BranchInfo:
     workdays: frozenset[int]
     score_profile: str
     rule_profile: str
+    # The org file's plan settings for the branch as canonical JSON (hashable), or None.
+    plan: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -41,6 +44,7 @@ def branch_info(b: Branch) -> BranchInfo:
         workdays=frozenset(b.workday_set),
         score_profile=b.score_profile,
         rule_profile=b.rule_profile,
+        plan=json.dumps(b.plan_config, sort_keys=True) if b.plan_config else None,
     )
 
 

@@ -9,7 +9,8 @@ Two rules, each evaluated per debtor and *branch-local* day:
 
 The rule profile is chosen per branch (`Branch.rule_profile`): `default` (3 calls, 08–21, both
 configurable through settings), `cn_cba` (≤ 6 dial attempts, no calls 22:00–08:00), `cn_nifa`
-(≤ 3 connected calls, no calls 22:00–08:00). Findings carry the natural key
+(≤ 3 connected calls, no calls 22:00–08:00). A branch's org file may set its own call window,
+maximum and what counts as a call (`branch_rule`). Findings carry the natural key
 `auto:<rule>:<collector>:<debtor>:<local date>`, so re-running never adds a second one.
 
 Set-based: one INSERT … SELECT … ON CONFLICT DO NOTHING per branch and rule, for
@@ -47,6 +48,8 @@ class RuleProfile:
     start: time  # calls allowed from (inclusive) …
     end: time  # … until (exclusive), branch-local
     severity: str = "minor"
+    # Calls shorter than this do not count toward max_calls (they still count for the hours).
+    min_seconds: int = 0
 
 
 PROFILES: dict[str, RuleProfile] = {
@@ -73,6 +76,27 @@ def rules_from_settings(settings: Any) -> dict[str, RuleProfile]:
     start, end = parse_hours(settings.auto_call_hours)
     default = replace(PROFILES["default"], max_calls=settings.auto_max_calls, start=start, end=end)
     return {**PROFILES, "default": default}
+
+
+def branch_rule(rules: dict[str, RuleProfile], b: Branch) -> RuleProfile:
+    """The branch's rule: its profile, with the values its org file set (call window, max
+    calls per debtor per day, what counts as a call) in place of the profile's."""
+    base = rules.get(b.rule_profile)
+    if base is None:
+        log.warning("branch %s: unknown rule profile %r, using default", b.code, b.rule_profile)
+        base = rules["default"]
+    over: dict[str, Any] = {}
+    if b.call_window_start is not None and b.call_window_end is not None:
+        over["start"], over["end"] = b.call_window_start, b.call_window_end
+    if b.max_calls_per_debtor is not None:
+        over["max_calls"] = b.max_calls_per_debtor
+    if b.count_calls is not None:
+        over["count_outcomes"] = CONNECTED if b.count_calls == "connected" else None
+    if b.min_call_seconds is not None:
+        over["min_seconds"] = b.min_call_seconds
+    if not over:
+        return base
+    return replace(base, name=f"{base.name}/{b.code}", **over)
 
 
 @lru_cache(maxsize=64)
@@ -126,7 +150,13 @@ def _sql(dialect: str, profile: RuleProfile, offset: int | None = None) -> tuple
     else:
         day, tod, day_txt = f"substr({local}, 1, 10)", f"substr({local}, 12, 8)", "g.d"
         debtor = "c.debtor_key"
-    counted = "c.outcome IN :outcomes" if profile.count_outcomes else "1 = 1"
+    counted = (
+        " AND ".join(
+            (["c.outcome IN :outcomes"] if profile.count_outcomes else [])
+            + (["c.duration_s >= :min_seconds"] if profile.min_seconds else [])
+        )
+        or "1 = 1"
+    )
     calls = f"""(
         SELECT c.id, c.collector_id, {debtor} AS debtor_key, c.case_id, c.started_at,
                {day} AS d, {tod} AS t
@@ -221,10 +251,7 @@ def _check(
     created = 0
     for branch_id, dset in sorted(by_branch.items()):
         b = branches[branch_id]
-        profile = rules.get(b.rule_profile)
-        if profile is None:
-            log.warning("branch %s: unknown rule profile %r, using default", b.code, b.rule_profile)
-            profile = rules["default"]
+        profile = branch_rule(rules, b)
         tz = _zone(b.timezone)
         lo_day, hi_day = min(dset), max(dset)
         lo = datetime.combine(lo_day, time(), tz).astimezone(UTC) - timedelta(hours=1)
@@ -239,8 +266,9 @@ def _check(
         params: dict[str, Any] = {
             "severity": profile.severity,
             "note_many": (
-                f" {'connected ' if profile.count_outcomes else ''}calls to one debtor "
-                f"in one day (limit {profile.max_calls}, profile {profile.name})"
+                f" {'connected ' if profile.count_outcomes else ''}calls"
+                f"{f' of {profile.min_seconds}s or more' if profile.min_seconds else ''} "
+                f"to one debtor in one day (limit {profile.max_calls}, profile {profile.name})"
             ),
             "note_out": (
                 f" call(s) outside {profile.start:%H:%M}–{profile.end:%H:%M} "
@@ -256,6 +284,8 @@ def _check(
         }
         if profile.count_outcomes:
             params["outcomes"] = list(profile.count_outcomes)
+        if profile.min_seconds:
+            params["min_seconds"] = profile.min_seconds
         for sql in _sql(dialect, profile, offset):
             stmt = text(sql).bindparams(bindparam("days", expanding=True))
             if ":outcomes" in sql:

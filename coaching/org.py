@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from coaching.compliance_auto import parse_hours
+from coaching.plans.config import Block, check_blocks, parse_time
 from coaching.yamlpos import position, syntax_where
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")]
@@ -43,11 +45,72 @@ class HolidaySpec(BaseModel):
 
 
 class ComplianceSpec(BaseModel):
-    """Which automatic compliance rule profile applies (coaching/compliance_auto.py)."""
+    """The automatic compliance rules (coaching/compliance_auto.py): a profile, and the values
+    this branch sets in place of the profile's. Left out: the profile's value."""
 
     model_config = ConfigDict(extra="forbid")
 
     profile: Annotated[str, Field(min_length=1, max_length=32)] = "default"
+    call_window: str | None = None  # "08:00-21:00", branch-local; calls outside are findings
+    max_calls_per_debtor: Annotated[int, Field(ge=1, le=100)] | None = None
+    count_calls: Literal["all", "connected"] | None = None  # what counts toward the maximum
+    min_call_seconds: Annotated[int, Field(ge=0, le=3600)] | None = None
+
+    @field_validator("call_window", mode="before")
+    @classmethod
+    def _window(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if not isinstance(v, str):
+            raise ValueError('expected HH:MM-HH:MM in quotes, e.g. "08:00-21:00"')
+        start, end = parse_hours(v)
+        return f"{start:%H:%M}-{end:%H:%M}"
+
+    @property
+    def window(self) -> tuple[time, time] | tuple[None, None]:
+        return parse_hours(self.call_window) if self.call_window else (None, None)
+
+
+class PlanSpec(BaseModel):
+    """The branch's daily plan (docs/plans.md): send time, recap time and time blocks, in
+    place of config/plans.yaml's. `blocks` replaces the whole list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    send_at: time | None = None
+    recap_at: time | None = None
+    blocks: list[Block] | None = None
+
+    _t = field_validator("send_at", "recap_at", mode="before")(
+        classmethod(lambda cls, v: None if v is None else parse_time(v))
+    )
+
+    @field_validator("blocks")
+    @classmethod
+    def _blocks(cls, v: list[Block] | None) -> list[Block] | None:
+        if v is not None:
+            check_blocks(v)
+        return v
+
+    def stored(self) -> dict[str, Any] | None:
+        """As kept in `branches.plan_config` (times as HH:MM), or None when nothing is set."""
+        out: dict[str, Any] = {}
+        for k in ("send_at", "recap_at"):
+            v = getattr(self, k)
+            if v is not None:
+                out[k] = f"{v:%H:%M}"
+        if self.blocks is not None:
+            out["blocks"] = [
+                {
+                    "id": b.id,
+                    "start": f"{b.start:%H:%M}",
+                    "end": f"{b.end:%H:%M}",
+                    "selector": b.selector,
+                    "priority": b.priority,
+                }
+                for b in self.blocks
+            ]
+        return out or None
 
 
 class BranchSpec(BaseModel):
@@ -63,6 +126,7 @@ class BranchSpec(BaseModel):
     )
     scoring_profile: Annotated[str, Field(min_length=1, max_length=32)] = "A"
     compliance: ComplianceSpec = Field(default_factory=ComplianceSpec)
+    plan: PlanSpec | None = None
     # Either a calendar file (CSV: date,name,is_workday; relative to the org file) or the days
     # inline. Neither: the branch's holidays are left as they are.
     holiday_calendar: str | None = None

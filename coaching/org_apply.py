@@ -8,20 +8,23 @@ Applying the same file twice changes nothing the second time.
 
 from __future__ import annotations
 
-import re
+import json
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any
 
-import yaml
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from coaching.org import BranchSpec, HolidaySpec, OrgFile, OrgFileError, read_calendar
+from coaching.org_export import export
 from db.models import Branch, Employee, GroupChat, Holiday, JobRun, Team
 from db.models.org import EmployeeStatus
 
 # The scoring helper may add Branch.currency; store the file's currency only where it exists.
 HAS_CURRENCY = hasattr(Branch, "currency")
+
+__all__ = ["Change", "Plan", "apply", "export", "plan_changes"]
 
 
 @dataclass
@@ -53,11 +56,62 @@ def _branch_values(b: BranchSpec) -> dict[str, Any]:
         "workdays": ",".join(str(d) for d in b.workdays),
         "score_profile": b.scoring_profile,
         "rule_profile": b.compliance.profile,
+        # Not in the file: NULL, the default (config/plans.yaml, the rule profile's value).
+        "plan_config": b.plan.stored() if b.plan else None,
+        "call_window_start": b.compliance.window[0],
+        "call_window_end": b.compliance.window[1],
+        "max_calls_per_debtor": b.compliance.max_calls_per_debtor,
+        "count_calls": b.compliance.count_calls,
+        "min_call_seconds": b.compliance.min_call_seconds,
     }
     if HAS_CURRENCY and b.currency is not None:
         # Left out of the file: keep what the branch has (the column may have a default).
         values["currency"] = b.currency
     return values
+
+
+# The diff names the file's fields, not the columns.
+FIELDS = {
+    "score_profile": "scoring_profile",
+    "rule_profile": "compliance.profile",
+    "plan_config": "plan",
+    "max_calls_per_debtor": "compliance.max_calls_per_debtor",
+    "count_calls": "compliance.count_calls",
+    "min_call_seconds": "compliance.min_call_seconds",
+}
+OPTIONAL = {"plan_config", "max_calls_per_debtor", "count_calls", "min_call_seconds"}
+
+
+def _show(v: Any, optional: bool = False) -> str:
+    """A value in the dry-run diff: times as HH:MM, the plan settings as compact JSON; an
+    optional setting left out is "(default)"."""
+    if v is None and optional:
+        return "(default)"
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    return repr(v)
+
+
+def _window(start: time | None, end: time | None) -> str:
+    return f"{start:%H:%M}-{end:%H:%M}" if start and end else "(default)"
+
+
+def _branch_diff(row: Branch, values: dict[str, Any]) -> list[str]:
+    changed = [k for k, v in values.items() if getattr(row, k) != v]
+    out = []
+    for k in changed:
+        if k == "call_window_end" and "call_window_start" in changed:
+            continue
+        if k in ("call_window_start", "call_window_end"):
+            old = _window(row.call_window_start, row.call_window_end)
+            new = _window(values["call_window_start"], values["call_window_end"])
+            out.append(f"compliance.call_window {old} -> {new}")
+            continue
+        old_v, new_v = getattr(row, k), values[k]
+        out.append(
+            f"{FIELDS.get(k, k)} {_show(old_v, k in OPTIONAL)} -> {_show(new_v, k in OPTIONAL)}"
+        )
+    return out
 
 
 def _known_profiles() -> tuple[set[str], set[str]]:
@@ -102,11 +156,7 @@ def plan_changes(s: Session, f: OrgFile, *, defer_leads: bool = False) -> Plan:
         if row is None:
             plan.changes.append(Change("branch", b.code, "add", b.name))
         else:
-            diff = [
-                f"{k} {getattr(row, k)!r} -> {v!r}"
-                for k, v in _branch_values(b).items()
-                if getattr(row, k) != v
-            ]
+            diff = _branch_diff(row, _branch_values(b))
             if diff:
                 plan.changes.append(Change("branch", b.code, "change", "; ".join(diff)))
         if b.currency and not HAS_CURRENCY:
@@ -282,68 +332,3 @@ def apply(s: Session, f: OrgFile, *, defer_leads: bool = False) -> Plan:
             s.delete(row)
     s.flush()
     return plan
-
-
-def export(s: Session, *, comments: bool = False) -> str:
-    """The database's organisation in the org-file format (`org apply` of it changes nothing).
-    With `comments`, each branch and team also shows what the file does not hold: the
-    compliance profile's rules, plan send time, member counts."""
-    doc: dict[str, Any] = {"branches": [], "teams": []}
-    notes: dict[str, str] = {}
-    branches = s.execute(select(Branch).order_by(Branch.code)).scalars().all()
-    for b in branches:
-        item: dict[str, Any] = {
-            "code": b.code,
-            "name": b.name,
-            "timezone": b.timezone,
-            "locale": b.locale,
-        }
-        if HAS_CURRENCY and getattr(b, "currency", None):
-            item["currency"] = b.currency
-        item["workdays"] = sorted(b.workday_set)
-        item["scoring_profile"] = b.score_profile
-        item["compliance"] = {"profile": b.rule_profile}
-        days = sorted(b.holidays, key=lambda h: h.day)
-        if days:
-            item["holidays"] = [
-                {"date": h.day, "name": h.name, **({"is_workday": True} if h.is_workday else {})}
-                for h in days
-            ]
-        doc["branches"].append(item)
-        notes[f"branches:{b.code}"] = _branch_note(b)
-    for t in s.execute(select(Team).order_by(Team.code)).scalars():
-        item = {"code": t.code, "name": t.name, "branch": t.branch.code}
-        if t.lead is not None:
-            item["lead"] = t.lead.employee_no
-        doc["teams"].append(item)
-        n = len([m for m in t.members if m.status != EmployeeStatus.LEFT])
-        notes[f"teams:{t.code}"] = f"{n} member(s)" + (f", lead {t.lead.name}" if t.lead else "")
-    text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, default_flow_style=None)
-    if not comments:
-        return text
-    lines, section = [], ""
-    for line in text.splitlines():
-        if not line.startswith((" ", "-")):
-            section = line.rstrip(":")
-        m = re.match(r"^\s*- \{?code: ([^,}\s]+)", line)
-        note = notes.get(f"{section}:{m.group(1)}") if m else None
-        lines.append(f"{line}  # {note}" if note else line)
-    return "\n".join(lines) + "\n"
-
-
-def _branch_note(b: Branch) -> str:
-    from coaching.compliance_auto import PROFILES
-    from coaching.plans.config import get_config
-
-    p = PROFILES.get(b.rule_profile)
-    rule = (
-        f"calls {p.start:%H:%M}-{p.end:%H:%M}, max {p.max_calls}/debtor/day "
-        f"({'connected calls' if p.count_outcomes else 'every attempt'})"
-        if p
-        else "unknown profile"
-    )
-    try:
-        send_at = f"plan at {get_config().for_branch(b.code).send_at:%H:%M}"
-    except Exception:  # a note only; `coachbot doctor` reports a bad config
-        send_at = "plan config unreadable"
-    return f"{rule}; {send_at}"

@@ -11,6 +11,7 @@ from telegram import ForceReply, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot.charts.attrition import chart as attrition_chart
+from bot.dashboard.links import with_web_app
 from bot.i18n import label
 from bot.jobs.risk import config
 from bot.notify import payload
@@ -45,8 +46,12 @@ async def risk(req: Request) -> None:
         cfg,
         req.me.employee_id,
     )
-    for v in views:
-        await req.say("hr.risk_list", **v)
+    chat = req.update.effective_chat
+    private = chat is not None and chat.type == "private"
+    for i, v in enumerate(views):
+        last = i == len(views) - 1
+        markup = with_web_app(None, req.app.settings, req.locale, private, "risk") if last else None
+        await req.say("hr.risk_list", markup, **v)
 
 
 @command("attrition", access=HR_ANY, help_key="hr.help_attrition", order=41)

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.charts.cache import render_once
 from bot.charts.scoring import heatmap_chart, trend_chart
+from bot.dashboard.links import with_web_app
 from coaching import people
 from coaching.scoring import config_for
 from coaching.scoring import service as svc
@@ -101,7 +102,14 @@ async def _may_see(req: Request, team: svc.TeamRef) -> bool:
 async def _show_team(req: Request, team: svc.TeamRef) -> None:
     view = await req.app.run(svc.team_view, _cfg(req), team.id, req.app.clock.now())
     assert view is not None
-    markup = kb([[(req.t("score.heatmap_button"), f"teamhm:{team.id}")]])
+    markup = with_web_app(
+        kb([[(req.t("score.heatmap_button"), f"teamhm:{team.id}")]]),
+        req.app.settings,
+        req.locale,
+        not _in_group(req),
+        "team",
+        team=team.id,
+    )
     await req.say("score.team_table", markup, v=view, month=view.month.strftime("%Y-%m"))
 
 

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
 from bot.charts.training import chart as training_chart
+from bot.dashboard.links import with_web_app
 from bot.i18n import plain, t
 from coaching.training import analytics, questions, service
 from coaching.training.service import (
@@ -287,6 +288,16 @@ async def _stats(
 async def stats_cmd(req: Request) -> None:
     all_branches = bool(req.args and req.args[0] == "all")
     text, st, markup = await _stats(req, all_branches, 1)
+    chat = req.update.effective_chat
+    view = {"all": 1} if all_branches else {}
+    markup = with_web_app(
+        markup,
+        req.app.settings,
+        req.locale,
+        chat is None or chat.type == "private",
+        "training",
+        **view,
+    )
     await req.reply(text, markup)
     path = req.app.output_dir / f"training-stats-{req.me.employee_id}.png"
     png = await asyncio.to_thread(lambda: training_chart(st, path, locale=req.locale))

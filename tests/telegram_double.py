@@ -5,7 +5,14 @@ editMessageText, sendPhoto, setWebhook/deleteWebhook, setMyCommands and the rest
 It fails the way Telegram does: HTML that Telegram's parser refuses (an unknown or unclosed
 tag) is a 400 "can't parse entities"; `reject_token` answers 401 Unauthorized; `down_for`
 answers the first N calls with 502; `send_delay` slows every send (a busy server); in groups
-with `privacy` on, only commands, replies to the bot and mentions reach the bot."""
+with `privacy` on, only commands, replies to the bot and mentions reach the bot.
+
+Faults of a busy Telegram (the outbox fault bench and tests):
+- `late_answers` sends are delivered (recorded) but answered `late_delay` seconds later, after
+  the client gave up: the client cannot know they arrived.
+- `storm` sends are refused with 429 and `retry_after`; a chat sent to again before its
+  retry_after ran out gets 429 again and is counted in `early_retries`.
+- sends to `blocked` chats get 403 "Forbidden: bot was blocked by the user"."""
 
 from __future__ import annotations
 
@@ -80,6 +87,14 @@ class TelegramDouble:
         self.reject_token = False
         self.down_for = 0  # answer this many more calls with 502
         self.send_delay = 0.0
+        self.late_answers = 0
+        self.late_delay = 0.0
+        self.storm = 0
+        self.storm_retry_after = 2
+        self.blocked: set[int] = set()
+        self.retry_until: dict[int, float] = {}
+        self.early_retries = 0
+        self.refused: list[tuple[int, int]] = []  # (chat_id, status) of refused sends
         self.privacy = True
         self.dropped: list[dict[str, Any]] = []  # group messages privacy mode kept from the bot
         self._next_update = 1
@@ -210,8 +225,24 @@ class TelegramDouble:
             if problem:
                 desc = f"Bad Request: can't parse entities: {problem}"
                 return JSONResponse({"ok": False, "error_code": 400, "description": desc}, 400)
+        if method in ("sendMessage", "sendPhoto"):
+            refused = self._refuse_send(int(params["chat_id"]))
+            if refused is not None:
+                return refused
         if method in ("sendMessage", "sendPhoto") and self.send_delay:
             await asyncio.sleep(self.send_delay)
+        late = False
+        if method in ("sendMessage", "sendPhoto"):
+            with self.lock:
+                if self.late_answers > 0:
+                    self.late_answers -= 1
+                    late = True
+        if late:  # delivered now, answered after the client's read timeout
+            with self.lock:
+                self.calls.append((method, params))
+                self.times.append(time.monotonic())
+            await asyncio.sleep(self.late_delay)
+            return JSONResponse({"ok": True, "result": self._message(params)})
         with self.lock:
             self.calls.append((method, params))
             self.times.append(time.monotonic())
@@ -254,20 +285,46 @@ class TelegramDouble:
                 # Telegram answers a long poll as soon as an update arrives: wake up often.
                 await asyncio.sleep(0.005)
         if method in ("sendMessage", "editMessageText", "sendPhoto"):
-            with self.lock:
-                self._msg += 1
-                mid = self._msg
-            chat_id = int(params["chat_id"])
+            return JSONResponse({"ok": True, "result": self._message(params)})
+        return JSONResponse({"ok": True, "result": True})
+
+    def _message(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self._msg += 1
+            mid = self._msg
+        chat_id = int(params["chat_id"])
+        return {
+            "message_id": mid,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": BOT,
+            "text": params.get("text", ""),
+        }
+
+    def _refuse_send(self, chat_id: int) -> JSONResponse | None:
+        """403 for a blocked chat, 429 in a storm or before a chat's retry_after ran out."""
+        with self.lock:
+            if chat_id in self.blocked:
+                self.refused.append((chat_id, 403))
+                desc = "Forbidden: bot was blocked by the user"
+                return JSONResponse({"ok": False, "error_code": 403, "description": desc}, 403)
+            now = time.monotonic()
+            early = self.retry_until.get(chat_id, 0.0) - 0.05 > now  # 50 ms for clocks
+            if early:
+                self.early_retries += 1
+            elif self.storm > 0:
+                self.storm -= 1
+                self.retry_until[chat_id] = now + self.storm_retry_after
+            else:
+                return None
+            self.refused.append((chat_id, 429))
+            wait = max(1, round(self.retry_until[chat_id] - now))
             return JSONResponse(
                 {
-                    "ok": True,
-                    "result": {
-                        "message_id": mid,
-                        "date": int(time.time()),
-                        "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-                        "from": BOT,
-                        "text": params.get("text", ""),
-                    },
-                }
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {wait}",
+                    "parameters": {"retry_after": wait},
+                },
+                429,
             )
-        return JSONResponse({"ok": True, "result": True})

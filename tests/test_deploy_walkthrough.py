@@ -106,8 +106,12 @@ def test_the_deploy_walkthrough_runs_as_written(telegram, fresh_url, tmp_path: P
     # The organisation the walkthrough promises, read straight from the database.
     db = Database(fresh_url)
     with db.session() as s:
-        branches = {b.code: b.timezone for b in s.execute(select(Branch)).scalars()}
+        rows = {b.code: b for b in s.execute(select(Branch)).scalars()}
+        branches = {code: b.timezone for code, b in rows.items()}
         assert branches == {"SH": "Asia/Shanghai", "JKT": "Asia/Jakarta"}
+        # The example's own plan time and call window, stored on the branch.
+        assert rows["JKT"].plan_config == {"send_at": "08:30"} and rows["SH"].plan_config is None
+        assert f"{rows['SH'].call_window_end:%H:%M}" == "21:00"
         teams = {t.code: t.lead.employee_no for t in s.execute(select(Team)).scalars() if t.lead}
         assert teams == {
             "SH-1": "L0001",
@@ -127,6 +131,9 @@ def test_the_deploy_walkthrough_runs_as_written(telegram, fresh_url, tmp_path: P
     db.dispose()
     sheets = sorted(p.suffix for p in (work / "invites").iterdir())
     assert sheets == [".csv", ".csv", ".pdf", ".pdf"]
+    [shown] = [o for line, o in ran if line == "coachbot org show"]
+    assert "calls 08:00-21:00, max 6/debtor/day (every attempt); plan at 08:40" in shown
+    assert "calls 08:00-22:00, max 3/debtor/day (connected calls); plan at 08:30" in shown
     doctor = ran[-1][1]
     assert "ready: 0 failed" in doctor and "@CoachBotTest" in doctor
     # doctor really asked Telegram about each group

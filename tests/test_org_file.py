@@ -230,7 +230,7 @@ def test_export_of_the_demo_like_org_reads_back(ctx) -> None:  # type: ignore[no
 def test_demo_org_file_matches_the_documented_example() -> None:
     """bot/demo/demo_org.yaml (what `coachbot demo` applies) and docs/examples/org.yaml describe
     the same organisation, so the documented example is the one people try first."""
-    demo = org.load(Path(__file__).resolve().parents[1] / "db" / "demo_org.yaml").spec
+    demo = org.load(Path(__file__).resolve().parents[1] / "bot" / "demo" / "demo_org.yaml").spec
     doc = org.load(EXAMPLE).spec
     strip = {"holidays", "holiday_calendar"}
     assert [b.model_dump(exclude=strip) for b in demo.branches] == [

@@ -237,3 +237,16 @@ async def test_drain_finishes_sends_on_the_wire_and_hands_the_rest_back(ctx, har
     harness.api.latency_s = 0.0
     assert await outbox.deliver_due(bot, restarted, pacer=outbox.Pacer(1000, 0)) == len(rest)
     assert all(len(harness.api.sent(c)) == 1 for c in chats)
+
+
+def test_reclaim_keeps_the_callers_own_rows(ctx) -> None:  # type: ignore[no-untyped-def]
+    """A process re-taking the lease after a database outage hands back the rows it only
+    claimed, not those it has on the wire or sent without a stored mark."""
+    _queue(ctx, [1, 2, 3])
+    claimed = ctx.call(outbox.claim_due, ctx.clock.now(), 10)
+    assert len(claimed) == 3
+    mine = {claimed[0].id, claimed[1].id}
+    assert ctx.call(outbox.reclaim_all, mine) == 1
+    st = ctx.call(lambda s: {r.id: r.status for r in s.query(Outbox)})
+    assert [st[c.id] for c in claimed] == ["sending", "sending", "pending"]
+    assert ctx.call(outbox.reclaim_all) == 2  # a new process keeps nothing

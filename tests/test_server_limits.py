@@ -66,6 +66,7 @@ def limited(ctx: AppContext) -> Iterator[tuple[int, uvicorn.Server]]:
         COACHBOT_HTTP_KEEPALIVE="2",
         COACHBOT_HTTP_MAX_BODY_BYTES="10000",
         COACHBOT_WEBHOOK_MAX_BYTES="10000",
+        COACHBOT_HTTP_BODY_TIMEOUT="1.5",
     )
     with serve(build_web_app(ctx), **uvicorn_limits(ctx.settings)) as running:
         yield running
@@ -152,3 +153,75 @@ def test_a_request_head_that_never_completes_is_closed(
     with httpx.Client() as client:
         for _ in range(3):
             assert answered(client.get(f"http://127.0.0.1:{port}/healthz", timeout=5))
+
+
+def trickle_body(port: int, head: bytes, seconds: float = 6.0) -> tuple[bytes, float]:
+    """Send `head`, then one body byte every 0.3 s; returns (what the server answered, when
+    the connection closed, seconds after the head)."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    answer = b""
+    try:
+        sock.sendall(head)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < seconds:
+            try:
+                sock.sendall(b"a")
+            except OSError:
+                break
+            sock.settimeout(0.3)
+            try:
+                data = sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            answer += data
+        return answer, time.monotonic() - t0
+    finally:
+        sock.close()
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_body_that_trickles_in_gets_408_and_the_server_stays_responsive(
+    ctx: AppContext, limited: tuple[int, uvicorn.Server], chunked: bool
+) -> None:
+    """Headers, then a byte every 0.3 s: 408 and closed after COACHBOT_HTTP_BODY_TIMEOUT
+    (1.5 s), while /healthz keeps answering at once."""
+    from bot.ingest_api import create_token
+
+    port, server = limited
+    _, raw = ctx.call(create_token, "feed", "ingest", ctx.clock.now())
+    length = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: 5000"
+    head = (
+        b"POST /api/v1/ingest/calls HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+        + f"Authorization: Bearer {raw}\r\n".encode()
+        + length
+        + b"\r\n\r\n"
+    )
+    if chunked:
+        head += b"1000\r\n"  # a chunk of 4,096 bytes that never completes
+    results: list[tuple[bytes, float]] = []
+    slow = [
+        threading.Thread(target=lambda: results.append(trickle_body(port, head))) for _ in range(5)
+    ]
+    for t in slow:
+        t.start()
+    time.sleep(0.5)
+    with httpx.Client() as client:
+        t0 = time.monotonic()
+        assert answered(client.get(f"http://127.0.0.1:{port}/healthz", timeout=5))
+        assert time.monotonic() - t0 < 1
+    for t in slow:
+        t.join()
+    assert len(results) == 5
+    for answer, took in results:
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b'"error": "timeout"' in answer
+        assert took < 3, took  # answered and closed, not left to the client
+    assert answered(httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5))
+    deadline = time.monotonic() + 2  # the last client's close reaches the server a moment later
+    while server.server_state.connections and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not server.server_state.connections

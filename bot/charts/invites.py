@@ -1,4 +1,4 @@
-"""The printable invite sheet: QR cards, 12 per A4 page (PDF, or PNG for the first page)."""
+"""The printable invite sheet: QR cards, 12 per A4 page (a PDF, or a PNG per page)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ def cjk_font() -> bool:
     return chartkit.setup() != "DejaVu Sans"
 
 
-def write_sheet(invites: list[people.Invite], bot_username: str, path: Path) -> Path:
-    """A PDF (or PNG when `path` ends in .png: first page only) of QR cards. Without a CJK
-    font (e.g. fonts-noto-cjk) names would print as boxes, so cards then show the employee
-    number only (the CSV has the names)."""
+def write_sheet(invites: list[people.Invite], bot_username: str, path: Path) -> list[Path]:
+    """A PDF of QR cards, 12 per A4 page; or, when `path` ends in .png, one PNG per page
+    (`NAME.png`, or `NAME-1.png`, `NAME-2.png`, … for more than one page). Returns the files.
+    Without a CJK font (e.g. fonts-noto-cjk) names would print as boxes, so cards then show
+    the employee number only (the CSV has the names)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -58,14 +59,21 @@ def write_sheet(invites: list[people.Invite], bot_username: str, path: Path) -> 
 
     with chartkit.LOCK:  # pyplot's global state: one drawing at a time
         if path.suffix.lower() == ".png":
-            fig = page(pages[0])
-            fig.savefig(path, dpi=150)
-            plt.close(fig)
+            written = [
+                path if len(pages) == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+                for n in range(1, len(pages) + 1)
+            ]
+            for items, dest in zip(pages, written, strict=True):
+                fig = page(items)
+                fig.savefig(dest, dpi=150)
+                plt.close(fig)
         else:
+            written = [path]
             with PdfPages(path) as pdf:
                 for items in pages:
                     fig = page(items)
                     pdf.savefig(fig)
                     plt.close(fig)
-    private_file(path)
-    return path
+    for p in written:
+        private_file(p)
+    return written

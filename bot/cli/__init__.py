@@ -179,10 +179,11 @@ def invite(
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"invites-{sel.label()}-{now:%Y%m%d-%H%M}"
     csv_path = onboarding.write_csv(invites, s.bot_username, out_dir / f"{stem}.csv")
-    sheet_path = write_sheet(invites, s.bot_username, out_dir / f"{stem}.{sheet}")
+    sheets = write_sheet(invites, s.bot_username, out_dir / f"{stem}.{sheet}")
     out.print(f"{len(invites)} invite(s), valid {s.invite_ttl_hours} h, single use")
     out.print(f"links: {csv_path}")
-    out.print(f"QR sheet: {sheet_path}")
+    for sheet_path in sheets:
+        out.print(f"QR sheet: {sheet_path}", soft_wrap=True)
     if not cjk_font():
         err.print("note: no CJK font installed, so the sheet shows employee numbers only")
 
@@ -327,6 +328,10 @@ def run(
         if not ctx.call(has_data):
             err.print("no data yet: creating the demo organisation …")
             err.print(build_demo(ctx, seed=7))
+        from bot.dashboard.devserver import start_console_dashboard
+
+        for line in start_console_dashboard(ctx):
+            err.print(line, highlight=False, soft_wrap=True)
         err.print(f"TELEGRAM_BOT_TOKEN is not set: console chat as {as_} (see /help; Ctrl-D quits)")
         try:
             asyncio.run(run_console(ctx, employee_no=as_))

@@ -213,9 +213,9 @@ def attrition(
     band, and exit reasons by category, with a PNG chart."""
     from zoneinfo import ZoneInfo
 
+    from bot.charts.attrition import chart as draw
     from bot.cli import err, out
     from bot.listing import check_format, emit
-    from coaching.risk.attrition import chart as draw
     from coaching.risk.attrition import report
 
     check_format(fmt)

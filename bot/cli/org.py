@@ -78,10 +78,12 @@ def org_apply(
 def org_show() -> None:
     """The organisation as an org file, with notes (rules, plan time, members) as comments."""
     from bot.cli import context
-    from coaching.org_apply import export
+    from coaching.compliance_auto import rules_from_settings
+    from coaching.org_export import export
 
     ctx = context()
-    typer.echo(ctx.call(export, comments=True), nl=False)
+    rules = rules_from_settings(ctx.settings)
+    typer.echo(ctx.call(export, comments=True, rules=rules), nl=False)
 
 
 @org_app.command("export")
@@ -90,7 +92,7 @@ def org_export(
 ) -> None:
     """The organisation as an org file (apply it again and nothing changes)."""
     from bot.cli import context, out
-    from coaching.org_apply import export
+    from coaching.org_export import export
 
     ctx = context()
     text = ctx.call(export)

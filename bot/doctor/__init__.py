@@ -169,6 +169,7 @@ def check_config_files(ctx: AppContext) -> list[Check]:
 def check_branches(ctx: AppContext, now: datetime) -> list[Check]:
     from bot.jobs import next_runs
     from coaching.calendar import all_branches, is_workday
+    from coaching.plans.config import get_config as plans
     from db.models import Employee, TelegramBinding
     from db.models.org import EmployeeStatus
 
@@ -214,7 +215,12 @@ def check_branches(ctx: AppContext, now: datetime) -> list[Check]:
             f"{n} employees, {bound} bound"
         )
         more = ["next runs (local): " + ", ".join(runs.get(b.code, []))]
-        if n == 0:
+        bad_plan = b.plan and plans().stored_error(b.code, b.plan)
+        if bad_plan:
+            fix = "coachbot org apply org.yaml (the branch's plan: settings)"
+            detail += f"; stored plan settings unusable ({bad_plan}), config/plans.yaml used"
+            out.append(Check(f"branch {b.code}", "warn", detail, fix, more))
+        elif n == 0:
             fix = "coachbot employee import staff.csv"
             out.append(Check(f"branch {b.code}", "warn", detail, fix, more))
         else:

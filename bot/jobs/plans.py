@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def config_for(branch: BranchInfo) -> DayPlan:
-    return get_config().for_branch(branch.code)
+    return get_config().for_branch(branch.code, branch.plan)
 
 
 # --- rendering (shared by the job, /plan and the CLI) ----------------------------------------

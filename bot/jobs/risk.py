@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.context import AppContext
+from bot.dashboard.links import dashboard_row
 from bot.notify import deliver
 from coaching.calendar import BranchInfo
 from coaching.risk import alerts
@@ -36,7 +37,9 @@ def _run(ctx: AppContext, branch: BranchInfo, now: datetime, min_level: str, kin
         run = assess(s, branch, today, cfg)
         stored = save(s, run, now)
         posted = alerts.post(s, branch, run, cfg, now, min_level=min_level, kind=kind)
-        messages = deliver(s, posted.notices, now)
+        # The alert's header (or digest) gets a link to the dashboard's risk page.
+        link = dashboard_row(ctx.settings, "risk", ("hr.alert_header", "hr.alert_digest"))
+        messages = deliver(s, posted.notices, now, decorate=link)
         skipped = sorted(k for k, v in run.status.items() if v.startswith("skipped"))
         note = f"; signals skipped: {', '.join(skipped)}" if skipped else ""
         chats = "" if posted.chats else "; no HR chat registered for this branch"

@@ -3,7 +3,7 @@ queue in the outbox (delivered by the scheduler's holder, once)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -37,16 +37,23 @@ def payload(card: Card) -> dict[str, Any]:
     return out
 
 
-def deliver(s: Session, notices: Iterable[Notice], now: datetime) -> int:
-    """Queue each notice; returns how many were new (a key already queued is skipped)."""
+def deliver(
+    s: Session,
+    notices: Iterable[Notice],
+    now: datetime,
+    decorate: Callable[[Notice, dict[str, Any]], dict[str, Any]] | None = None,
+) -> int:
+    """Queue each notice; returns how many were new (a key already queued is skipped).
+    `decorate` may add wiring-level parts to a payload (e.g. a dashboard link button)."""
     n = 0
     for no in notices:
+        body = payload(no.card)
         n += enqueue(
             s,
             key=no.key,
             kind=no.kind,
             chat_id=no.chat_id,
-            payload=payload(no.card),
+            payload=decorate(no, body) if decorate else body,
             now=now,
             employee_id=no.employee_id,
             local_date=no.local_date,

@@ -15,7 +15,7 @@
 """
 
 from bot.outbox.pacer import DEFAULT_RATE, Pacer, pacer_for
-from bot.outbox.sender import DRAIN_TIMEOUT_S, FAR_WAIT_S, deliver_due, drain
+from bot.outbox.sender import DRAIN_TIMEOUT_S, FAR_WAIT_S, deliver_due, drain, own_rows
 from bot.outbox.store import (
     LEASE,
     MAX_ATTEMPTS,
@@ -42,6 +42,7 @@ __all__ = [
     "enqueue",
     "enqueue_many",
     "next_due_in",
+    "own_rows",
     "pacer_for",
     "reclaim_all",
     "renew_lease",

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -50,12 +52,30 @@ DRAIN_TIMEOUT_S = 15.0  # > PTB's default write/read timeouts (5 s each): in-fli
 
 @dataclass
 class _Worker:
-    """Delivery state of a context in one event loop: the stop signal, deliveries running."""
+    """Delivery state of a context in one event loop: the stop signal, deliveries running,
+    rows on the wire and rows Telegram accepted whose `sent` mark is not yet stored.
+
+    The last two outlive a round: during a database outage the marks cannot be written, and
+    the rows must neither be forgotten (they would be reclaimed and sent again) nor handed
+    back by this process's own `reclaim_all` when it re-takes the lease after the outage."""
 
     loop: asyncio.AbstractEventLoop
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     idle: asyncio.Event = field(default_factory=asyncio.Event)
     active: int = 0
+    inflight: set[int] = field(default_factory=set)
+    unrecorded: list[tuple[int, int, datetime]] = field(default_factory=list)
+    flush_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def own_rows(self) -> set[int]:
+        """Rows this process has on the wire or sent without a stored mark."""
+        return self.inflight | {r[0] for r in self.unrecorded}
+
+
+def own_rows(ctx: AppContext) -> set[int]:
+    """Row ids the outbox worker of this process still answers for (see _Worker)."""
+    w = ctx.extras.get("outbox_worker")
+    return w.own_rows() if w is not None else set()
 
 
 def _worker(ctx: AppContext) -> _Worker:
@@ -77,6 +97,14 @@ async def drain(ctx: AppContext, timeout: float = DRAIN_TIMEOUT_S) -> bool:
     except TimeoutError:
         log.warning("outbox: %d deliveries still running after %.0f s", w.active, timeout)
         return False
+    if w.unrecorded:  # the database was down: one more try before the process goes
+        await _SentLog(ctx, w).flush()
+        if w.unrecorded:
+            log.error(
+                "outbox: %d sent messages could not be marked sent (database unavailable); "
+                "they will be sent again",
+                len(w.unrecorded),
+            )
     return True
 
 
@@ -144,7 +172,7 @@ async def deliver_due(
         return 0
     worker.active += 1
     worker.idle.clear()
-    sent_log = _SentLog(ctx)
+    sent_log = _SentLog(ctx, worker)
     sent_log.start()
     try:
         return await _deliver_batches(
@@ -186,6 +214,8 @@ async def _deliver_batches(
     total = 0
     sem = asyncio.Semaphore(concurrency)
     stop_round = asyncio.Event()
+    if sent_log.pending() and not await sent_log.flush():
+        return total  # the database is still down: no new claims before the old marks are in
     while not stop.is_set() and not stop_round.is_set():
         if fence is not None and not fence():
             return total
@@ -224,13 +254,20 @@ async def _deliver_batches(
                 ):
                     log.warning("outbox row %s: lease lost, another worker has it", row.id)
                     return False
-                return await _deliver_one(bot, ctx, row, pacer, sent_log)
+                sent_log.worker.inflight.add(row.id)
+                try:
+                    return await _deliver_one(bot, ctx, row, pacer, sent_log)
+                finally:
+                    sent_log.worker.inflight.discard(row.id)
 
         results = await asyncio.gather(*(one(r) for r in batch), return_exceptions=True)
         await sent_log.flush()
         for r in results:
-            if isinstance(r, BaseException):
-                # A database error while recording: the row's lease runs out and it is retried.
+            if isinstance(r, DBAPIError):
+                # The database went away while recording a failure or handing a row back: the
+                # row stays claimed and is reclaimed when the lease is re-taken.
+                log.warning("outbox: database unavailable (%s)", r.__class__.__name__)
+            elif isinstance(r, BaseException):
                 log.error("outbox delivery failed: %r", r, exc_info=r)
         total += sum(1 for r in results if r is True)
         if pacer.paused_until > pacer.clock() or (len(claimed) < limit and not again):
@@ -316,6 +353,16 @@ async def _deliver_one(
     except (TimedOut, NetworkError, TelegramError) as exc:
         # Network errors, timeouts and 5xx (PTB raises NetworkError for them); anything else
         # Telegram answers is retried the same way rather than left stuck in `sending`.
+        if _maybe_delivered(exc):
+            # The request went out and no answer came: Telegram may have delivered it. The
+            # Bot API has no idempotency key, so sending again is the price of losing nothing:
+            # at most one duplicate per answer lost (the read timeout keeps that rare).
+            log.warning(
+                "outbox row %s: no answer from Telegram in time (%s); it will be sent again "
+                "and may arrive twice",
+                row.id,
+                exc.__class__.__name__,
+            )
         if row.attempts >= MAX_ATTEMPTS:
             await ctx.run(
                 _mark, row.id, status="failed", lease_until=None, last_error=f"gave up: {exc}"
@@ -345,31 +392,70 @@ async def _deliver_one(
     return True
 
 
+def _maybe_delivered(exc: BaseException) -> bool:
+    """A timeout or network error after the request was written (not a refused connection,
+    a connect timeout or a 5xx answer): Telegram may have acted on it."""
+    cause = exc.__cause__
+    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return False
+    return isinstance(exc, TimedOut) or isinstance(
+        cause, httpx.ReadError | httpx.RemoteProtocolError | httpx.ReadTimeout
+    )
+
+
 class _SentLog:
     """Records `sent` marks in one statement every FLUSH_S instead of one transaction per
     message (the database was the fan-out's bottleneck). A process killed between Telegram's
     answer and the flush re-sends those few messages after the lease — the same window a
-    per-message commit has, a few milliseconds wider."""
+    per-message commit has, a few milliseconds wider.
+
+    The marks wait in the worker (not here), and a failed write keeps them: a database outage
+    delays the marks, it does not turn sent messages back into pending ones."""
 
     FLUSH_S = 0.02
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, worker: _Worker) -> None:
         self.ctx = ctx
-        self.rows: list[tuple[int, int, datetime]] = []
+        self.worker = worker
         self._task: asyncio.Task[None] | None = None
         self._stop = False
+        self._failing = False
 
     def add(self, row_id: int, message_id: int, at: datetime) -> None:
-        self.rows.append((row_id, message_id, at))
+        self.worker.unrecorded.append((row_id, message_id, at))
 
-    async def flush(self) -> None:
-        rows, self.rows = self.rows, []
-        if rows:
+    def pending(self) -> int:
+        return len(self.worker.unrecorded)
+
+    async def flush(self) -> bool:
+        """Store the marks; False (and the marks kept) while the database is unavailable."""
+        async with self.worker.flush_lock:
+            return await self._flush()
+
+    async def _flush(self) -> bool:
+        rows = list(self.worker.unrecorded)
+        if not rows:
+            return True
+        try:
             await self.ctx.run(_mark_sent, rows)
+        except Exception as exc:
+            if not self._failing:
+                log.warning(
+                    "outbox: %d sent marks not stored yet (database: %s); retrying",
+                    len(rows),
+                    exc.__class__.__name__,
+                )
+            self._failing = True
+            return False
+        if self._failing:
+            log.info("outbox: sent marks stored again")
+        self._failing = False
+        del self.worker.unrecorded[: len(rows)]  # others may have been added meanwhile
+        return True
 
     async def _loop(self) -> None:
         while not self._stop:
-            await asyncio.sleep(self.FLUSH_S)
+            await asyncio.sleep(self.FLUSH_S if not self._failing else 0.5)
             await self.flush()
 
     def start(self) -> None:

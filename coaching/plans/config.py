@@ -7,7 +7,10 @@ Validated with pydantic; a bad file raises `PlanConfigError` naming the file and
 from __future__ import annotations
 
 import itertools
+import json
+import logging
 import os
+from collections.abc import Mapping, Sequence
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +20,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from coaching.yamlpos import syntax_where
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "plans.yaml"
 ENV_VAR = "COACHBOT_PLANS_CONFIG"
@@ -54,6 +59,9 @@ def _parse_time(v: Any) -> time:
         raise ValueError(f"time must be HH:MM, got {v!r}") from None
 
 
+parse_time = _parse_time  # for other files with plan times (the org file)
+
+
 class Block(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -70,6 +78,22 @@ class Block(BaseModel):
         if self.end <= self.start:
             raise ValueError(f"block {self.id}: end must be after start")
         return self
+
+
+def check_blocks(blocks: Sequence[Block]) -> None:
+    """The rules a day's block list must keep (also checked for an org file's blocks)."""
+    if not blocks:
+        raise ValueError("at least one block is needed")
+    ids = [b.id for b in blocks]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"duplicate block id in {ids}")
+    sels = [b.selector for b in blocks]
+    if len(set(sels)) != len(sels):
+        raise ValueError(f"each selector may be used once, got {sels}")
+    ordered = sorted(blocks, key=lambda b: b.start)
+    for a, b in itertools.pairwise(ordered):
+        if b.start < a.end:
+            raise ValueError(f"{a.id} and {b.id} overlap")
 
 
 class DayPlan(BaseModel):
@@ -94,18 +118,10 @@ class DayPlan(BaseModel):
 
     @model_validator(mode="after")
     def _blocks(self) -> DayPlan:
-        if not self.blocks:
-            raise ValueError("blocks: at least one block is needed")
-        ids = [b.id for b in self.blocks]
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"blocks: duplicate block id in {ids}")
-        sels = [b.selector for b in self.blocks]
-        if len(set(sels)) != len(sels):
-            raise ValueError(f"blocks: each selector may be used once, got {sels}")
-        ordered = sorted(self.blocks, key=lambda b: b.start)
-        for a, b in itertools.pairwise(ordered):
-            if b.start < a.end:
-                raise ValueError(f"blocks: {a.id} and {b.id} overlap")
+        try:
+            check_blocks(self.blocks)
+        except ValueError as exc:
+            raise ValueError(f"blocks: {exc}") from None
         return self
 
     @property
@@ -134,9 +150,41 @@ class PlanConfig:
         self.default = default
         self.branches = branches
         self.source = source
+        self._merged: dict[tuple[str, str], DayPlan] = {}
 
-    def for_branch(self, code: str) -> DayPlan:
-        return self.branches.get(code, self.default)
+    def for_branch(self, code: str, stored: str | Mapping[str, Any] | None = None) -> DayPlan:
+        """The branch's day: this file's default and `branches:` entry, then the values the
+        org file stored on the branch (`stored`: send_at, recap_at, blocks; JSON or a dict)."""
+        base = self.branches.get(code, self.default)
+        if not stored:
+            return base
+        key = stored if isinstance(stored, str) else json.dumps(stored, sort_keys=True)
+        hit = self._merged.get((code, key))
+        if hit is None:
+            why = self.stored_error(code, key)
+            if why is None:
+                hit = DayPlan.model_validate({**base.model_dump(), **json.loads(key)})
+            else:
+                # Validated when the org file was applied, so only a hand-edited row gets
+                # here; one bad branch must not stop the scheduler: keep the file's day.
+                log.error("branch %s: stored plan settings ignored: %s", code, why)
+                hit = base
+            self._merged[(code, key)] = hit
+        return hit
+
+    def stored_error(self, code: str, stored: str) -> str | None:
+        """Why the plan settings stored on a branch (JSON) cannot be used, or None."""
+        base = self.branches.get(code, self.default)
+        try:
+            over = json.loads(stored)
+            DayPlan.model_validate({**base.model_dump(), **over})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(x) for x in err["loc"])
+            return f"{where}: {err['msg'].removeprefix('Value error, ')}"
+        except (ValueError, TypeError) as exc:
+            return str(exc)
+        return None
 
 
 def _where(source: str, prefix: str, exc: ValidationError) -> PlanConfigError:

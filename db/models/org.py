@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
     ForeignKey,
     Integer,
     String,
+    Time,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -53,6 +56,17 @@ class Branch(Base):
     workdays: Mapped[str] = mapped_column(String(20), default="1,2,3,4,5")
     # ISO 4217 code of the branch's money (amounts on cards and plans): CNY, IDR, …
     currency: Mapped[str] = mapped_column(String(3), default="CNY", server_default="CNY")
+    # Set by the org file (`coachbot org apply`); NULL keeps the default (config/plans.yaml,
+    # the rule profile). `plan_config`: {"send_at": "HH:MM", "recap_at": …, "blocks": [...]}.
+    plan_config: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Compliance values over the rule profile: the legal call window (branch-local), the most
+    # calls per debtor per local day, and what counts toward that maximum ("all" attempts or
+    # "connected" only; calls shorter than `min_call_seconds` do not count).
+    call_window_start: Mapped[time | None] = mapped_column(Time, nullable=True)
+    call_window_end: Mapped[time | None] = mapped_column(Time, nullable=True)
+    max_calls_per_debtor: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    count_calls: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    min_call_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     teams: Mapped[list[Team]] = relationship(back_populates="branch")
     holidays: Mapped[list[Holiday]] = relationship(back_populates="branch")

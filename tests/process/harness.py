@@ -5,6 +5,7 @@ that jobs fall due seconds after start."""
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -109,8 +110,11 @@ def start_bot(
     clock_at: datetime | None = None,
     epoch: float | None = None,
     name: str = "bot",
+    nofile: tuple[int, int] | None = None,
     **extra: str,
 ) -> Bot:
+    """`nofile`: the (soft, hard) descriptor limits the process starts with, as a service
+    manager would set them (e.g. systemd's 1024 soft)."""
     port = free_port()
     env = base_env(url, tmp) | {
         "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
@@ -126,8 +130,19 @@ def start_bot(
     env.update(extra)
     log = tmp / f"{name}-{port}.log"
     fh = log.open("w")
+
+    def limits() -> None:
+        if nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, nofile)
+
     proc = subprocess.Popen(
-        [*coachbot(), "run"], env=env, cwd=tmp, stdout=fh, stderr=subprocess.STDOUT, text=True
+        [*coachbot(), "run"],
+        env=env,
+        cwd=tmp,
+        stdout=fh,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=limits if nofile is not None else None,
     )
     fh.close()
     return Bot(proc, port, log)
