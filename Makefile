@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint demo
+.PHONY: run test lint demo bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,3 +24,7 @@ lint: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/coachbot demo --reset
+
+# Every benchmark in bench/ (quick sizes) and one table of figures, baselines and targets.
+bench: $(STAMP)
+	$(VENV)/bin/python bench/run_all.py

@@ -2,14 +2,19 @@
 """Fan-out benchmark: build and send the morning plan of 10,000 collectors.
 
     .venv/bin/python bench/fanout.py [--collectors 10000] [--rate-seconds 60] [--group-seconds 30]
-        [--db URL] [--no-pin]
+        [--db URL] [--no-pin] [--workers 2]
     .venv/bin/python bench/fanout.py --faults [--db postgresql+psycopg://…] [--messages 400]
         (the outbox under faults against real `coachbot run` processes: bench/outbox_faults.py)
 
+0. Baseline: a bare sendMessage loop (aiohttp, no database, no plans) to the same sink — the
+   ceiling the sink and the wire allow; the fan-out's rate is printed as a ratio of it.
 1. No rate limit: plans built (+ queued) per second, and sent per second to a local Bot API
-   sink over HTTP (Starlette/uvicorn on 127.0.0.1), with duplicates and losses counted by chat.
-2. With Telegram's limits (30 msg/s overall, 1/s per chat) for a bounded time: achieved rate.
-3. The configured limits on a queue mixing 3 groups and private chats: msg/min per group.
+   sink over HTTP (Starlette/uvicorn on 127.0.0.1), with duplicates and losses counted by chat;
+   the bot (fan-out thread + outbox worker) pinned to one core.
+2. Workers: the next day's plans built by N processes (each a share of the branches, as
+   separate `coachbot` processes would run them) while this process sends: the aggregate rate.
+3. With Telegram's limits (30 msg/s overall, 1/s per chat) for a bounded time: achieved rate.
+4. The configured limits on a queue mixing 3 groups and private chats: msg/min per group.
 """
 
 from __future__ import annotations
@@ -22,141 +27,227 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import httpx
-from sqlalchemy import insert, select
-from telegram import Bot
-from telegram.request import HTTPXRequest
+from _fanout_kit import (  # bench/_fanout_kit.py
+    NOW,
+    RemoteSink,
+    deliver,
+    pin_one_core,
+    raw_baseline,
+    seed,
+    sender_bot,
+)
 
+from bench.figure import Figure, at_least, at_most, bench_database_url
 from bot import outbox
 from bot.context import AppContext
 from bot.jobs import get_job, run_job
 from bot.settings import load_settings
 from coaching.calendar import all_branches
 from coaching.clock import AnchoredClock, FrozenClock
-from db.models import Base, Branch, Call, Case, Employee, EmployeeRole, Outbox, TelegramBinding
+from db.models import Base
 from db.session import Database
 
-NOW = datetime(2026, 3, 2, 0, 40, tzinfo=UTC)  # Monday 08:40 Shanghai
-SINK_CPUS: set[int] = set()  # where the sink runs when the benchmark is pinned to one core
 
+def run(
+    collectors: int,
+    rate_seconds: float,
+    group_seconds: float,
+    *,
+    concurrency: int = 8,
+    db_url: str | None = None,
+    pin: bool = True,
+    workers: int = 2,
+) -> list[Figure]:
+    all_cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if pin:
+        print(pin_one_core())
+    tmp = tempfile.mkdtemp(prefix="fanout-")
+    url = db_url or f"sqlite:///{tmp}/bench.db"
+    db = Database(url)
+    Base.metadata.drop_all(db.engine)  # a disposable benchmark database: start empty
+    db.create_all()
+    t = time.perf_counter()
+    chats = seed(db, collectors)
+    print(
+        f"seeded {collectors} collectors, 8 cases each, in {time.perf_counter() - t:.1f} s "
+        f"({db.engine.dialect.name})"
+    )
+    settings = load_settings(_env_file=None, DATABASE_URL=url)
+    ctx = AppContext(settings, db, FrozenClock(NOW))
+    spec = get_job("morning_plan")
+    figs: list[Figure] = []
 
-def pin_one_core() -> str:
-    """Pin this process (the bot: fan-out thread + outbox worker) to one core and the sink to
-    the others, so "per second on one core" means exactly that."""
-    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    if len(cpus) < 2:
-        return "not pinned (fewer than 2 cores available)"
-    os.sched_setaffinity(0, {cpus[0]})
-    SINK_CPUS.update(cpus[1:])
-    return f"bot pinned to core {cpus[0]}, sink on {cpus[1:]}"
-
-
-def seed(db: Database, n: int) -> list[int]:
-    with db.session() as s:
-        sh = Branch(code="SH", name="SH", timezone="Asia/Shanghai", locale="zh_CN")
-        jkt = Branch(code="JKT", name="JKT", timezone="Asia/Jakarta", locale="en")
-        s.add_all([sh, jkt])
-        s.flush()
-        s.execute(
-            insert(Employee),
-            [
-                dict(
-                    employee_no=f"B{i:06d}",
-                    name=f"n{i}",
-                    branch_id=(sh if i % 2 else jkt).id,
-                    hire_date=date(2025, 1, 1),
-                    status="active",
-                )
-                for i in range(n)
-            ],
+    # 0 + 1. No rate limit. The fan-out (build + queue) runs in a thread while the outbox
+    # worker delivers what is queued, as the bot does (the scheduler runs the job, the worker
+    # sends) — one Bot, one keep-alive pool for the whole run, as in `coachbot run`.
+    with RemoteSink() as sink:
+        sample = "📋 <b>今日计划 2026-03-02</b>\n" + "• <code>C0000011</code> ¥14,000\n" * 12
+        raw_rate, raw_cpu = asyncio.run(
+            raw_baseline(sink.base_url, min(collectors, 3000), concurrency, sample)
         )
-        ids = list(s.execute(select(Employee.id).order_by(Employee.id)).scalars())
-        s.execute(insert(EmployeeRole), [dict(employee_id=i, role="collector") for i in ids])
-        s.execute(
-            insert(TelegramBinding),
-            [
-                dict(
-                    employee_id=i,
-                    telegram_user_id=10_000_000 + i,
-                    chat_id=10_000_000 + i,
-                    bound_at=NOW,
-                    active=True,
-                )
-                for i in ids
-            ],
-        )
-        cases = []
-        for i in ids:
-            for k in range(8):
-                cases.append(
-                    dict(
-                        case_ref=f"C{i:06d}{k}",
-                        collector_id=i,
-                        debtor_key=f"{i}-{k}",
-                        amount_owed=Decimal(5_000 + 9_000 * k),
-                        days_overdue=10 * k + 1,
-                        bucket="M1",
-                        is_target=k == 7,
-                        is_instalment=False,
-                        product="",
-                        region="",
-                        assigned_on=date(2026, 1, 5),
+        httpx.get(f"{sink.base_url}0/reset", timeout=30)
+        print(f"baseline: bare sendMessage loop {raw_rate:.0f} msg/s ({raw_cpu:.0f} per CPU-s)")
+
+        async def pipeline() -> tuple[float, float, int, float]:
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            build_s = 0.0
+
+            def fan_out() -> None:
+                nonlocal build_s
+                for b in ctx.call(all_branches):
+                    run_job(ctx, spec, b, force=True)
+                build_s = time.perf_counter() - t0
+
+            job = asyncio.create_task(asyncio.to_thread(fan_out))
+            sent = 0
+            async with sender_bot(sink.base_url, concurrency) as bot:
+                while True:  # the bot's outbox loop: a round, then a short wait
+                    done = job.done()
+                    sent += await outbox.deliver_due(
+                        bot, ctx, pacer=outbox.Pacer(0, 0), concurrency=concurrency
                     )
-                )
-        s.execute(insert(Case), cases)
-        case_ids = list(s.execute(select(Case.id, Case.collector_id)).all())
-        calls = [
-            dict(
-                call_ref=f"K{cid}",
-                case_id=cid,
-                collector_id=emp,
-                debtor_key="x",
-                started_at=NOW - timedelta(days=1 + cid % 9, hours=cid % 11),
-                duration_s=60,
-                outcome=("rpc", "no_answer", "contacted")[cid % 3],
-            )
-            for cid, emp in case_ids
-            if cid % 2
-        ]
-        s.execute(insert(Call), calls)
-    return [10_000_000 + i for i in ids]
+                    if done:
+                        break
+                    await asyncio.sleep(0.05)
+            await job
+            return build_s, time.perf_counter() - t0, sent, time.process_time() - cpu0
 
-
-async def deliver(ctx: AppContext, base_url: str, pacer: outbox.Pacer, concurrency: int) -> int:
-    request = HTTPXRequest(connection_pool_size=concurrency)  # Bot's default pool is 1
-    async with Bot("123:BENCH", base_url=base_url, request=request) as bot:
-        return await outbox.deliver_due(bot, ctx, pacer=pacer, concurrency=concurrency)
-
-
-class RemoteSink:
-    """The sink in its own process (so it does not share our CPU/GIL), read over HTTP."""
-
-    def __enter__(self) -> RemoteSink:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.transport.apisink"],
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
+        t_build, total, sent, cpu_s = asyncio.run(pipeline())
+        st = sink.stats()
+        lost = len(set(chats) - {int(c) for c in st["per_chat"]})
+        rate = sent / total
+        print(
+            f"built+queued {collectors} plans in {t_build:.1f} s "
+            f"(while sending): {collectors / t_build:.0f} plans/s"
         )
-        if SINK_CPUS:
-            os.sched_setaffinity(self.proc.pid, SINK_CPUS)
-        port = int(self.proc.stdout.readline())  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}/bot"
-        return self
+        print(f"built and sent {sent} plans in {total:.1f} s: {rate:.0f} plans/s")
+        print(f"bot process CPU {cpu_s:.1f} s = {sent / cpu_s:.0f} plans per CPU-second")
+        print(f"duplicates: {st['duplicates']}, losses: {lost}")
+        base = dict(baseline=raw_rate, baseline_name="bare sendMessage loop, same sink")
+        figs += [
+            at_least("fan-out built+sent, unthrottled, 1 core", rate, "plans/s", 300, **base),
+            at_least(
+                "fan-out per CPU-second (bot process)",
+                sent / cpu_s,
+                "plans/CPU-s",
+                300,
+                baseline=raw_cpu,
+                baseline_name="bare loop per CPU-s",
+            ),
+            at_most("fan-out duplicates + losses", st["duplicates"] + lost, "msgs", 0),
+        ]
 
-    def stats(self) -> dict:
-        return httpx.get(f"{self.base_url}0/stats", timeout=30).json()
+    # 2. Build workers: the next day's plans built by `workers` processes, sent from here.
+    if workers > 1 and db.engine.dialect.name == "postgresql":
+        figs.append(scaling(ctx, url, workers, concurrency, all_cpus))
+    elif workers > 1:
+        print("worker scaling skipped: SQLite has one writer (set --db to a PostgreSQL URL)")
 
-    def __exit__(self, *exc: object) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
+    # 3. Telegram's limits, bounded time: another day's plans.
+    ctx.clock.set(NOW + timedelta(days=4))
+    for b in ctx.call(all_branches):
+        run_job(ctx, spec, b, force=True)
+    with RemoteSink() as sink:
+
+        async def bounded() -> None:
+            # Stopped as the bot stops on SIGTERM: drain, so what the sink accepted is recorded.
+            task = asyncio.create_task(
+                deliver(ctx, sink.base_url, outbox.Pacer(30, 1.0), concurrency)
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(task), rate_seconds)
+            await outbox.drain(ctx)
+            await task
+
+        asyncio.run(bounded())
+        st = sink.stats()
+        rate = (st["accepted"] - 1) / st["span_s"] if st["span_s"] > 0 else 0.0
+        print(
+            f"with the 30/s limit: {st['accepted']} sent in {st['span_s']:.1f} s = "
+            f"{rate:.2f} msg/s (max per chat {st['max_per_chat']}, "
+            f"duplicates {st['duplicates']})"
+        )
+        figs.append(at_least("paced to Telegram's 30/s", rate, "msg/s", 28.5))
+    figs.append(group_pacing(ctx, group_seconds, concurrency))
+    db.dispose()
+    return figs
+
+
+def scaling(ctx: AppContext, url: str, workers: int, concurrency: int, cpus: list[int]) -> Figure:
+    """Plans built by `workers` processes (a share of the branches each) while this process
+    sends them: built-and-sent plans per second, all processes together."""
+    day = NOW + timedelta(days=1)
+    branches = [b.code for b in ctx.call(all_branches)]
+    with RemoteSink() as sink:
+        t0 = time.perf_counter()
+        procs = []
+        for k in range(workers):
+            mine = ",".join(branches[k::workers])
+            cmd = [sys.executable, str(Path(__file__)), "--build-worker", mine]
+            cmd += ["--db", url, "--now", day.isoformat()]
+            p = subprocess.Popen(cmd, cwd=ROOT)
+            if cpus:
+                os.sched_setaffinity(p.pid, set(cpus))
+            procs.append(p)
+        ctx.clock.set(day)
+
+        async def send() -> int:
+            sent = 0
+            async with sender_bot(sink.base_url, concurrency) as bot:
+                while True:
+                    done = all(p.poll() is not None for p in procs)
+                    sent += await outbox.deliver_due(
+                        bot, ctx, pacer=outbox.Pacer(0, 0), concurrency=concurrency
+                    )
+                    if done:
+                        return sent
+                    await asyncio.sleep(0.05)
+
+        sent = asyncio.run(send())
+        total = time.perf_counter() - t0
+        bad = [p.returncode for p in procs if p.returncode]
+    rate = sent / total
+    print(f"{workers} build workers + 1 sender: {sent} plans in {total:.1f} s = {rate:.0f}/s")
+    if bad:
+        raise SystemExit(f"a build worker failed: exit {bad}")
+    return at_least(
+        f"fan-out with {workers} build workers + 1 sender",
+        rate,
+        "plans/s",
+        1000,
+        note=f"{len(cpus)} cores shared with the sink",
+    )
+
+
+def build_worker(branches: str, url: str, now: str) -> None:
+    """One build process: the morning fan-out of some branches (what another bot process with
+    the job of those branches does), queued to the shared outbox."""
+    db = Database(url)
+    ctx = AppContext(
+        load_settings(_env_file=None, DATABASE_URL=url),
+        db,
+        FrozenClock(datetime.fromisoformat(now)),
+    )
+    spec = get_job("morning_plan")
+    wanted = set(branches.split(","))
+    for b in ctx.call(all_branches):
+        if b.code in wanted:
+            run_job(ctx, spec, b, force=True)
+    db.dispose()
+
+
+def figures(quick: bool) -> list[Figure]:
+    """For bench/run_all.py: 2,000 collectors quick, 10,000 full."""
+    if quick:
+        return run(2_000, 5, 10, db_url=bench_database_url())
+    return run(10_000, 60, 30, db_url=bench_database_url())
 
 
 def main() -> None:
@@ -169,117 +260,45 @@ def main() -> None:
     ap.add_argument("--collectors", type=int, default=10_000)
     ap.add_argument("--rate-seconds", type=float, default=60)
     ap.add_argument("--group-seconds", type=float, default=30, help="bounded group-pacing run")
-    # httpx's connection pool gets slower with many connections; a few keep-alive
-    # connections to a local sink are fastest (Telegram's real latency needs more).
-    ap.add_argument("--concurrency", type=int, default=4)
+    # A few keep-alive connections to a local sink are fastest (Telegram's real latency
+    # needs more).
+    ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument(
         "--db",
         default=None,
         help="database URL (default: a temporary SQLite file); its tables are dropped first",
     )
     ap.add_argument("--no-pin", action="store_true", help="do not pin the bot to one core")
+    ap.add_argument("--workers", type=int, default=2, help="build processes (PostgreSQL only)")
+    ap.add_argument("--build-worker", help=argparse.SUPPRESS)
+    ap.add_argument("--now", help=argparse.SUPPRESS)
     a = ap.parse_args()
-    if not a.no_pin:
-        print(pin_one_core())
-    tmp = tempfile.mkdtemp(prefix="fanout-")
-    url = a.db or f"sqlite:///{tmp}/bench.db"
-    db = Database(url)
-    Base.metadata.drop_all(db.engine)  # a disposable benchmark database: start empty
-    db.create_all()
-    t = time.perf_counter()
-    chats = seed(db, a.collectors)
-    print(
-        f"seeded {a.collectors} collectors, 8 cases each, in {time.perf_counter() - t:.1f} s "
-        f"({db.engine.dialect.name})"
+    if a.build_worker:
+        build_worker(a.build_worker, a.db, a.now)
+        return
+    figs = run(
+        a.collectors,
+        a.rate_seconds,
+        a.group_seconds,
+        concurrency=a.concurrency,
+        db_url=a.db,
+        pin=not a.no_pin,
+        workers=a.workers,
     )
-    settings = load_settings(_env_file=None, DATABASE_URL=url)
-    ctx = AppContext(settings, db, FrozenClock(NOW))
-    spec = get_job("morning_plan")
-
-    # 1. No rate limit. The fan-out (build + queue) runs in a thread while the outbox worker
-    # delivers what is queued, as the bot does (the scheduler runs the job, the worker sends).
-    with RemoteSink() as sink:
-
-        async def pipeline() -> tuple[float, float, int]:
-            t0 = time.perf_counter()
-            cpu0 = time.process_time()
-            build_s = 0.0
-
-            def fan_out() -> None:
-                nonlocal build_s
-                for b in ctx.call(all_branches):
-                    run_job(ctx, spec, b, force=True)
-                build_s = time.perf_counter() - t0
-
-            job = asyncio.create_task(asyncio.to_thread(fan_out))
-            sent = 0
-            while True:
-                done = job.done()
-                sent += await deliver(ctx, sink.base_url, outbox.Pacer(0, 0), a.concurrency)
-                if done:
-                    break
-                await asyncio.sleep(0.05)
-            await job
-            nonlocal cpu_s
-            cpu_s = time.process_time() - cpu0
-            return build_s, time.perf_counter() - t0, sent
-
-        cpu_s = 0.0
-        t_build, total, sent = asyncio.run(pipeline())
-        st = sink.stats()
-        lost = len(set(chats) - {int(c) for c in st["per_chat"]})
-        print(
-            f"built+queued {a.collectors} plans in {t_build:.1f} s "
-            f"(while sending): {a.collectors / t_build:.0f} plans/s"
-        )
-        print(f"built and sent {sent} plans in {total:.1f} s: {sent / total:.0f} plans/s")
-        print(f"bot process CPU {cpu_s:.1f} s = {sent / cpu_s:.0f} plans per CPU-second")
-        print(f"duplicates: {st['duplicates']}, losses: {lost}")
-
-    # 2. Telegram's limits, bounded time: a second day's plans.
-    ctx.clock.set(NOW + timedelta(days=1))
-    for b in ctx.call(all_branches):
-        run_job(ctx, spec, b, force=True)
-    with RemoteSink() as sink:
-
-        async def bounded() -> None:
-            # Stopped as the bot stops on SIGTERM: drain, so what the sink accepted is recorded.
-            task = asyncio.create_task(
-                deliver(ctx, sink.base_url, outbox.Pacer(30, 1.0), a.concurrency)
-            )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(task), a.rate_seconds)
-            await outbox.drain(ctx)
-            await task
-
-        asyncio.run(bounded())
-        st = sink.stats()
-        rate = (st["accepted"] - 1) / st["span_s"] if st["span_s"] > 0 else 0.0
-        print(
-            f"with the 30/s limit: {st['accepted']} sent in {st['span_s']:.1f} s = "
-            f"{rate:.2f} msg/s (max per chat {st['max_per_chat']}, "
-            f"duplicates {st['duplicates']})"
-        )
-    group_pacing(ctx, a)
-    with db.session() as s:
-        n = s.query(Outbox).filter(Outbox.status == "sent").count()
-        left = s.query(Outbox).filter(Outbox.status == "pending", Outbox.lease_until.is_(None))
-        accepted = a.collectors + st["accepted"]
-        print(
-            f"outbox rows sent over both runs: {n} (sink accepted {accepted}); "
-            f"after the drain {left.count()} rows are pending and due at once"
-        )
+    for f in figs:
+        ratio = f" ({f.ratio:.2f}x {f.baseline_name})" if f.ratio is not None else ""
+        print(f"  {f.name}: {f.value:.2f} {f.unit}{ratio}; target {f.target}")
 
 
 GROUPS = (-1001000000901, -1001000000902, -1001000000903)
 
 
-def group_pacing(ctx: AppContext, a: argparse.Namespace) -> None:
+def group_pacing(ctx: AppContext, group_seconds: float, concurrency: int) -> Figure:
     """3. The configured limits (pacer_for: overall rate, 1/s per private chat, 20/min per
     group) on a mixed queue — 40 messages to each of 3 groups and 300 private ones — for a
     bounded time: messages per minute per group and the overall rate."""
     # Real time from here: rows a chat's limit holds back come due as the clock runs.
-    ctx.clock = AnchoredClock(NOW + timedelta(days=2))
+    ctx.clock = AnchoredClock(NOW + timedelta(days=5))
     now = ctx.clock.now()
 
     def queue(s: object) -> None:
@@ -298,10 +317,10 @@ def group_pacing(ctx: AppContext, a: argparse.Namespace) -> None:
 
         async def bounded() -> None:
             pacer = outbox.pacer_for(ctx)  # one pacer for the run, as the bot's worker keeps
-            end = time.monotonic() + a.group_seconds
+            end = time.monotonic() + group_seconds
             ctx.extras.pop("outbox_worker", None)  # the earlier run's drain stopped it
             while time.monotonic() < end:  # the bot's outbox loop: a round, then a short wait
-                await deliver(ctx, sink.base_url, pacer, a.concurrency)
+                await deliver(ctx, sink.base_url, pacer, concurrency)
                 await asyncio.sleep(0.5)
 
         asyncio.run(bounded())
@@ -313,11 +332,12 @@ def group_pacing(ctx: AppContext, a: argparse.Namespace) -> None:
     overall = (st["accepted"] - 1) / st["span_s"] if st["span_s"] > 0 else 0.0
     limit = ctx.settings.rate_group_per_min
     print(
-        f"group pacing over {a.group_seconds:.0f} s: "
+        f"group pacing over {group_seconds:.0f} s: "
         + ", ".join(f"{m:.1f}" for m in per_min)
         + f" msg/min per group (limit {limit:.0f}; ratio {max(per_min) / limit:.2f}); "
         f"overall {overall:.1f} msg/s (limit {ctx.settings.outbox_rate:.0f})"
     )
+    return at_most("group pacing, busiest group", max(per_min), "msg/min", limit)
 
 
 if __name__ == "__main__":

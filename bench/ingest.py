@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, text
 
+from bench.figure import Figure, at_least, bench_database_url, info
 from bot.context import AppContext
 from bot.settings import load_settings
 from coaching.clock import SystemClock
@@ -106,7 +107,8 @@ def seed_org(db: Database, secret: str) -> None:
 
 def bench_one(
     label: str, url: str, csv_path: Path, rows: int, no_reimport: bool, activity: bool = True
-) -> float:
+) -> tuple[float, float | None]:
+    """(import rows/s, bare COPY rows/s on PostgreSQL else None)."""
     settings = load_settings(_env_file=None, DATABASE_URL=url)
     db = Database(settings.database_url)
     if db.is_postgres:
@@ -122,7 +124,7 @@ def bench_one(
             uninstall(conn)
     seed_org(db, settings.pii_hmac_key)
     ctx = AppContext(settings=settings, db=db, clock=SystemClock())
-    result = 0.0
+    result, copy_rate = 0.0, None
     runs = ["first import"] if no_reimport else ["first import", "re-import (unchanged)"]
     for run in runs:
         t0, c0 = time.perf_counter(), time.process_time()
@@ -166,7 +168,33 @@ def bench_one(
         finally:
             raw.close()
     db.dispose()
-    return result
+    return result, copy_rate
+
+
+def figures(quick: bool) -> list[Figure]:
+    """For bench/run_all.py: 100,000 rows quick, 1,000,000 full; PostgreSQL when
+    COACHBOT_BENCH_DATABASE_URL is set (with the bare-COPY baseline), else SQLite."""
+    rows = 100_000 if quick else 1_000_000
+    url = bench_database_url()
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "calls.csv"
+        generate(csv_path, rows)
+        if url:
+            rate, copy = bench_one("postgresql", url, csv_path, rows, True)
+            return [
+                at_least(
+                    "call import, PostgreSQL",
+                    rate,
+                    "rows/s",
+                    20_000,
+                    baseline=copy,
+                    baseline_name="bare COPY of the file",
+                )
+            ]
+        rate, _ = bench_one("sqlite", f"sqlite:///{Path(tmp) / 'b.db'}", csv_path, rows, True)
+        return [
+            info("call import, SQLite (PostgreSQL target needs a bench database)", rate, "rows/s")
+        ]
 
 
 def main() -> None:
@@ -191,15 +219,17 @@ def main() -> None:
         )
         if not args.no_sqlite:
             lite = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            rate = bench_one("sqlite", lite, csv_path, args.rows, args.no_reimport)
+            rate, _ = bench_one("sqlite", lite, csv_path, args.rows, args.no_reimport)
             if args.activity_cost:
                 Path(tmp, "bench.db").unlink()
-                bare = bench_one("sqlite -trig", lite, csv_path, args.rows, args.no_reimport, False)
+                bare, _ = bench_one(
+                    "sqlite -trig", lite, csv_path, args.rows, args.no_reimport, False
+                )
                 print(f"with / without the call_month_activity triggers = {rate / bare:.2f}")
         if args.pg_url:
-            rate = bench_one("postgresql", args.pg_url, csv_path, args.rows, args.no_reimport)
+            rate, _ = bench_one("postgresql", args.pg_url, csv_path, args.rows, args.no_reimport)
             if args.activity_cost:
-                bare = bench_one(
+                bare, _ = bench_one(
                     "pg -trig", args.pg_url, csv_path, args.rows, args.no_reimport, False
                 )
                 print(f"with / without the call_month_activity triggers = {rate / bare:.2f}")

@@ -163,8 +163,14 @@ class Scheduler:
                     continue
                 due.append((fire, spec, b, slot))
         ran = 0
-        for fire, spec, b, slot in sorted(due, key=lambda d: d[0]):
+        ordered = sorted(due, key=lambda d: d[0])
+        for i, (fire, spec, b, slot) in enumerate(ordered):
             if not self.is_leader():
+                # Leadership lapsed mid-tick (a slow lease renewal while imports hold the
+                # database): the runs not started are due again on the next tick, not at
+                # their next fire time — else a catch-up (the morning plan) would be lost.
+                for _, _, _, left in ordered[i:]:
+                    left.next_check = now
                 break
             state = await self._run(spec, b, fire)
             key = run_key(spec.name, b, b.local(fire), spec.hourly)

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
 from bot.jobs.plans import config_for, get_prefs, render_plan, toggle_pref
-from coaching.plans.build import plan_day, plan_view
+from coaching.plans.days import plan_day, plan_view
 from handlers.base import PRIVATE, Access, Request, button, command
 from handlers.base import keyboard as kb
 

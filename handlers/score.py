@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot.charts.cache import render_once
 from bot.charts.scoring import heatmap_chart, trend_chart
 from bot.dashboard.links import with_web_app
 from coaching import competency, people
@@ -57,9 +57,13 @@ async def score_trend(req: Request) -> None:
     # The chart is always the caller's own: no employee id travels in the button.
     now = req.app.clock.now()
     emp_no, points = await req.app.run(svc.trend_points, _cfg(req), req.me.employee_id, now)
-    path = svc.chart_dir(req.app.output_dir) / f"trend-{emp_no}-{points[-1].month:%Y-%m}.png"
     today = now.astimezone(ZoneInfo(req.me.timezone)).date()
-    await asyncio.to_thread(trend_chart, points, emp_no, path, locale=req.locale, today=today)
+    path = await render_once(
+        svc.chart_dir(req.app.output_dir),
+        f"trend-{emp_no}-{points[-1].month:%Y-%m}",
+        (points, req.locale, today),
+        lambda p: trend_chart(points, emp_no, p, locale=req.locale, today=today),
+    )
     await req.photo(str(path), req.t("score.trend_caption", employee_no=emp_no))
 
 
@@ -222,8 +226,11 @@ async def team_heatmap(req: Request) -> None:
     view = await req.app.run(svc.team_view, _cfg(req), ref.id, req.app.clock.now())
     assert view is not None
     month = view.month.strftime("%Y-%m")
-    path = svc.chart_dir(req.app.output_dir) / f"heatmap-{ref.code}-{month}.png"
-    await asyncio.to_thread(
-        heatmap_chart, view.cards, f"{ref.code} {month}", path, locale=req.locale
+    title = f"{ref.code} {month}"
+    path = await render_once(
+        svc.chart_dir(req.app.output_dir),
+        f"heatmap-{ref.code}-{month}",
+        (view.cards, title, req.locale),
+        lambda p: heatmap_chart(view.cards, title, p, locale=req.locale),
     )
     await req.photo(str(path), req.t("score.heatmap_caption", team=ref.code, month=month))

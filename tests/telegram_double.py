@@ -124,6 +124,33 @@ class TelegramDouble:
             self.updates.append({"update_id": self._next_update, "message": msg})
             self._next_update += 1
 
+    def queue_callback(self, user_id: int, data: str, message_id: int, text: str = "…") -> str:
+        """A button tap on the bot's message `message_id` in the user's private chat; returns
+        the callback query id (answerCallbackQuery carries it)."""
+        with self.lock:
+            qid = f"q{self._next_update}"
+            chat = {"id": user_id, "type": "private", "first_name": "u"}
+            self.updates.append(
+                {
+                    "update_id": self._next_update,
+                    "callback_query": {
+                        "id": qid,
+                        "from": {"id": user_id, "is_bot": False, "first_name": "u"},
+                        "message": {
+                            "message_id": message_id,
+                            "date": int(time.time()),
+                            "chat": chat,
+                            "from": BOT,
+                            "text": text,
+                        },
+                        "chat_instance": str(user_id),
+                        "data": data,
+                    },
+                }
+            )
+            self._next_update += 1
+        return qid
+
     def queue_group_text(
         self, chat_id: int, user_id: int, text: str, reply_to: int | None = None
     ) -> bool:
@@ -255,7 +282,8 @@ class TelegramDouble:
                     ready = [u for u in self.updates if u["update_id"] >= offset]
                 if ready or time.monotonic() >= deadline:
                     return JSONResponse({"ok": True, "result": ready})
-                await asyncio.sleep(0.05)
+                # Telegram answers a long poll as soon as an update arrives: wake up often.
+                await asyncio.sleep(0.005)
         if method in ("sendMessage", "editMessageText", "sendPhoto"):
             return JSONResponse({"ok": True, "result": self._message(params)})
         return JSONResponse({"ok": True, "result": True})

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime
 
 from bot.context import AppContext
 from coaching.calendar import branch_info
-from coaching.plans.build import build_plans, recipients
+from coaching.plans.build import build_plans
 from coaching.plans.config import get_config
+from coaching.plans.days import recipients
 from tests import factories as f
 from tests.plans_helpers import call, case, promise
 

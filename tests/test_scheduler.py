@@ -70,6 +70,20 @@ async def test_only_the_lease_holder_ticks(ctx, clock) -> None:
     assert _runs(ctx, "morning_plan") == []
 
 
+async def test_runs_left_when_leadership_lapses_run_at_the_next_tick(ctx, clock) -> None:
+    """A lease renewal that is slow for a moment (the database busy with imports) must not
+    cost the day's morning plan: the runs not started are due again at the next tick."""
+    ctx.call(lambda s: f.branch(s, "SH", "Asia/Shanghai"))
+    leading = [False]
+    sched = Scheduler(ctx, is_leader=lambda: leading[0])
+    clock.set(PLAN_TIME + timedelta(seconds=1))
+    assert await sched.tick() == 0
+    leading[0] = True
+    clock.advance(timedelta(seconds=3))
+    await sched.tick()
+    assert _runs(ctx, "morning_plan") == ["morning_plan:SH:2026-03-02"]
+
+
 async def test_a_run_whose_process_died_is_taken_over(ctx, clock) -> None:
     from bot.jobs import claim_state
 

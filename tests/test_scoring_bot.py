@@ -65,8 +65,12 @@ async def test_score_card_and_trend_chart(ctx, harness: Harness, tmp_path) -> No
     [photo] = photos(harness, 1001)
     assert harness.api.calls_to("sendPhoto")
     assert "C0001" in photo.text
-    png = Path(ctx.settings.output_dir) / "charts" / "trend-C0001-2026-03.png"
+    [png] = (Path(ctx.settings.output_dir) / "charts").glob("trend-C0001-2026-03-*.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The same data again: the chart on disk is sent, not drawn a second time.
+    drawn = png.stat().st_mtime_ns
+    await harness.chat.tap(1001, card, "📈 趋势图")
+    assert len(photos(harness, 1001)) == 2 and png.stat().st_mtime_ns == drawn
 
 
 async def test_veto_and_na_on_the_card(ctx, harness: Harness, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -31,8 +31,8 @@ def register(app: typer.Typer) -> None:
         from bot.transport.console import plain
         from coaching import people
         from coaching.calendar import branch_info
-        from coaching.plans.build import plan_day
         from coaching.plans.config import PlanConfigError
+        from coaching.plans.days import plan_day
 
         if fmt not in ("text", "json"):
             raise fail("--format must be text or json")

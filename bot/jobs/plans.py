@@ -21,8 +21,9 @@ from bot import outbox
 from bot.context import AppContext
 from bot.i18n import FALLBACK_LOCALE, environment, plain, t
 from coaching.calendar import BranchInfo, is_workday
-from coaching.plans.build import CHUNK, Plan, Recipient, build_plans, day_stats, recipients
+from coaching.plans.build import CHUNK, Plan, Recipient, build_plans
 from coaching.plans.config import SELECTORS, DayPlan, get_config
+from coaching.plans.days import day_stats, recipients
 from db.models import NotificationPref
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,9 @@ def more_rows(plan: Plan, cfg: DayPlan) -> list[list[tuple[str, str]]]:
 
 def render_plan(plan: Plan, cfg: DayPlan, *, when: str = "today") -> tuple[str, list]:
     """The plan message and its "more" buttons; `when` is today, tomorrow or other."""
-    text = str(_macros(plan.locale).plan(plan.to_dict(cfg.top), cfg.top, when)).strip()
+    # The Plan itself, not plan.to_dict(): Jinja2 looks attributes up with getattr first, so
+    # objects render ~2x faster than dicts (a failed getattr per field) in the fan-out.
+    text = str(_macros(plan.locale).plan(plan, cfg.top, when)).strip()
     return text, more_rows(plan, cfg)
 
 

@@ -42,6 +42,7 @@ from bot.outbox.store import (
     claim_due,
     renew_lease,
 )
+from bot.transport.aiohttp_request import AiohttpRequest
 
 log = logging.getLogger("bot.outbox")
 
@@ -109,6 +110,19 @@ async def drain(ctx: AppContext, timeout: float = DRAIN_TIMEOUT_S) -> bool:
 
 async def _send(bot: Bot, row: Claimed) -> int:
     p = row.payload
+    wire = getattr(bot, "request", None)
+    if isinstance(wire, AiohttpRequest) and not p.get("photo"):
+        # Straight to the wire as JSON: no PTB objects built per message (issue #22 profile).
+        body = {
+            "chat_id": row.chat_id,
+            "text": p["text"],
+            "parse_mode": ParseMode.HTML.value,
+            "link_preview_options": {"is_disabled": True},
+        }
+        if p.get("reply_markup"):
+            body["reply_markup"] = p["reply_markup"]
+        result = await wire.post_json(f"{bot.base_url}/sendMessage", body)
+        return int(result["message_id"])
     markup = InlineKeyboardMarkup.de_json(p["reply_markup"], bot) if p.get("reply_markup") else None
     if p.get("photo"):
         with Path(p["photo"]).open("rb") as fh:

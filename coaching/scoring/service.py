@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coaching.calendar import BranchInfo, all_branches, branch_info
+from coaching.scoring.cache import branch_cards
 from coaching.scoring.config import ScoringConfig
-from coaching.scoring.engine import Scorecard, add_months, compute_branch, local_month
+from coaching.scoring.engine import Scorecard, add_months, local_month
 from coaching.scoring.money import r1
 from coaching.scoring.snapshots import TrendPoint, history
 from db.models import Branch, Employee, Team
@@ -40,7 +41,7 @@ def my_card(s: Session, cfg: ScoringConfig, employee_id: int, now: datetime) -> 
     if emp is None:
         return None
     b = _branch(s, emp.branch_id)
-    cards = compute_branch(s, cfg, b, local_month(now, b.timezone), _today(b, now))
+    cards = branch_cards(s, cfg, b, local_month(now, b.timezone), _today(b, now))
     return next((c for c in cards if c.employee_id == employee_id), None)
 
 
@@ -60,21 +61,13 @@ def my_view(s: Session, cfg: ScoringConfig, employee_id: int, now: datetime) -> 
     b = _branch(s, emp.branch_id)
     this = local_month(now, b.timezone)
     live = next(
-        (
-            c
-            for c in compute_branch(s, cfg, b, this, _today(b, now))
-            if c.employee_id == employee_id
-        ),
+        (c for c in branch_cards(s, cfg, b, this, _today(b, now)) if c.employee_id == employee_id),
         None,
     )
     if live is not None and live.has_data:
         return MyView(live, True, this)
     last = next(
-        (
-            c
-            for c in compute_branch(s, cfg, b, add_months(this, -1))
-            if c.employee_id == employee_id
-        ),
+        (c for c in branch_cards(s, cfg, b, add_months(this, -1)) if c.employee_id == employee_id),
         None,
     )
     if last is not None and last.has_data:
@@ -91,7 +84,7 @@ def trend_points(
     b = _branch(s, emp.branch_id)
     this = local_month(now, b.timezone)
     points = history(s, emp.id, emp.team_id, add_months(this, -1), months - 1)
-    cards = compute_branch(s, cfg, b, this, _today(b, now))
+    cards = branch_cards(s, cfg, b, this, _today(b, now))
     mine = next((c for c in cards if c.employee_id == emp.id), None)
     points.append(
         TrendPoint(
@@ -171,7 +164,7 @@ def team_view(
         return None
     b = _branch(s, ref.branch_id)
     m = month or local_month(now, b.timezone)
-    cards = [c for c in compute_branch(s, cfg, b, m, _today(b, now)) if c.team_id == team_id]
+    cards = [c for c in branch_cards(s, cfg, b, m, _today(b, now)) if c.team_id == team_id]
     # Ranked members by rank, then the unranked (leads without cases, nothing to score).
     cards.sort(key=lambda c: (c.rank_team is None, c.rank_team or 0, c.employee_no))
     return TeamView(ref, m, cards)
@@ -192,7 +185,7 @@ def branch_comparison(
     s: Session, cfg: ScoringConfig, branch_id: int, now: datetime
 ) -> tuple[str, list[TeamSummary]]:
     b = _branch(s, branch_id)
-    cards = compute_branch(s, cfg, b, local_month(now, b.timezone), _today(b, now))
+    cards = branch_cards(s, cfg, b, local_month(now, b.timezone), _today(b, now))
     out = []
     for t in teams_in(s, branch_id):
         members = [c for c in cards if c.team_id == t.id]
@@ -247,7 +240,7 @@ def cards_for(
             raise ScopeError(f"no branch {branch}")
     out: list[Scorecard] = []
     for b in branches:
-        for c in compute_branch(s, cfg, b, month, _today(b, now) if now else None):
+        for c in branch_cards(s, cfg, b, month, _today(b, now) if now else None):
             if emp_id is not None and c.employee_id != emp_id:
                 continue
             if team_id is not None and c.team_id != team_id:

@@ -1,0 +1,38 @@
+"""Charts rendered off the event loop, once per distinct data.
+
+A chart costs a few hundred ms of matplotlib; the file name carries a hash of the data it
+shows, so tapping the same button again (or a colleague asking for the same team's heat map)
+sends the PNG already on disk. Drawing runs in a worker thread, written to a temporary name
+and moved into place, so a half-written file is never sent; older versions of the same chart
+are removed when a new one is drawn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+async def render_once(
+    directory: Path, stem: str, data: object, draw: Callable[[Path], Any]
+) -> Path:
+    """The chart `stem` for `data` (anything with a faithful repr); `draw(path)` writes it."""
+    digest = hashlib.sha256(repr(data).encode()).hexdigest()[:16]
+    path = directory / f"{stem}-{digest}.png"
+    if path.exists():
+        return path
+    tmp = directory / f".{stem}-{uuid.uuid4().hex}.png"
+    try:
+        await asyncio.to_thread(draw, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    for old in directory.glob(f"{stem}-*.png"):
+        if old != path and len(old.name) == len(path.name):
+            old.unlink(missing_ok=True)
+    return path
