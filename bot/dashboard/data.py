@@ -199,7 +199,7 @@ def _plan_days(s: Session, emp: Employee, now: datetime, n: int) -> list[dict[st
     """The evening recap's figures (calls, contacts, promises, repaid) for the last n days,
     with whether each was a working day for this collector (the plan's own calendar)."""
     from coaching.calendar import branch_info
-    from coaching.plans.build import day_stats, day_status
+    from coaching.plans.days import day_stats, day_status
 
     b = branch_info(emp.branch)
     today = b.local(now).date()
