@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot.charts.cache import render_once
-from bot.charts.scoring import heatmap_chart, trend_chart
 from bot.dashboard.links import with_web_app
 from coaching import competency, people
 from coaching.scoring import config_for
@@ -58,6 +57,8 @@ async def score_trend(req: Request) -> None:
     now = req.app.clock.now()
     emp_no, points = await req.app.run(svc.trend_points, _cfg(req), req.me.employee_id, now)
     today = now.astimezone(ZoneInfo(req.me.timezone)).date()
+    from bot.charts.scoring import trend_chart  # matplotlib loads with the first chart
+
     path = await render_once(
         svc.chart_dir(req.app.output_dir),
         f"trend-{emp_no}-{points[-1].month:%Y-%m}",
@@ -227,6 +228,8 @@ async def team_heatmap(req: Request) -> None:
     assert view is not None
     month = view.month.strftime("%Y-%m")
     title = f"{ref.code} {month}"
+    from bot.charts.scoring import heatmap_chart  # matplotlib loads with the first chart
+
     path = await render_once(
         svc.chart_dir(req.app.output_dir),
         f"heatmap-{ref.code}-{month}",

@@ -8,7 +8,6 @@ import asyncio
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
-from bot.charts.training import chart as training_chart
 from bot.dashboard.links import with_web_app
 from bot.i18n import plain, t
 from coaching.training import analytics, questions, service
@@ -300,6 +299,9 @@ async def stats_cmd(req: Request) -> None:
     )
     await req.reply(text, markup)
     path = req.app.output_dir / f"training-stats-{req.me.employee_id}.png"
+    # matplotlib loads with the first chart, not at start-up (memory)
+    from bot.charts.training import chart as training_chart
+
     png = await asyncio.to_thread(lambda: training_chart(st, path, locale=req.locale))
     if png is not None:
         await req.photo(str(png), req.t("training.chart_caption"))

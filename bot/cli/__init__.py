@@ -13,7 +13,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bot.charts.invites import cjk_font, write_sheet
 from bot.context import AppContext, build_context
 from bot.settings import Settings, SettingsError, get_settings
 
@@ -180,6 +179,9 @@ def invite(
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"invites-{sel.label()}-{now:%Y%m%d-%H%M}"
     csv_path = onboarding.write_csv(invites, s.bot_username, out_dir / f"{stem}.csv")
+    # matplotlib loads with the first chart, not at start-up (memory)
+    from bot.charts.invites import cjk_font, write_sheet
+
     sheets = write_sheet(invites, s.bot_username, out_dir / f"{stem}.{sheet}")
     out.print(f"{len(invites)} invite(s), valid {s.invite_ttl_hours} h, single use")
     out.print(f"links: {csv_path}")

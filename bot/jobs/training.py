@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.charts.training import chart as training_chart
 from bot.context import AppContext
 from bot.i18n import t
 from bot.outbox import enqueue
@@ -174,6 +173,9 @@ def digest(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
         st = analytics.compute(s, now, branch.id, branch.code)
         if not st.pushes and not st.quizzes:
             return 0
+        # matplotlib loads with the first chart, not at start-up (memory)
+        from bot.charts.training import chart as training_chart
+
         png = training_chart(
             st,
             ctx.output_dir / f"training-digest-{branch.code}-{year}W{week}.png",
