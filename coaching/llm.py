@@ -1,4 +1,6 @@
-"""The LLM client: any OpenAI-compatible Chat Completions server (OpenAI, DeepSeek, Qwen,
+"""(~410 lines: the client is one choke point; errors and helpers are in llm_support.py.)
+
+The LLM client: any OpenAI-compatible Chat Completions server (OpenAI, DeepSeek, Qwen,
 vLLM, Ollama, llama.cpp).
 
 - Every outgoing message passes `LLMClient._prepare`, the single choke point that redacts PII

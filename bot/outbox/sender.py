@@ -1,4 +1,7 @@
-"""Delivering the outbox: rounds of claimed rows, paced, one per chat per round; Telegram's
+"""Long (~470 lines) on purpose: one delivery state machine whose claim, send, mark and
+retry steps share the in-flight set; split it and the fencing rules scatter.
+
+Delivering the outbox: rounds of claimed rows, paced, one per chat per round; Telegram's
 answers recorded (sent, 429, 403, 400, 5xx and network errors with backoff); `drain` for a
 clean shutdown."""
 
