@@ -346,14 +346,15 @@ def run(
         if not ctx.call(has_data):
             err.print("no data yet: creating the demo organisation …")
             err.print(build_demo(ctx, seed=7))
-        from bot.dashboard.devserver import start_console_dashboard
+        from bot.dashboard.devserver import console_dashboard
 
-        for line in start_console_dashboard(ctx):
-            err.print(line, highlight=False, soft_wrap=True)
         err.print(f"TELEGRAM_BOT_TOKEN is not set: console chat as {as_} (see /help; Ctrl-D quits)")
         try:
-            # The same web server as with a token: /healthz and the ingest API.
-            asyncio.run(run_console(ctx, employee_no=as_, listen=True))
+            # The same web server as with a token (/healthz, the ingest API), plus the
+            # dashboard with demo logins.
+            asyncio.run(
+                run_console(ctx, employee_no=as_, listen=True, announce=console_dashboard(ctx))
+            )
         except ConsoleError as exc:
             raise fail(str(exc)) from None
         return

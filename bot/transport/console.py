@@ -12,6 +12,7 @@ import contextlib
 import html
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ from bot.transport.localapi import LocalBotApi, SentMessage, buttons
 from bot.transport.localchat import LocalChat
 from coaching import people
 from db.models import GroupChat
+
+# What to print once the console's web server listens: (host, port) -> lines.
+Announce = Callable[[str, int], list[str]]
 
 CONSOLE_ID_BASE = 8_000_000_000
 _TAG = re.compile(r"<[^>]+>")
@@ -129,7 +133,9 @@ class Printer:
         return f"(file under {self.out_dir}/)"
 
 
-async def _web(ctx: AppContext, chat: LocalChat) -> tuple[Any, asyncio.Task[None]] | None:
+async def _web(
+    ctx: AppContext, chat: LocalChat, announce: Announce | None = None
+) -> tuple[Any, asyncio.Task[None]] | None:
     """The same web server as `coachbot run` (/healthz, the ingest API) on
     COACHBOT_LISTEN_HOST:PORT; Telegram's part of the health is "console". None when the
     port cannot be had."""
@@ -168,6 +174,8 @@ async def _web(ctx: AppContext, chat: LocalChat) -> tuple[Any, asyncio.Task[None
         server.should_exit = True
         return None
     print(f"— web server on http://{s.listen_host}:{s.listen_port} (/healthz, ingest API) —")
+    for line in announce(s.listen_host, s.listen_port) if announce else ():
+        print(line, file=sys.stderr, flush=True)
     return server, task
 
 
@@ -177,15 +185,17 @@ async def run_console(
     telegram_id: int | None = None,
     purpose: str | None = None,
     listen: bool = False,
+    announce: Announce | None = None,
 ) -> None:
-    """The console chat; with `listen` also the web server `coachbot run` serves."""
+    """The console chat; with `listen` also the web server `coachbot run` serves, and
+    `announce(host, port)` lines printed once it listens (the dashboard's demo logins)."""
     uid, chat_id, label = _resolve(ctx, employee_no, telegram_id, purpose)
     api = LocalBotApi(files_dir=ctx.output_dir / "console")
     printer = Printer({chat_id, uid}, ctx.output_dir)
     api.listeners.append(printer)
     progress = _Progress(sys.stdin.isatty())
     async with LocalChat(ctx, api, with_jobs=True, settle_timeout=None, on_wait=progress) as chat:
-        web = await _web(ctx, chat) if listen else None
+        web = await _web(ctx, chat, announce) if listen else None
         try:
             print(
                 f"— console chat as {label}. /tap N presses a button (/tap K.N: of message "

@@ -5,7 +5,6 @@ mode (no token) the run prints local demo links that log in as a named person.""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote
@@ -14,38 +13,15 @@ import httpx
 import pytest
 
 from bot.dashboard.auth import make_init_data
-from db.session import Database
-from tests import factories as f
+from tests.process.conftest import USER
 from tests.process.harness import STARTUP_S, base_env, coachbot, start_bot
-from tests.servers import free_port, serve_in_thread, wait_for
+from tests.servers import free_port, wait_for
 from tests.telegram_double import TelegramDouble
 
 pytestmark = pytest.mark.slow
 
-USER = 4242
+
 TOKEN = "123456:TEST-TOKEN"  # what tests.process.harness.start_bot gives the bot
-
-
-@pytest.fixture
-def bound_db(tmp_path: Path) -> str:
-    from db.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path / 'dash.db'}"
-    upgrade(url)
-    db = Database(url)
-    with db.session() as s:
-        b = f.branch(s)
-        e = f.employee(s, "C0001", b, "collector", name="赵六")
-        f.bind(s, e, USER, datetime.now(UTC))
-    db.dispose()
-    return url
-
-
-@pytest.fixture
-def telegram() -> Iterator[tuple[TelegramDouble, str]]:
-    double = TelegramDouble()
-    with serve_in_thread(double.app) as base:
-        yield double, base
 
 
 def test_menu_button_opens_the_mini_app_and_pages_need_real_init_data(
@@ -88,9 +64,9 @@ def test_console_run_prints_a_demo_login(bound_db: str, tmp_path: Path) -> None:
             text=True,
         )
     try:
-        wait_for(lambda: "C0001" in err.read_text(), STARTUP_S, "the demo links printed")
+        wait_for(lambda: "/app/demo/" in err.read_text(), STARTUP_S, "the demo links printed")
         seen = err.read_text()
-        line = next(ln for ln in seen.splitlines() if "C0001" in ln)
+        line = next(ln for ln in seen.splitlines() if "C0001" in ln and "/app/demo/" in ln)
         link = line.split()[-1]
         assert link.startswith(f"http://127.0.0.1:{port}/app/demo/")
         r = httpx.get(link, follow_redirects=False, timeout=20)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,8 +26,7 @@ from tests.process.harness import (
     start_bot,
 )
 from tests.process.test_run_jobs import assert_each_once, rows
-from tests.servers import serve_in_thread, wait_for
-from tests.telegram_double import TelegramDouble
+from tests.servers import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -57,13 +55,6 @@ def firm_db(request: pytest.FixtureRequest, demo_file: Path, tmp_path: Path) -> 
     url = f"{base}/{name}"
     build_demo_db(url, tmp_path, at(7, 0))
     return url
-
-
-@pytest.fixture
-def telegram() -> Iterator[tuple[TelegramDouble, str]]:
-    double = TelegramDouble()
-    with serve_in_thread(double.app) as base:
-        yield double, base
 
 
 def cli(url: str, tmp: Path, *args: str) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +17,7 @@ from sqlalchemy import create_engine, select, text
 from db.models import JobRun, Outbox
 from db.session import Database
 from tests.process.harness import STARTUP_S, Bot, build_demo_db, copy_sqlite, start_bot
-from tests.servers import serve_in_thread, wait_for
+from tests.servers import wait_for
 from tests.telegram_double import TelegramDouble
 
 pytestmark = pytest.mark.slow
@@ -53,13 +52,6 @@ def firm_db(request: pytest.FixtureRequest, demo_file: Path, tmp_path: Path) -> 
     url = _pg_url((PG_URL or "").rpartition("/")[2].split("?")[0] + "_process")
     build_demo_db(url, tmp_path, at(7, 30))
     return url
-
-
-@pytest.fixture
-def telegram() -> Iterator[tuple[TelegramDouble, str]]:
-    double = TelegramDouble()
-    with serve_in_thread(double.app) as base:
-        yield double, base
 
 
 def rows(url: str) -> list[Outbox]:

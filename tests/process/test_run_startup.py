@@ -4,45 +4,19 @@ oversized bodies, command menus."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
 
-from db.session import Database
-from tests import factories as f
+from tests.process.conftest import USER
 from tests.process.harness import STARTUP_S, start_bot
-from tests.servers import serve_in_thread, wait_for
-from tests.telegram_double import TelegramDouble
+from tests.servers import wait_for
 
 pytestmark = pytest.mark.slow
 
-USER = 4242
+
 SECRET = "s3cret-token"
-
-
-@pytest.fixture
-def bound_db(tmp_path: Path) -> str:
-    from db.migrate import upgrade
-
-    url = f"sqlite:///{tmp_path / 'net.db'}"
-    upgrade(url)
-    db = Database(url)
-    with db.session() as s:
-        b = f.branch(s)
-        e = f.employee(s, "C0001", b, "collector", name="赵六")
-        f.bind(s, e, USER, datetime.now(UTC))
-    db.dispose()
-    return url
-
-
-@pytest.fixture
-def telegram() -> Iterator[tuple[TelegramDouble, str]]:
-    double = TelegramDouble()
-    with serve_in_thread(double.app) as base:
-        yield double, base
 
 
 def test_telegram_down_at_start_keeps_web_up_then_recovers(bound_db, telegram, tmp_path):

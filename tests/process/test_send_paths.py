@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import re
 import subprocess
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,8 +17,6 @@ import pytest
 from bot.jobs import JOBS
 from tests.process.harness import base_env, build_demo_db, coachbot, copy_sqlite
 from tests.process.test_run_jobs import assert_each_once, rows, sent_texts
-from tests.servers import serve_in_thread
-from tests.telegram_double import TelegramDouble
 
 pytestmark = pytest.mark.slow
 
@@ -31,13 +28,6 @@ _TAG = re.compile(r"<[^>]+>")
 def visible(text: str) -> str:
     """What the person sees: Telegram strips the tags and decodes the entities once."""
     return html.unescape(_TAG.sub("", text))
-
-
-@pytest.fixture
-def telegram() -> Iterator[tuple[TelegramDouble, str]]:
-    double = TelegramDouble()
-    with serve_in_thread(double.app) as base:
-        yield double, base
 
 
 def cli(url: str, base: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
