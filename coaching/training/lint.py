@@ -72,12 +72,13 @@ def key_balance(quiz: Quiz) -> list[str]:
 
 def _guard_hits(text: str) -> list[str]:
     """Rules the role-play guard finds in a text (a neutral call: not a third party, no
-    crisis), via the guard's own check."""
-    from coaching.roleplay.guard import check_rules
-    from coaching.roleplay.scenarios import Scenario
+    crisis). Rules only: titles and summaries describe calls, and the guard's statistical
+    layer is trained on what collectors say, not on descriptions of it (on a crisis
+    scenario's summary it read "活不下去了 … 停止施压" as a legal threat)."""
+    from coaching.roleplay.guard import check_text
 
-    neutral = Scenario.model_construct(third_party=False, crisis=False, local_time="10:00")
-    return sorted({f"{v.rule} ({v.excerpt})" for v in check_rules(text, neutral)})
+    hits = check_text(text, third_party=False, crisis=False, model=None)
+    return sorted({f"{v.rule} ({v.excerpt})" for v in hits})
 
 
 def lint(content_dir: Path, rules: RuleFacts, scenarios_dir: Path | None = None) -> list[Problem]:
