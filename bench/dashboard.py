@@ -282,7 +282,11 @@ def main() -> None:
         cache=PageCache(60),
     )
     start, end = bs.month_bounds(bs.MONTH, bs.TZ)
+    from coaching.scoring.rules import spec_months
+
+    base_start, _ = bs.month_bounds(bs.add_months(bs.MONTH, -spec_months(env.scoring, "SH")), bs.TZ)
     hand = {
+        "base_start": base_start.replace(tzinfo=None),
         "branch": 1,
         "first": bs.MONTH,
         "last": date(2026, 3, 31),
@@ -290,7 +294,7 @@ def main() -> None:
         "end": end.replace(tzinfo=None),
     }
     baselines = {
-        "scores": (bs.HAND_SQL, hand),
+        "scores": (bs.HAND_RAW, hand),
         "training": (
             "SELECT a.id, a.status, a.due_at, a.push_id, e.id, e.team_id FROM "
             "training_assignments a JOIN employees e ON e.id = a.employee_id "

@@ -69,7 +69,10 @@ def missed_runs(ctx: AppContext, now: datetime) -> list[tuple[JobSpec, BranchInf
 
 def _log_skipped(ctx: AppContext, spec: JobSpec, b: BranchInfo, trig: Any, start: datetime) -> None:
     """Warn about runs of the last day that fell before the grace window and never ran,
-    counting from the job's last run (a new installation has skipped nothing)."""
+    counting from the job's last run (a new installation has skipped nothing). Interval jobs
+    are left out: their next run does what a missed one would have."""
+    if spec.interval:
+        return
     last = ctx.call(
         lambda s: s.execute(
             select(func.max(JobRun.started_at)).where(
@@ -82,7 +85,7 @@ def _log_skipped(ctx: AppContext, spec: JobSpec, b: BranchInfo, trig: Any, start
     fire = trig.get_next_fire_time(None, max(start - timedelta(days=1), last))
     keys = []
     while fire is not None and fire < start:
-        keys.append((run_key(spec.name, b, b.local(fire), spec.hourly), fire))
+        keys.append((run_key(spec.name, b, b.local(fire), spec.slot), fire))
         fire = trig.get_next_fire_time(fire, fire + timedelta(seconds=1))
     if not keys:
         return
@@ -158,7 +161,7 @@ class Scheduler:
                 slot.next_check = nxt if nxt is not None else now + timedelta(days=1)
                 if fire is None:
                     continue
-                key = run_key(spec.name, b, b.local(fire), spec.hourly)
+                key = run_key(spec.name, b, b.local(fire), spec.slot)
                 if key in slot.handled:
                     continue
                 due.append((fire, spec, b, slot))
@@ -173,7 +176,7 @@ class Scheduler:
                     left.next_check = now
                 break
             state = await self._run(spec, b, fire)
-            key = run_key(spec.name, b, b.local(fire), spec.hourly)
+            key = run_key(spec.name, b, b.local(fire), spec.slot)
             if state == "busy":  # running in another process: look again shortly
                 slot.next_check = min(slot.next_check, self.ctx.clock.now() + BUSY_RECHECK)
             elif state == "failed":  # jobs are idempotent: retry once the claim goes stale
@@ -194,10 +197,10 @@ class Scheduler:
     async def _run(self, spec: JobSpec, b: BranchInfo, fire: datetime) -> str:
         ctx = self.ctx
         fire_local = b.local(fire)
-        state = await ctx.run(claim_state, spec.name, b, fire_local, ctx.clock.now(), spec.hourly)
+        state = await ctx.run(claim_state, spec.name, b, fire_local, ctx.clock.now(), spec.slot)
         if state != "claimed":
             return state
-        key = run_key(spec.name, b, fire_local, spec.hourly)
+        key = run_key(spec.name, b, fire_local, spec.slot)
         self.running.add(key)
         work = asyncio.ensure_future(asyncio.to_thread(spec.fn(), ctx, b, ctx.clock.now()))
         try:
@@ -219,12 +222,17 @@ class Scheduler:
             except Exception as exc:  # the run stays unfinished: retried after STALE_CLAIM
                 log.error("job %s for %s failed: %r", spec.name, b.code, exc, exc_info=exc)
                 return "failed"
-            await ctx.run(finish, spec.name, b, fire_local, ctx.clock.now(), result, spec.hourly)
+            await ctx.run(finish, spec.name, b, fire_local, ctx.clock.now(), result, spec.slot)
         finally:
             self.running.discard(key)
         self.ran += 1
-        log.info(
-            "job %s for %s (%s): %s", spec.name, b.code, f"{fire_local:%Y-%m-%d %H:%M}", result
+        log.log(
+            logging.DEBUG if spec.interval else logging.INFO,
+            "job %s for %s (%s): %s",
+            spec.name,
+            b.code,
+            f"{fire_local:%Y-%m-%d %H:%M}",
+            result,
         )
         if self.after_run is not None:
             await self.after_run()

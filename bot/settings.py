@@ -141,8 +141,12 @@ class Settings(BaseSettings):
     # Mini App's signed initData is accepted after Telegram issued it.
     public_url: str | None = Field(None, alias="COACHBOT_PUBLIC_URL")
     webapp_max_age_s: int = Field(86_400, alias="COACHBOT_WEBAPP_MAX_AGE", ge=60, le=7 * 86_400)
-    # Seconds a page's data is reused (per team / branch / person); 0 = always live.
+    # Seconds a page's data computed on request (no precomputed part yet) is reused; 0 = never.
     webapp_cache_s: float = Field(60.0, alias="COACHBOT_WEBAPP_CACHE_S", ge=0, le=3600)
+    # The dashboard_precompute job checks each branch every minute and recomputes its page
+    # data when new rows arrived, an import marked it stale, the local date changed, or it is
+    # this many seconds old (edits of existing rows, "overdue" and "today" move with time).
+    webapp_refresh_s: int = Field(900, alias="COACHBOT_WEBAPP_REFRESH_S", ge=60, le=86_400)
 
     @field_validator("default_locale")
     @classmethod

@@ -21,15 +21,11 @@ from coaching.risk.config import RiskConfig
 from coaching.scoring import service as svc
 from coaching.scoring.config import ScoringConfig
 from coaching.scoring.engine import Scorecard, add_months
-from coaching.scoring.snapshots import TrendPoint, history
 from coaching.training import analytics
 from db.models import (
-    Drill,
     Employee,
     ScoreSnapshot,
     TraineeQuestion,
-    TrainingAssignment,
-    TrainingItem,
 )
 
 SPARK_MONTHS = 6
@@ -109,31 +105,46 @@ def scoreboard(
     s: Session, cfg: ScoringConfig, team_id: int, now: datetime, sort: str = "rank"
 ) -> dict[str, Any] | None:
     view = svc.team_view(s, cfg, team_id, now)
-    if view is None:
-        return None
+    return None if view is None else sort_board(board(s, view), sort)
+
+
+def board(s: Session, view: svc.TeamView) -> dict[str, Any]:
+    """A team's scoreboard in rank order, with each member's sparkline."""
     rows = [card_dict(c) for c in view.cards]
     hist = sparks(s, [r["employee_id"] for r in rows], view.month)
     for r in rows:
         r["spark"] = [*hist[r["employee_id"]], r["total"]]
-    rows.sort(key=_sort_key(sort))
     components = list(view.cards[0].components) if view.cards else []
     return {
         "team": asdict(view.team),
         "month": view.month.strftime("%Y-%m"),
-        "sort": sort,
+        "sort": "rank",
         "components": components,
         "rows": rows,
     }
 
 
+def sort_board(b: dict[str, Any], sort: str) -> dict[str, Any]:
+    """The board sorted as asked (every sort ends on the employee number: one order only)."""
+    return {**b, "sort": sort, "rows": sorted(b["rows"], key=_sort_key(sort))}
+
+
 def branches(
     s: Session, cfg: ScoringConfig, branch_ids: list[int], now: datetime
 ) -> list[dict[str, Any]]:
-    out = []
-    for bid in branch_ids:
-        code, teams = svc.branch_comparison(s, cfg, bid, now)
-        out.append({"branch": code, "teams": [asdict(t) for t in teams]})
-    return out
+    return [branch_row(s, cfg, bid, now) for bid in branch_ids]
+
+
+def branch_row(
+    s: Session,
+    cfg: ScoringConfig,
+    branch_id: int,
+    now: datetime,
+    cards: list[Scorecard] | None = None,
+) -> dict[str, Any]:
+    """One branch's team comparison (`cards`: its live scorecards when already at hand)."""
+    code, teams = svc.branch_comparison(s, cfg, branch_id, now, cards)
+    return {"branch": code, "teams": [asdict(t) for t in teams]}
 
 
 def team_list(s: Session, branch_id: int | None, led: frozenset[int] | None) -> list[dict]:
@@ -141,132 +152,6 @@ def team_list(s: Session, branch_id: int | None, led: frozenset[int] | None) -> 
     if led is not None:
         teams = [t for t in teams if t.id in led]
     return [asdict(t) for t in teams]
-
-
-# --- a person's page ---------------------------------------------------------------------
-
-
-def person(
-    s: Session,
-    cfg: ScoringConfig,
-    employee_id: int,
-    now: datetime,
-    sections: frozenset[str],
-    plan_days: int = 7,
-) -> dict[str, Any] | None:
-    emp = s.get(Employee, employee_id)
-    if emp is None:
-        return None
-    out: dict[str, Any] = {
-        "employee_id": emp.id,
-        "employee_no": emp.employee_no,
-        "name": emp.name,
-        "team": emp.team.code if emp.team else None,
-        "branch": emp.branch.code,
-        "sections": sorted(sections),
-    }
-    if "score" in sections and "collector" in emp.roles:
-        view = svc.my_view(s, cfg, emp.id, now)
-        out["card"] = card_dict(view.card) if view else None
-        out["card_live"] = bool(view and view.live)
-        if view is not None and view.live:
-            # trend_points() would score the whole branch again for the same live card: the
-            # frozen months (snapshots.history) plus the card just computed are the same points.
-            points = history(s, emp.id, emp.team_id, add_months(view.this_month, -1), 5)
-            c = view.card
-            points.append(TrendPoint(view.this_month, c.total, c.team_average_total, c.vetoed))
-        else:
-            _, points = svc.trend_points(s, cfg, emp.id, now)
-        out["history"] = [
-            {
-                "month": p.month.strftime("%Y-%m"),
-                "total": p.total,
-                "team_average": p.team_average,
-                "vetoed": p.vetoed,
-            }
-            for p in points
-        ]
-    if "plan" in sections and "collector" in emp.roles:
-        out["plan_days"] = _plan_days(s, emp, now, plan_days)
-    if "training" in sections:
-        out["training"] = _training(s, emp.id, now)
-    if "drills" in sections:
-        out["drills"] = _drills(s, emp.id)
-    return out
-
-
-def _plan_days(s: Session, emp: Employee, now: datetime, n: int) -> list[dict[str, Any]]:
-    """The evening recap's figures (calls, contacts, promises, repaid) for the last n days,
-    with whether each was a working day for this collector (the plan's own calendar)."""
-    from coaching.calendar import branch_info
-    from coaching.plans.days import day_stats, day_status
-
-    b = branch_info(emp.branch)
-    today = b.local(now).date()
-    days = [today - timedelta(days=i) for i in range(n - 1, -1, -1)]
-    out = []
-    for d in days:
-        st = day_stats(s, [emp.id], b, d)[emp.id]
-        out.append(
-            {
-                "day": d.isoformat(),
-                "works": day_status(s, emp.id, d).works,
-                "calls": st.calls,
-                "contacts": st.contacts,
-                "promises": st.promises,
-                "repaid": st.repaid,
-                "currency": st.currency,
-            }
-        )
-    return out
-
-
-def _training(s: Session, employee_id: int, now: datetime) -> list[dict[str, Any]]:
-    rows = s.execute(
-        select(TrainingAssignment, TrainingItem)
-        .join(TrainingItem, TrainingItem.id == TrainingAssignment.item_id)
-        .where(TrainingAssignment.employee_id == employee_id)
-        .order_by(
-            TrainingAssignment.path_rank.is_(None),
-            TrainingAssignment.path_rank,
-            TrainingAssignment.due_at,
-        )
-    ).all()
-    return [
-        {
-            "title": it.title,
-            "kind": it.kind,
-            "competency": it.competency,
-            "mandatory": it.mandatory,
-            "path_rank": a.path_rank,
-            "status": a.status,
-            "overdue": a.status == "open" and a.due_at < now,
-            "due": a.due_at.date().isoformat(),
-            "best_score": a.best_score,
-        }
-        for a, it in rows
-    ]
-
-
-def _drills(s: Session, employee_id: int, limit: int = 20) -> list[dict[str, Any]]:
-    rows = s.execute(
-        select(Drill)
-        .where(Drill.employee_id == employee_id)
-        .order_by(Drill.started_at.desc())
-        .limit(limit)
-    ).scalars()
-    return [
-        {
-            "scenario": d.scenario_id,
-            "competency": d.competency,
-            "status": d.status,
-            "total": d.total,
-            "passed": d.passed,
-            "graded_by": d.graded_by,
-            "day": d.started_at.date().isoformat(),
-        }
-        for d in rows
-    ]
 
 
 # --- training and HR ---------------------------------------------------------------------
@@ -308,12 +193,22 @@ def _question_clock(s: Session, now: datetime, branch_id: int | None, hours: int
     }
 
 
-def risk(
-    s: Session, branch_ids: set[int] | None, now: datetime, cfg: RiskConfig, by_id: int
-) -> dict[str, Any]:
-    """What /risk shows (the same call, audit-logged as a view), plus the ids the action
-    buttons need, attrition and the exits of the last 12 months."""
-    views = alerts.current_views(s, branch_ids, now, cfg, by_id)
+def risk(s: Session, branch_ids: set[int] | None, now: datetime, cfg: RiskConfig) -> dict[str, Any]:
+    """What /risk shows per branch in scope (`alerts.branch_view`, the same assessment), plus
+    the ids the action buttons need, attrition and the exits of the last 12 months. The
+    caller audit-logs the view (pages.risk), as /risk does."""
+    from coaching.calendar import all_branches
+
+    views = [
+        alerts.branch_view(s, b, now, cfg)
+        for b in all_branches(s)
+        if branch_ids is None or b.id in branch_ids
+    ]
+    return {"views": with_ids(s, views), **risk_history(s, branch_ids, now)}
+
+
+def with_ids(s: Session, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each at-risk row gets its employee id (the action buttons post it)."""
     nos = [r["employee_no"] for v in views for r in v["rows"]]
     ids: dict[str, int] = {
         no: eid
@@ -324,13 +219,28 @@ def risk(
     for v in views:
         for r in v["rows"]:
             r["employee_id"] = ids.get(r["employee_no"])
+    return views
+
+
+def with_actions(s: Session, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """HR's actions since each person's last alert (contacted / snoozed until / not a risk),
+    read now — so an action shows at once, also on a precomputed list."""
+    ids = [r["employee_id"] for v in views for r in v["rows"] if r.get("employee_id")]
+    taken = alerts.actions_taken(s, ids)
+    return [
+        {**v, "rows": [{**r, "taken": taken.get(r.get("employee_id") or 0, [])} for r in v["rows"]]}
+        for v in views
+    ]
+
+
+def risk_history(s: Session, branch_ids: set[int] | None, now: datetime) -> dict[str, Any]:
+    """Attrition (monthly, by tenure, reasons) and the last 12 months' exits."""
     today = now.date()
     rep = attrition.report(s, today, branch_ids)
     exit_rows = []
     for bid in sorted(branch_ids) if branch_ids is not None else [None]:
         exit_rows += exits.list_exits(s, today - timedelta(days=365), bid)
     return {
-        "views": views,
         "attrition": {
             "monthly": [
                 {

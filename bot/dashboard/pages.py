@@ -3,6 +3,11 @@
 A refusal is a `Refused` (status, audit detail, message key); the route turns it into a 403
 page or JSON error and writes the audit row. The same function serves the HTML page and the
 JSON API, so the two can never disagree on scope.
+
+Data comes from the branch's precomputed parts (bot/dashboard/snapshots.py) picked by the
+viewer's scope after the scope checks; a part not computed yet (a new installation before the
+job's first run, a team created since) is computed now, through the same functions, and kept
+in the page cache. Every page says when its data was computed (`updated`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.dashboard import data
+from bot.dashboard import data, snapshots
+from bot.dashboard import person as person_data
 from bot.dashboard.cache import PageCache
 from bot.dashboard.scope import Viewer
 from coaching.people import audit
@@ -40,6 +46,19 @@ class Env:
     now: datetime
     question_hours: int
     cache: PageCache = field(default_factory=lambda: PageCache(0))
+    # False: compute every page now (the bench's baseline and the tests' reference).
+    snapshots: bool = True
+
+    def snap(self, s: Session, branch_id: int | None, part: str) -> snapshots.Snap | None:
+        return snapshots.load(s, branch_id, part) if self.snapshots else None
+
+    def updated(self, s: Session, snap: snapshots.Snap | None, branch_id: int | None) -> dict:
+        """When the data was computed, in the branch's time zone (the caller's for "all")."""
+        b = s.get(Branch, branch_id) if branch_id is not None else None
+        tz = b.timezone if b is not None else "Asia/Shanghai"
+        if snap is None:
+            return snapshots.updated(self.now, tz, self.now, False, True)
+        return snapshots.updated(snap.computed_at, tz, self.now, snap.stale, False)
 
 
 def _int(params: dict[str, str], name: str) -> int | None:
@@ -70,7 +89,7 @@ def team(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, A
     team_id = _int(params, "team")
     if team_id is None:
         if not teams:
-            return {"teams": [], "board": None}
+            return {"teams": [], "board": None, "updated": None}
         team_id = teams[0]["id"]
     ref = svc.team_by_id(s, team_id)
     if ref is None:
@@ -80,10 +99,14 @@ def team(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, A
     allowed = set(data.SORTS) | {f"c:{n}" for n in env.scoring.components}
     if sort not in allowed:
         raise Refused(400, f"bad sort {sort[:40]}", "dash.bad_param")
-    board = env.cache.get(
-        ("team", ref.id, sort), lambda: data.scoreboard(s, env.scoring, ref.id, env.now, sort)
-    )
-    return {"teams": teams, "board": board}
+    snap = env.snap(s, ref.branch_id, f"team:{ref.id}")
+    if snap is not None:
+        board = data.sort_board(snap.data, sort)
+    else:
+        board = env.cache.get(
+            ("team", ref.id, sort), lambda: data.scoreboard(s, env.scoring, ref.id, env.now, sort)
+        )
+    return {"teams": teams, "board": board, "updated": env.updated(s, snap, ref.branch_id)}
 
 
 def branches(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, Any]:
@@ -94,10 +117,15 @@ def branches(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[st
         if scope is not None
         else list(s.execute(select(Branch.id).order_by(Branch.code)).scalars())
     )
+    snaps = [env.snap(s, bid, "branches") for bid in ids]
+    if ids and all(x is not None for x in snaps):
+        got = [x for x in snaps if x is not None]
+        rows = [x.data for x in got]
+        return {"branches": rows, "updated": env.updated(s, snapshots.oldest(got), ids[0])}
     rows = env.cache.get(
         ("branches", tuple(ids)), lambda: data.branches(s, env.scoring, ids, env.now)
     )
-    return {"branches": rows}
+    return {"branches": rows, "updated": env.updated(s, None, v.caller.branch_id)}
 
 
 def person(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, Any]:
@@ -108,12 +136,22 @@ def person(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str,
     sections = v.sections_for(emp.id, emp.branch_id, emp.team_id)
     if not sections:
         raise Refused(403, f"{emp.employee_no} out of scope")
-    out = env.cache.get(
-        ("person", emp.id, sections),
-        lambda: data.person(s, env.scoring, emp.id, env.now, sections),
-    )
+    scored = "score" in sections and "collector" in emp.roles
+    team = emp.team_id if emp.team_id is not None else "-"
+    snap = env.snap(s, emp.branch_id, f"people:{team}") if scored else None
+    entry = snap.data.get(str(emp.id)) if snap is not None else None
+    if entry is None:
+        snap = None
+    if entry is not None or not scored:
+        # Only this person's own rows are read now (plan days, training, drills).
+        out = person_data.person(s, env.scoring, emp.id, env.now, sections, score=entry)
+    else:
+        out = env.cache.get(
+            ("person", emp.id, sections),
+            lambda: person_data.person(s, env.scoring, emp.id, env.now, sections),
+        )
     assert out is not None
-    return out
+    return {**out, "updated": env.updated(s, snap, emp.branch_id) if scored else None}
 
 
 def training(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, Any]:
@@ -121,34 +159,59 @@ def training(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[st
     everywhere = params.get("all") == "1"
     branch_id = None if everywhere else v.caller.branch_id
     label = "*" if everywhere else v.caller.branch_code
-    return env.cache.get(
-        ("training", branch_id),
-        lambda: data.training(s, env.now, branch_id, label, env.question_hours),
-    )
+    part = f"training:{snapshots.ALL}" if everywhere else "training"
+    snap = env.snap(s, branch_id, part)
+    if snap is not None:
+        out = snap.data
+    else:
+        out = env.cache.get(
+            ("training", branch_id),
+            lambda: data.training(s, env.now, branch_id, label, env.question_hours),
+        )
+    return {**out, "updated": env.updated(s, snap, v.caller.branch_id)}
 
 
 def risk(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, Any]:
     _require(v, "risk")
     scope = v.branch_scope()
-    branch_ids = None if scope is None else {scope}
-    fresh = []
-    out = env.cache.get(
-        ("risk", scope),
-        lambda: (
-            fresh.append(1) or data.risk(s, branch_ids, env.now, env.risk, v.caller.employee_id)
-        ),
+    ids = (
+        [scope]
+        if scope is not None
+        else list(s.execute(select(Branch.id).order_by(Branch.code)).scalars())
     )
-    if not fresh:  # served from the cache: the view is audit-logged all the same
-        for view in out["views"]:
-            audit(
-                s,
-                env.now,
-                "hr:risk_view",
-                "allowed",
-                employee_id=v.caller.employee_id,
-                detail=f"{view['branch']}: {len(view['rows'])} (dashboard)",
-            )
-    return out
+    snaps = [env.snap(s, bid, "risk") for bid in ids]
+    extra = env.snap(s, None, f"risk:{snapshots.ALL}") if scope is None else None
+    if ids and all(x is not None for x in snaps) and (scope is not None or extra is not None):
+        got = [x for x in snaps if x is not None]
+        views = [x.data["view"] for x in got]
+        hist = (extra if extra is not None else got[0]).data
+        out = {
+            "views": views,
+            "attrition": hist["attrition"],
+            "exits": hist["exits"],
+            "updated": env.updated(s, snapshots.oldest(got + ([extra] if extra else [])), ids[0]),
+        }
+    else:
+        out = env.cache.get(
+            ("risk", scope),
+            lambda: {
+                **data.risk(s, None if scope is None else {scope}, env.now, env.risk),
+                "updated": env.updated(s, None, v.caller.branch_id),
+            },
+        )
+    # A view of who is at risk is audit-logged per branch as in the chat (/risk), whether
+    # precomputed or computed now (the computation itself logs nothing).
+    for view in out["views"]:
+        audit(
+            s,
+            env.now,
+            "hr:risk_view",
+            "allowed",
+            employee_id=v.caller.employee_id,
+            detail=f"{view['branch']}: {len(view['rows'])} (dashboard)",
+        )
+    # HR's actions (contacted / snoozed / not a risk) are read now: they show at once.
+    return {**out, "views": data.with_actions(s, out["views"])}
 
 
 PAGES = {

@@ -65,6 +65,14 @@ JOBS: list[JobSpec] = [
         target="bot.jobs.scores:promotions",
         grace=timedelta(days=3),
     ),
+    JobSpec(
+        name="dashboard_precompute",
+        description="Dashboard: refresh page data of a branch that changed (checked each minute)",
+        cron=lambda b: {"minute": "*"},
+        target="bot.jobs.dashboard:precompute",
+        grace=timedelta(seconds=50),
+        interval=True,
+    ),
     *plans.plan_job_specs(),
 ]
 

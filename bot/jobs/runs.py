@@ -23,8 +23,14 @@ STALE_CLAIM = timedelta(seconds=30)
 HEARTBEAT = timedelta(seconds=5)
 
 
-def run_key(job: str, branch: BranchInfo, fire_local: datetime, hourly: bool) -> str:
-    when = fire_local.strftime("%Y-%m-%dT%H") if hourly else fire_local.date().isoformat()
+def run_key(job: str, branch: BranchInfo, fire_local: datetime, hourly: bool | str) -> str:
+    """`hourly`: True per local hour, "minute" per local minute, False per local date."""
+    if hourly == "minute":
+        when = fire_local.strftime("%Y-%m-%dT%H:%M")
+    elif hourly:
+        when = fire_local.strftime("%Y-%m-%dT%H")
+    else:
+        when = fire_local.date().isoformat()
     return f"{job}:{branch.code}:{when}"
 
 
@@ -34,7 +40,7 @@ def claim(
     branch: BranchInfo,
     fire_local: datetime,
     now: datetime,
-    hourly: bool = False,
+    hourly: bool | str = False,
 ) -> bool:
     """Claim one run; False when this (job, branch, local date or hour) already ran."""
     return claim_state(s, job, branch, fire_local, now, hourly) == "claimed"
@@ -46,7 +52,7 @@ def claim_state(
     branch: BranchInfo,
     fire_local: datetime,
     now: datetime,
-    hourly: bool = False,
+    hourly: bool | str = False,
 ) -> str:
     """`claimed` (ours to run), `done` (ran already) or `busy` (running elsewhere now)."""
     key = run_key(job, branch, fire_local, hourly)
@@ -96,7 +102,7 @@ def finish(
     fire_local: datetime,
     now: datetime,
     result: str,
-    hourly: bool = False,
+    hourly: bool | str = False,
 ) -> None:
     key = run_key(job, branch, fire_local, hourly)
     row = s.execute(select(JobRun).where(JobRun.run_key == key)).scalar_one_or_none()
@@ -116,11 +122,11 @@ def run_job(
     """Run a job for one branch now. Returns its summary, or None if already run today."""
     now = ctx.clock.now()
     fire_local = branch.local(fire_time or now)
-    if not force and not ctx.call(claim, spec.name, branch, fire_local, now, spec.hourly):
+    if not force and not ctx.call(claim, spec.name, branch, fire_local, now, spec.slot):
         log.info("job %s for %s already ran on %s", spec.name, branch.code, fire_local.date())
         return None
     result = spec.fn()(ctx, branch, now)
     if not force:
-        ctx.call(finish, spec.name, branch, fire_local, ctx.clock.now(), result, spec.hourly)
+        ctx.call(finish, spec.name, branch, fire_local, ctx.clock.now(), result, spec.slot)
     log.info("job %s for %s: %s", spec.name, branch.code, result)
     return result

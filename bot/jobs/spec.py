@@ -28,6 +28,15 @@ class JobSpec:
     grace: timedelta = timedelta(hours=2)
     # Claimed once per local hour instead of once per local day (for clocks checked hourly).
     hourly: bool = False
+    # Claimed once per local minute (an interval job, e.g. the dashboard's refresh check):
+    # each fire is its own run, a missed one is not reported (the next one replaces it), and
+    # its routine runs are logged at DEBUG.
+    interval: bool = False
+
+    @property
+    def slot(self) -> bool | str:
+        """What a run is claimed per: "minute", True (the local hour) or False (the day)."""
+        return "minute" if self.interval else self.hourly
 
     def fn(self) -> JobFn:
         mod, func = self.target.split(":")

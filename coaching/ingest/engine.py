@@ -20,7 +20,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from coaching.csv_safe import SafeWriter
@@ -31,7 +32,7 @@ from coaching.ingest.reader import InputError, Mapping, Table, header_map
 from coaching.ingest.writers import copy_text, make_writer  # noqa: F401 (re-exported)
 from coaching.privacy import Keyring, keyring_from
 from db.models import Branch, Case, Employee, Team
-from db.models.ops import AuditLog
+from db.models.ops import AuditLog, DashboardSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -362,4 +363,17 @@ def import_table(ctx: Any, kind: str, table: Table, opts: Options) -> ImportRepo
                 detail=detail[:500],
             )
         )
+    if report.applied and (report.inserted or report.updated):
+        _mark_dashboard_stale(db)
     return report
+
+
+def _mark_dashboard_stale(db: Any) -> None:
+    """The dashboard's precomputed pages now show older data: they say so, and the
+    dashboard_precompute job recomputes them on its next check (within a minute). After the
+    import's commit, in a transaction of its own: it never holds up or fails an import."""
+    try:
+        with db.session() as s:
+            s.execute(update(DashboardSnapshot).where(~DashboardSnapshot.stale).values(stale=True))
+    except DBAPIError as exc:  # e.g. a deadlock with the job replacing the same rows
+        log.warning("could not mark the dashboard data stale: %s", exc.__class__.__name__)

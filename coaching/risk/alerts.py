@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from coaching.calendar import BranchInfo
 from coaching.notices import Button, Card, Notice
@@ -18,7 +18,7 @@ from coaching.people import Caller, audit, group_chats_for
 from coaching.risk.config import LEVELS, RiskConfig, level_rank
 from coaching.risk.score import Assessment, Run, latest
 from coaching.risk.signals import ACTIONS
-from db.models import Employee, RiskAction, RiskAlertState, Team
+from db.models import Branch, Employee, RiskAction, RiskAlertState, Team
 
 ACTIONS_BUTTONS = ("contacted", "snooze", "not_risk")
 CODES = {"c": "contacted", "s": "snooze", "n": "not_risk"}
@@ -333,27 +333,59 @@ def record_action(
     v = None
     if row is not None:
         v = person_view(emp, row.score, row.level, row.reasons, today, cfg.alerts.max_reasons)
-    history = (
-        s.execute(
-            select(RiskAction)
-            .where(RiskAction.employee_id == emp.id)
-            .order_by(RiskAction.at, RiskAction.id)
-        )
-        .scalars()
-        .all()
-    )
-    done = [
-        {
-            "action": h.action,
-            "by": (s.get(Employee, h.by_id).name if h.by_id else "?"),
-            "at": h.at.astimezone(ZoneInfo(emp.branch.timezone)).strftime("%m-%d %H:%M"),
-            "until": st.snooze_until.isoformat() if st.snooze_until else "",
-        }
-        for h in history
-        if h.at >= (st.alerted_at or h.at)
-    ]
+    s.flush()
+    done = actions_taken(s, [emp.id])[emp.id]
     done_card = Card(emp.branch.locale, "hr.alert_done", {"done": done, "v": v}, buttons(emp.id))
     return ActionResult(True, card=done_card)
+
+
+def actions_taken(s: Session, employee_ids: list[int]) -> dict[int, list[dict[str, str]]]:
+    """HR's actions on each person since their last alert, oldest first — what the alert card
+    lists as done after a button press, and the dashboard beside each person: the action,
+    who, when (branch-local time) and, for a snooze, until when."""
+    out: dict[int, list[dict[str, str]]] = {e: [] for e in employee_ids}
+    if not employee_ids:
+        return out
+    states = {
+        st.employee_id: st
+        for st in s.execute(
+            select(RiskAlertState).where(RiskAlertState.employee_id.in_(employee_ids))
+        ).scalars()
+    }
+    by = aliased(Employee)
+    rows = s.execute(
+        select(RiskAction, by.name, Branch.timezone)
+        .join(Employee, Employee.id == RiskAction.employee_id)
+        .join(Branch, Branch.id == Employee.branch_id)
+        .outerjoin(by, by.id == RiskAction.by_id)
+        .where(RiskAction.employee_id.in_(employee_ids))
+        .order_by(RiskAction.at, RiskAction.id)
+    ).all()
+    for h, name, tz in rows:
+        st = states.get(h.employee_id)
+        if st is not None and st.alerted_at is not None and h.at < st.alerted_at:
+            continue  # acted on before the latest alert: that alert's business
+        until = st.snooze_until if st is not None else None
+        out[h.employee_id].append(
+            {
+                "action": h.action,
+                "by": name or "?",
+                "at": h.at.astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M"),
+                "until": until.isoformat() if until else "",
+            }
+        )
+    return out
+
+
+def branch_view(s: Session, b: BranchInfo, now: datetime, cfg: RiskConfig) -> dict[str, Any]:
+    """Who in one branch is at risk now (assessed live), with reasons and suggested actions."""
+    from coaching.risk.score import assess
+
+    today = b.local(now).date()
+    run = assess(s, b, today, cfg)
+    rows = [_view(s, a, today, cfg.alerts.max_reasons) for a in run.at_risk()]
+    skipped = sorted(k for k, v in run.status.items() if v.startswith("skipped"))
+    return {"branch": b.name, "day": today.isoformat(), "rows": rows, "skipped": skipped}
 
 
 def current_views(
@@ -361,16 +393,13 @@ def current_views(
 ) -> list[dict[str, Any]]:
     """Who is at risk now, per branch in scope (for /risk); the view is audit-logged."""
     from coaching.calendar import all_branches
-    from coaching.risk.score import assess
 
     out = []
     for b in all_branches(s):
         if branch_ids is not None and b.id not in branch_ids:
             continue
-        today = b.local(now).date()
-        run = assess(s, b, today, cfg)
-        rows = [_view(s, a, today, cfg.alerts.max_reasons) for a in run.at_risk()]
-        skipped = sorted(k for k, v in run.status.items() if v.startswith("skipped"))
-        out.append({"branch": b.name, "day": today.isoformat(), "rows": rows, "skipped": skipped})
-        audit(s, now, "hr:risk_view", "allowed", employee_id=by_id, detail=f"{b.code}: {len(rows)}")
+        view = branch_view(s, b, now, cfg)
+        out.append(view)
+        detail = f"{b.code}: {len(view['rows'])}"
+        audit(s, now, "hr:risk_view", "allowed", employee_id=by_id, detail=detail)
     return out

@@ -49,6 +49,11 @@ def _version(s: Session) -> tuple:
     return tuple(row)
 
 
+def inputs_version(s: Session) -> tuple:
+    """The newest row id of every table the scorecards read: new rows change it."""
+    return _version(s)
+
+
 def branch_cards(
     s: Session, cfg: ScoringConfig, b: BranchInfo, month: date, today: date | None = None
 ) -> list[Scorecard]:

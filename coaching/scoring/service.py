@@ -70,9 +70,45 @@ def my_view(s: Session, cfg: ScoringConfig, employee_id: int, now: datetime) -> 
         (c for c in branch_cards(s, cfg, b, add_months(this, -1)) if c.employee_id == employee_id),
         None,
     )
+    return _pick_view(live, last, this)
+
+
+def _pick_view(live: Scorecard | None, last: Scorecard | None, this: date) -> MyView | None:
+    if live is not None and live.has_data:
+        return MyView(live, True, this)
     if last is not None and last.has_data:
         return MyView(last, False, this)
     return MyView(live, True, this) if live is not None else None
+
+
+@dataclass(frozen=True)
+class BranchViews:
+    """One scoring of a branch, seen the ways the chat shows it (the dashboard precomputes
+    it): each team's view, each collector's /score view and this month's live cards."""
+
+    month: date
+    teams: list[TeamView]
+    mine: dict[int, MyView]  # employee id -> what /score shows (my_view)
+    live: dict[int, Scorecard]  # employee id -> this month's live card (the trend's last point)
+
+
+def branch_views(s: Session, cfg: ScoringConfig, branch_id: int, now: datetime) -> BranchViews:
+    """`team_view` for every team and `my_view` for every collector scored this month, from
+    one scoring of the branch (last month's cards only when someone has no data yet)."""
+    b = _branch(s, branch_id)
+    this = local_month(now, b.timezone)
+    cards = branch_cards(s, cfg, b, this, _today(b, now))
+    live = {c.employee_id: c for c in cards}
+    last: dict[int, Scorecard] = {}
+    if any(not c.has_data for c in cards):
+        last = {c.employee_id: c for c in branch_cards(s, cfg, b, add_months(this, -1))}
+    mine = {}
+    for eid, c in live.items():
+        v = _pick_view(c, last.get(eid), this)
+        if v is not None:
+            mine[eid] = v
+    teams = [TeamView(t, this, _members(cards, t.id)) for t in teams_in(s, branch_id)]
+    return BranchViews(this, teams, mine, live)
 
 
 def trend_points(
@@ -164,10 +200,15 @@ def team_view(
         return None
     b = _branch(s, ref.branch_id)
     m = month or local_month(now, b.timezone)
-    cards = [c for c in branch_cards(s, cfg, b, m, _today(b, now)) if c.team_id == team_id]
-    # Ranked members by rank, then the unranked (leads without cases, nothing to score).
-    cards.sort(key=lambda c: (c.rank_team is None, c.rank_team or 0, c.employee_no))
-    return TeamView(ref, m, cards)
+    return TeamView(ref, m, _members(branch_cards(s, cfg, b, m, _today(b, now)), team_id))
+
+
+def _members(cards: list[Scorecard], team_id: int) -> list[Scorecard]:
+    """A team's cards: ranked members by rank, then the unranked (leads without cases,
+    nothing to score)."""
+    out = [c for c in cards if c.team_id == team_id]
+    out.sort(key=lambda c: (c.rank_team is None, c.rank_team or 0, c.employee_no))
+    return out
 
 
 @dataclass(frozen=True)
@@ -182,10 +223,16 @@ class TeamSummary:
 
 
 def branch_comparison(
-    s: Session, cfg: ScoringConfig, branch_id: int, now: datetime
+    s: Session,
+    cfg: ScoringConfig,
+    branch_id: int,
+    now: datetime,
+    cards: list[Scorecard] | None = None,
 ) -> tuple[str, list[TeamSummary]]:
+    """Each team's figures this month; `cards`: the branch's live cards when already at hand."""
     b = _branch(s, branch_id)
-    cards = branch_cards(s, cfg, b, local_month(now, b.timezone), _today(b, now))
+    if cards is None:
+        cards = branch_cards(s, cfg, b, local_month(now, b.timezone), _today(b, now))
     out = []
     for t in teams_in(s, branch_id):
         members = [c for c in cards if c.team_id == t.id]

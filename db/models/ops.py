@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, UTCDateTime
@@ -81,6 +92,25 @@ class JobRun(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     result: Mapped[str] = mapped_column(String(500), default="")
+
+
+class DashboardSnapshot(Base):
+    """One part of a branch's dashboard data (a team's scoreboard, the branch comparison,
+    training, HR risk…), precomputed by the `dashboard_precompute` job so a page never waits
+    on a cold computation. `branch_id` NULL: a part over every branch (an admin's "all").
+    `stale`: data changed since (an import); the page says so until the job refreshes it."""
+
+    __tablename__ = "dashboard_snapshots"
+    __table_args__ = (UniqueConstraint("branch_id", "part"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    part: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the data was computed from (local date and the inputs' newest row ids).
+    stamp: Mapped[str] = mapped_column(String(300), default="")
+    stale: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[Any] = mapped_column(JSON)
 
 
 class Lease(Base):
