@@ -303,7 +303,9 @@ def _part(db: Database, name: str, v: Viewer, params: dict[str, str]) -> str:
     return name
 
 
-def run(url: str | None, sizes: dict[str, int], repeat: int, reload: bool = True) -> list[Row]:
+def run(
+    url: str | None, sizes: dict[str, int], repeat: int, reload: bool = True, keep: bool = False
+) -> list[Row]:
     tmp = None
     if url is None:
         tmp = tempfile.mkdtemp(prefix="coachbot-bench-dashboard-")
@@ -352,6 +354,9 @@ def run(url: str | None, sizes: dict[str, int], repeat: int, reload: bool = True
             flush=True,
         )
     rows.append(Row("precompute job per branch", job_s * 1e3, 0, 0, 0))
+    if not keep and tmp is None:  # leave the scratch database empty
+        with db.engine.begin() as conn:
+            Base.metadata.drop_all(conn)
     db.dispose()
     if tmp is not None:
         for f in Path(tmp).iterdir():
@@ -392,12 +397,7 @@ def main() -> None:
     ap.add_argument("--no-load", action="store_true", help="reuse data left by --keep")
     a = ap.parse_args()
     sizes = {k: getattr(a, k) for k in FULL}
-    run(a.pg or None, sizes, a.repeat, reload=not a.no_load)
-    if not a.keep and a.pg:
-        db = Database(a.pg)
-        with db.engine.begin() as conn:
-            Base.metadata.drop_all(conn)
-        db.dispose()
+    run(a.pg or None, sizes, a.repeat, reload=not a.no_load, keep=a.keep)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.dashboard import pages
+from bot.dashboard import pages, snapshots
 from bot.dashboard.routes import INIT_HEADER, _load_viewer
 from bot.jobs import dashboard as job
 from bot.jobs.registry import get_job
@@ -76,7 +76,7 @@ def test_the_job_refreshes_a_branch_only_when_something_changed(ctx: Any, org: d
     assert (None, "training:*") in got and (None, "risk:*") in got
     assert precompute_all(ctx) == {"JKT": "current", "SH": "current"}
 
-    # New rows in an input table: the next check recomputes.
+    # New rows in an input table: the next check recomputes (once the data is MIN_AGE old).
     ctx.clock.advance(timedelta(minutes=1))
     with ctx.db.session() as s:
         case = s.execute(select(Case).where(Case.collector_id == org.ids["C0001"])).scalars()
@@ -92,6 +92,8 @@ def test_the_job_refreshes_a_branch_only_when_something_changed(ctx: Any, org: d
                 outcome="contacted",
             )
         )
+    assert job.precompute(ctx, bs["SH"], ctx.clock.now()) == "current"
+    ctx.clock.advance(snapshots.MIN_AGE - timedelta(minutes=1))
     assert "inputs changed" in job.precompute(ctx, bs["SH"], ctx.clock.now())
     assert parts(ctx)[(sh, "meta")][0] == ctx.clock.now()
 

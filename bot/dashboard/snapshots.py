@@ -81,8 +81,14 @@ def stamp(s: Session, b: BranchInfo, now: datetime) -> str:
     return f"{b.local(now).date().isoformat()}|{','.join(str(i or 0) for i in ids)}"
 
 
+# Changes are taken in at most this often per branch: an ingest API fed every minute must not
+# keep a big branch recomputing (16 s for 5,000 collectors) all day; the pages say "stale".
+MIN_AGE = timedelta(minutes=2)
+
+
 def due(s: Session, b: BranchInfo, now: datetime, max_age: timedelta) -> str | None:
-    """Why the branch's parts need computing now, or None when they are current."""
+    """Why the branch's parts need computing now, or None when they are current (or were
+    computed less than MIN_AGE ago)."""
     meta = s.execute(
         select(DashboardSnapshot).where(
             DashboardSnapshot.branch_id == b.id, DashboardSnapshot.part == "meta"
@@ -90,6 +96,8 @@ def due(s: Session, b: BranchInfo, now: datetime, max_age: timedelta) -> str | N
     ).scalar_one_or_none()
     if meta is None:
         return "no data yet"
+    if now - meta.computed_at < MIN_AGE:
+        return None
     if meta.stale:
         return "data imported"
     if meta.stamp != stamp(s, b, now):
