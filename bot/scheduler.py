@@ -140,7 +140,8 @@ class Scheduler:
     # --- the tick -------------------------------------------------------------------------
 
     async def tick(self) -> int:
-        """Run every due job (sequentially, oldest fire first). Returns how many ran."""
+        """Run every due job (sequentially, oldest fire first, interval jobs last). Returns
+        how many ran."""
         now = self.ctx.clock.now()
         branches = await self.ctx.run(all_branches)
         if not self._logged_skips:
@@ -166,7 +167,9 @@ class Scheduler:
                     continue
                 due.append((fire, spec, b, slot))
         ran = 0
-        ordered = sorted(due, key=lambda d: d[0])
+        # Oldest fire first; interval jobs (the dashboard's refresh) after the rest: a
+        # morning plan never waits behind a branch's recomputation.
+        ordered = sorted(due, key=lambda d: (d[1].interval, d[0]))
         for i, (fire, spec, b, slot) in enumerate(ordered):
             if not self.is_leader():
                 # Leadership lapsed mid-tick (a slow lease renewal while imports hold the
