@@ -247,6 +247,9 @@ def test_english_and_a_page_before_the_first_run(ctx: Any, org: ds.Org, web: htt
     r = get(web, ctx, ds.LEAD, "/app/api/team").json()
     assert r["updated"]["live"] is True
     assert "刚刚计算" in get(web, ctx, ds.LEAD, "/app/p/team").text
+    # Reused from the page cache a little later: still the time it was computed.
+    ctx.clock.advance(timedelta(seconds=30))
+    assert get(web, ctx, ds.LEAD, "/app/api/team").json()["updated"] == r["updated"]
     precompute_all(ctx)
     with ctx.db.session() as s:
         s.get(Employee, org.ids["L0001"]).locale = "en"  # type: ignore[union-attr]

@@ -61,6 +61,14 @@ class Env:
         return snapshots.updated(snap.computed_at, tz, self.now, snap.stale, False)
 
 
+def _live(
+    s: Session, env: Env, key: tuple[Any, ...], make: Any, branch_id: int | None
+) -> tuple[Any, dict[str, Any]]:
+    """A page's data computed now (no stored part yet), kept in the page cache together with
+    when it was computed: a reused answer does not claim to be new."""
+    return env.cache.get(key, lambda: (make(), env.updated(s, None, branch_id)))
+
+
 def _int(params: dict[str, str], name: str) -> int | None:
     raw = params.get(name)
     if raw is None or raw == "":
@@ -101,12 +109,16 @@ def team(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, A
         raise Refused(400, f"bad sort {sort[:40]}", "dash.bad_param")
     snap = env.snap(s, ref.branch_id, f"team:{ref.id}")
     if snap is not None:
-        board = data.sort_board(snap.data, sort)
+        board, updated = data.sort_board(snap.data, sort), env.updated(s, snap, ref.branch_id)
     else:
-        board = env.cache.get(
-            ("team", ref.id, sort), lambda: data.scoreboard(s, env.scoring, ref.id, env.now, sort)
+        board, updated = _live(
+            s,
+            env,
+            ("team", ref.id, sort),
+            lambda: data.scoreboard(s, env.scoring, ref.id, env.now, sort),
+            ref.branch_id,
         )
-    return {"teams": teams, "board": board, "updated": env.updated(s, snap, ref.branch_id)}
+    return {"teams": teams, "board": board, "updated": updated}
 
 
 def branches(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, Any]:
@@ -122,10 +134,14 @@ def branches(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[st
         got = [x for x in snaps if x is not None]
         rows = [x.data for x in got]
         return {"branches": rows, "updated": env.updated(s, snapshots.oldest(got), ids[0])}
-    rows = env.cache.get(
-        ("branches", tuple(ids)), lambda: data.branches(s, env.scoring, ids, env.now)
+    rows, updated = _live(
+        s,
+        env,
+        ("branches", tuple(ids)),
+        lambda: data.branches(s, env.scoring, ids, env.now),
+        v.caller.branch_id,
     )
-    return {"branches": rows, "updated": env.updated(s, None, v.caller.branch_id)}
+    return {"branches": rows, "updated": updated}
 
 
 def person(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, Any]:
@@ -145,13 +161,17 @@ def person(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str,
     if entry is not None or not scored:
         # Only this person's own rows are read now (plan days, training, drills).
         out = person_data.person(s, env.scoring, emp.id, env.now, sections, score=entry)
+        updated = env.updated(s, snap, emp.branch_id) if scored else None
     else:
-        out = env.cache.get(
+        out, updated = _live(
+            s,
+            env,
             ("person", emp.id, sections),
             lambda: person_data.person(s, env.scoring, emp.id, env.now, sections),
+            emp.branch_id,
         )
     assert out is not None
-    return {**out, "updated": env.updated(s, snap, emp.branch_id) if scored else None}
+    return {**out, "updated": updated}
 
 
 def training(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, Any]:
@@ -162,13 +182,16 @@ def training(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[st
     part = f"training:{snapshots.ALL}" if everywhere else "training"
     snap = env.snap(s, branch_id, part)
     if snap is not None:
-        out = snap.data
+        out, updated = snap.data, env.updated(s, snap, v.caller.branch_id)
     else:
-        out = env.cache.get(
+        out, updated = _live(
+            s,
+            env,
             ("training", branch_id),
             lambda: data.training(s, env.now, branch_id, label, env.question_hours),
+            v.caller.branch_id,
         )
-    return {**out, "updated": env.updated(s, snap, v.caller.branch_id)}
+    return {**out, "updated": updated}
 
 
 def risk(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, Any]:
@@ -192,13 +215,14 @@ def risk(s: Session, v: Viewer, env: Env, params: dict[str, str]) -> dict[str, A
             "updated": env.updated(s, snapshots.oldest(got + ([extra] if extra else [])), ids[0]),
         }
     else:
-        out = env.cache.get(
+        made, updated = _live(
+            s,
+            env,
             ("risk", scope),
-            lambda: {
-                **data.risk(s, None if scope is None else {scope}, env.now, env.risk),
-                "updated": env.updated(s, None, v.caller.branch_id),
-            },
+            lambda: data.risk(s, None if scope is None else {scope}, env.now, env.risk),
+            v.caller.branch_id,
         )
+        out = {**made, "updated": updated}
     # A view of who is at risk is audit-logged per branch as in the chat (/risk), whether
     # precomputed or computed now (the computation itself logs nothing).
     for view in out["views"]:
