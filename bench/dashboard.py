@@ -244,6 +244,34 @@ def precompute(db: Database) -> tuple[float, int]:
         return time.perf_counter() - t, n
 
 
+def _hwm_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def job_memory(url: str) -> tuple[float, float]:
+    """The job's memory: a fresh process (imports done, connected) refreshes the branch;
+    (peak RSS before, peak RSS after), MB. Run in a subprocess so the data generation's own
+    peak does not hide it."""
+    import json
+    import subprocess
+
+    code = (
+        "import json, sys; sys.argv = ['x']; sys.path.insert(0, 'bench');"
+        "import dashboard as d; from db.session import Database;"
+        f"db = Database({url!r}); db.engine.connect().close(); before = d._hwm_mb();"
+        "d.precompute(db); print(json.dumps([before, d._hwm_mb()]))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    before, after = json.loads(out.stdout.strip().splitlines()[-1])
+    return before, after
+
+
 @dataclass
 class Row:
     label: str
@@ -326,6 +354,12 @@ def run(
         f"best of {len(jobs)} from a cold scorecard cache",
         flush=True,
     )
+    rss = job_memory(url)
+    print(
+        f"precompute job's memory, a fresh process: peak RSS {rss[0]:.0f} MB before, "
+        f"{rss[1]:.0f} MB after (+{rss[1] - rss[0]:.0f} MB)",
+        flush=True,
+    )
     member = max(1, n // 100) + 1  # in team 1 (bench/_seed.py: employee i in team i % teams)
     cases = [
         ("team (lead, 100 members)", 1, "team", {}),
@@ -354,6 +388,7 @@ def run(
             flush=True,
         )
     rows.append(Row("precompute job per branch", job_s * 1e3, 0, 0, 0))
+    rows.append(Row("precompute job peak RSS", rss[1], rss[0], 0, 0))
     if not keep and tmp is None:  # leave the scratch database empty
         with db.engine.begin() as conn:
             Base.metadata.drop_all(conn)
@@ -370,7 +405,7 @@ def figures(quick: bool) -> list[Figure]:
     rows = run(bench_database_url(), sizes, repeat=3 if quick else 5)
     n = f"{sizes['collectors']:,} collectors"
     out: list[Figure] = []
-    for r in rows[:-1]:
+    for r in rows[:-2]:
         out.append(
             at_most(
                 f"{r.label}, page data served ({n})",
@@ -382,8 +417,17 @@ def figures(quick: bool) -> list[Figure]:
                 note=f"bare read of the stored part {r.floor_ms:.1f} ms",
             )
         )
-    job = rows[-1]
+    job, mem = rows[-2], rows[-1]
     out.append(info(f"precompute job, one branch ({n})", job.served_ms / 1e3, "s"))
+    out.append(
+        info(
+            f"precompute job, peak RSS of a fresh process ({n})",
+            mem.served_ms,
+            "MB",
+            baseline=mem.live_ms,
+            baseline_name="the same process before the refresh",
+        )
+    )
     return out
 
 
