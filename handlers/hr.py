@@ -66,6 +66,7 @@ async def attrition_cmd(req: Request) -> None:
 
     await req.say("hr.attrition", rep=rep, pct=pct)
     path = req.app.output_dir / f"attrition-{req.chat_id}-{today}.png"
+    await req.drawing()
     await charts.draw(Chart("bot.charts.attrition:chart", (rep,), {"locale": req.locale}), path)
     await req.photo(str(path))
 

@@ -58,6 +58,7 @@ async def score_trend(req: Request) -> None:
     now = req.app.clock.now()
     emp_no, points = await req.app.run(svc.trend_points, _cfg(req), req.me.employee_id, now)
     today = now.astimezone(ZoneInfo(req.me.timezone)).date()
+    await req.drawing()
     path = await render_once(
         svc.chart_dir(req.app.output_dir),
         f"trend-{emp_no}-{points[-1].month:%Y-%m}",
@@ -230,6 +231,7 @@ async def team_heatmap(req: Request) -> None:
     assert view is not None
     month = view.month.strftime("%Y-%m")
     title = f"{ref.code} {month}"
+    await req.drawing()
     path = await render_once(
         svc.chart_dir(req.app.output_dir),
         f"heatmap-{ref.code}-{month}",

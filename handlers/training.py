@@ -299,6 +299,7 @@ async def stats_cmd(req: Request) -> None:
     )
     await req.reply(text, markup)
     path = req.app.output_dir / f"training-stats-{req.me.employee_id}.png"
+    await req.drawing()
     png = await charts.draw(Chart("bot.charts.training:chart", (st,), {"locale": req.locale}), path)
     if png is not None:
         await req.photo(str(png), req.t("training.chart_caption"))

@@ -60,6 +60,10 @@ def test_chart_tap_is_drawn_in_the_warm_chart_process(demo_file, telegram, tmp_p
             "the trend chart",
         )
         assert not loads_matplotlib(pid), "matplotlib loaded in the bot process"
+        # The tap is answered before the chart is drawn: the button's spinner stops at once.
+        order = [(m, p) for m, p in double.calls if m in ("answerCallbackQuery", "sendPhoto")]
+        assert order[0][0] == "answerCallbackQuery" and order[0][1].get("text") == "正在生成图表…"
+        assert [m for m, _ in order].count("answerCallbackQuery") == 1
     finally:
         assert bot.stop()[0] == 0
     out = bot.output()
