@@ -85,6 +85,8 @@ class Table:
     rows: Iterator[tuple[int, list[Any]]]
     total: int | None  # rows expected, for the progress bar (approximate for CSV)
     encoding: str | None = None
+    # Every cell is a str (CSV): the PostgreSQL staging path may stream them as text.
+    text_cells: bool = False
 
 
 _NORM = re.compile(r"[\s_\-()（）]+")
@@ -193,7 +195,7 @@ def read_csv_text(text: str, source: str, delimiter: str | None = None) -> Table
                 yield start, cells
             start = reader.line_num + 1
 
-    return Table(source, headers, rows(), total)
+    return Table(source, headers, rows(), total, text_cells=True)
 
 
 def read_xlsx(
