@@ -21,7 +21,7 @@ from bot.context import AppContext
 from coaching.ingest import Options, import_table, read_bytes_csv, read_path
 from coaching.ingest.engine import rejects_path_for
 from coaching.ingest.retry import with_retries
-from coaching.ingest.staged import WHITESPACE, fixed_since
+from coaching.ingest.staged_sql import WHITESPACE, fixed_since
 from coaching.privacy import debtor_key
 from db.models import Call, Case, QaFinding
 from db.models.activity import CallMonthActivity
