@@ -85,6 +85,8 @@ class Table:
     rows: Iterator[tuple[int, list[Any]]]
     total: int | None  # rows expected, for the progress bar (approximate for CSV)
     encoding: str | None = None
+    # Every cell is a str (CSV): the PostgreSQL staging path may stream them as text.
+    text_cells: bool = False
 
 
 _NORM = re.compile(r"[\s_\-()（）]+")
@@ -189,11 +191,11 @@ def read_csv_text(text: str, source: str, delimiter: str | None = None) -> Table
                 return
             except csv.Error as exc:
                 raise InputError(f"{source}:{start}: broken CSV ({exc})", line=start) from None
-            if any(c.strip() for c in cells):
+            if "".join(cells).strip():  # not a blank line (one C call, not one per cell)
                 yield start, cells
             start = reader.line_num + 1
 
-    return Table(source, headers, rows(), total)
+    return Table(source, headers, rows(), total, text_cells=True)
 
 
 def read_xlsx(

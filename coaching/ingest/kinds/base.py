@@ -192,6 +192,26 @@ class Refs:
         return e.tz if e else self.default_tz
 
 
+# How the kinds resolve the case and the collector of a row (one place for the rules and the
+# order of their errors).
+
+
+def case_and_collector(r: Any, refs: Refs) -> tuple[CaseRef, EmpRef]:
+    """The row's case (required) and collector: the `collector` cell, else the case's."""
+    case = refs.case("case_ref", r.case_ref)
+    if r.collector:
+        return case, refs.employee("collector", r.collector)
+    if case.collector_id is not None and case.collector_id in refs.employees_by_id:
+        return case, refs.employees_by_id[case.collector_id]
+    raise Problem("collector", "required: the case has no collector")
+
+
+def collector_and_case_id(r: Any, refs: Refs) -> tuple[EmpRef, int | None]:
+    """The row's collector (required) and its case's id when a case is named."""
+    emp = refs.employee("collector", r.collector)
+    return emp, refs.case("case_ref", r.case_ref).id if r.case_ref else None
+
+
 def to_utc(dt: datetime, tz: ZoneInfo) -> datetime:
     """A local date-time (no offset) is in the branch's zone; an explicit offset wins."""
     if dt.tzinfo is None:
