@@ -41,7 +41,7 @@ from db.models.ops import AuditLog
 
 log = logging.getLogger(__name__)
 
-CHUNK = 20_000
+CHUNK = 5_000
 
 
 # --- references -------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ def run_import(
         t2 = time.perf_counter()
         report.timings["merge"] = round(t2 - t1, 3)
         report.inserted, report.updated = writer.inserted, writer.updated
-        # (On PostgreSQL a key repeated in a later 20,000-row chunk counts as an update.)
+        # (On PostgreSQL a key repeated in a later 5,000-row chunk counts as an update.)
         report.unchanged = max(
             0, report.valid - report.duplicates - report.inserted - report.updated
         )

@@ -148,6 +148,9 @@ class CaseRef:
 # Prefix of a source-system debtor id before hashing: its key never equals a phone's or an
 # ID number's key even when the strings are the same.
 SOURCE_REF = "ref:"
+# Debtor keys computed per import, cached (a debtor repeats across calls); bounded, because
+# several imports run at once in one process (about 110 bytes per entry).
+DEBTOR_CACHE = 50_000
 
 
 @dataclass
@@ -170,7 +173,7 @@ class Refs:
     def debtor(self, raw: str) -> str:
         key = self._keys.get(raw)
         if key is None:
-            if len(self._keys) > 500_000:
+            if len(self._keys) > DEBTOR_CACHE:
                 self._keys.clear()
             key = self._keys[raw] = keyring_of(self.secret).key(raw)
         return key
