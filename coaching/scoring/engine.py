@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -26,7 +26,7 @@ from coaching.scoring.queries import (
     parse_month,
     raw_rows,
 )
-from coaching.scoring.rules import NA_REASONS, Plan, normalise, raw_values
+from coaching.scoring.rules import HUNDRED, NA_REASONS, ZERO, Plan, band_score, raw_values
 from db.models import Branch, Employee, ScoreSnapshot, Team
 
 __all__ = [
@@ -41,6 +41,8 @@ __all__ = [
     "parse_month",
 ]
 
+# Display places: scores and totals to 0.1, raw values (rates) to 0.0001 (money.r1 / r4).
+_R1, _R4 = Decimal("0.1"), Decimal("0.0001")
 # Differences smaller than this (points) show as "→" rather than an arrow.
 ARROW_EPSILON = 0.5
 
@@ -125,37 +127,55 @@ class _Scorer:
         self.weights = list(cfg.profile(branch.score_profile).weights.items())
         self.names = frozenset(n for n, _ in self.weights)
         self.veto = cfg.compliance.major_veto
+        self.deduction = cfg.compliance.minor_deduction
         self.plan = Plan(cfg, branch.code)  # the config resolved once, not per collector
         # Each weight as shown (float) and back as the Decimal the shares are computed from.
         self.shown = {n: Decimal(str(float(w))) for n, w in self.weights}
+        self.parts = [(n, w, float(w)) for n, w in self.weights]
+        # Effective weights depend only on which components are available: once per set.
+        self._shares: dict[Decimal, dict[str, float | None]] = {}
+
+    def _effective(self, wsum: Decimal) -> dict[str, float | None]:
+        shares = self._shares.get(wsum)
+        if shares is None:
+            shares = self._shares[wsum] = {
+                n: r1(HUNDRED * self.shown[n] / wsum) for n, _ in self.weights
+            }
+        return shares
 
     def card(self, row: dict[str, object], teams: dict[int, tuple[str, str]]) -> Scorecard:
-        cfg, b = self.cfg, self.branch
-        raws = raw_values(cfg, b.code, row, self.pace, self.names, self.plan)
+        b = self.branch
+        raws = raw_values(self.cfg, b.code, row, self.pace, self.names, self.plan)
         comps: dict[str, Component] = {}
-        wsum = acc = Decimal(0)
-        for name, weight in self.weights:
+        wsum = acc = ZERO
+        for name, weight, wf in self.parts:
             raw, detail, band = raws[name]
-            exact = normalise(cfg, name, raw, band)
+            if raw is None:
+                na = str(detail.get("na") or NA_REASONS[name])
+                comps[name] = Component(name, wf, None, None, detail=detail, na_reason=na)
+                continue
+            if name == "compliance":
+                exact = max(ZERO, HUNDRED - self.deduction * raw)
+            else:
+                exact = band_score(name, raw, band)  # type: ignore[arg-type]
             comps[name] = Component(
                 name,
-                float(weight),
-                r4(raw),
-                r1(exact),
+                wf,
+                float(raw.quantize(_R4, ROUND_HALF_UP)),
+                float(exact.quantize(_R1, ROUND_HALF_UP)),
                 detail=detail,
-                na_reason=str(detail.get("na") or NA_REASONS[name]) if raw is None else None,
                 raw_exact=raw,
                 exact=exact,
             )
-            if exact is not None:
-                wsum += weight
-                acc += weight * exact  # the total uses exact scores, rounded once at display
+            wsum += weight
+            acc += weight * exact  # the total uses exact scores, rounded once at display
         total: Decimal | None = None
         if wsum > 0:
             total = acc / wsum
+            shares = self._effective(wsum)
             for c in comps.values():
                 if c.exact is not None:
-                    c.effective_weight = r1(Decimal(100) * self.shown[c.name] / wsum)
+                    c.effective_weight = shares[c.name]
         team_id = row["team_id"]
         tcode, tname = teams.get(team_id, (None, None)) if team_id else (None, None)  # type: ignore[arg-type]
         card = Scorecard(
@@ -170,7 +190,7 @@ class _Scorer:
             b.score_profile,
             self.month,
             comps,
-            r1(total),
+            None if total is None else float(total.quantize(_R1, ROUND_HALF_UP)),
             total_exact=total,
             is_lead=bool(row.get("is_lead")),
             carries_cases=bool(row.get("cases")),
