@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -134,6 +135,26 @@ class _Scorer:
         self.parts = [(n, w, float(w)) for n, w in self.weights]
         # Effective weights depend only on which components are available: once per set.
         self._shares: dict[Decimal, dict[str, float | None]] = {}
+        self._memo: dict[tuple[str, Decimal], tuple[Decimal, float | None, float | None]] = {}
+
+    def _scored(
+        self, name: str, raw: Decimal, band: object
+    ) -> tuple[Decimal, float | None, float | None]:
+        """(exact score, shown raw, shown score) of a component with a fixed band, memoised
+        on the raw value for this computation."""
+        key = (name, raw)
+        hit = self._memo.get(key)
+        if hit is None:
+            if name == "compliance":
+                exact = max(ZERO, HUNDRED - self.deduction * raw)
+            else:
+                exact = band_score(name, raw, band)  # type: ignore[arg-type]
+            hit = self._memo[key] = (
+                exact,
+                float(raw.quantize(_R4, ROUND_HALF_UP)),
+                float(exact.quantize(_R1, ROUND_HALF_UP)),
+            )
+        return hit
 
     def _effective(self, wsum: Decimal) -> dict[str, float | None]:
         shares = self._shares.get(wsum)
@@ -154,18 +175,14 @@ class _Scorer:
                 na = str(detail.get("na") or NA_REASONS[name])
                 comps[name] = Component(name, wf, None, None, detail=detail, na_reason=na)
                 continue
-            if name == "compliance":
-                exact = max(ZERO, HUNDRED - self.deduction * raw)
-            else:
+            if name == "recovery":  # its band is the collector's own blend
                 exact = band_score(name, raw, band)  # type: ignore[arg-type]
+                shown = float(raw.quantize(_R4, ROUND_HALF_UP))
+                score = float(exact.quantize(_R1, ROUND_HALF_UP))
+            else:  # a fixed band: many collectors share a raw value (0 complaints, 1 finding)
+                exact, shown, score = self._scored(name, raw, band)
             comps[name] = Component(
-                name,
-                wf,
-                float(raw.quantize(_R4, ROUND_HALF_UP)),
-                float(exact.quantize(_R1, ROUND_HALF_UP)),
-                detail=detail,
-                raw_exact=raw,
-                exact=exact,
+                name, wf, shown, score, detail=detail, raw_exact=raw, exact=exact
             )
             wsum += weight
             acc += weight * exact  # the total uses exact scores, rounded once at display
@@ -278,12 +295,14 @@ def compute_branch(
     `as_of` (branch-local date) marks a live month: if it falls inside the month, recovery
     targets are paced to the days elapsed (see docs/scoring.md); None = a complete month."""
     teams = {
-        t.id: (t.code, t.name)
-        for t in s.execute(select(Team).where(Team.branch_id == branch.id)).scalars()
+        tid: (code, name)
+        for tid, code, name in s.execute(
+            select(Team.id, Team.code, Team.name).where(Team.branch_id == branch.id)
+        )
     }
     cur = s.execute(select(Branch.currency).where(Branch.id == branch.id)).scalar_one_or_none()
     scorer = _Scorer(cfg, branch, month, as_of)
-    cards = [scorer.card(r, teams) for r in raw_rows(s, cfg, branch, month)]
+    cards = [scorer.card(r, teams) for r in raw_rows(s, cfg, branch, month, plan=scorer.plan)]
     by_team: dict[int | None, list[Scorecard]] = defaultdict(list)
     for c in cards:
         c.currency = cur or "CNY"
@@ -311,9 +330,9 @@ def compute_branch(
             m.rank_branch = branch_ranks.get(m.employee_id)
             m.tied_branch = m.employee_id in tied_branch
             m.branch_size = len(branch_ranks)
-            m.team_average_total = avg_total if team_id is not None else None
-            for name, comp in m.components.items():
-                if team_id is not None:
+            if team_id is not None:
+                m.team_average_total = avg_total
+                for name, comp in m.components.items():
                     comp.team_average, comp.team_average_raw = comp_avgs[name]
             m.improve = _improve(m)
     prev = previous_snapshots(s, branch.id, add_months(month, -1))
@@ -321,24 +340,28 @@ def compute_branch(
         snap = prev.get(c.employee_id)
         if snap is None:
             continue
-        c.previous_total = r1(snap.total)
+        total, components = snap
+        c.previous_total = r1(total)
         c.arrow = _arrow(c.total, c.previous_total)
         for name, comp in c.components.items():
-            before = (snap.components or {}).get(name, {}).get("score")
+            before = (components or {}).get(name, {}).get("score")
             comp.previous = before
             comp.arrow = _arrow(comp.score, before)
     cards.sort(key=lambda c: (c.team_code or "~", c.rank_team or 10**9, c.employee_no))
     return cards
 
 
-def previous_snapshots(s: Session, branch_id: int, month: date) -> dict[int, ScoreSnapshot]:
-    """The month's frozen snapshots of the branch's employees, by employee id."""
+def previous_snapshots(
+    s: Session, branch_id: int, month: date
+) -> dict[int, tuple[float | None, dict[str, Any] | None]]:
+    """The month's frozen snapshots of the branch's employees: employee id → (total,
+    components). Columns only: no ORM objects for a branch's worth of rows."""
     rows = s.execute(
-        select(ScoreSnapshot).where(
+        select(ScoreSnapshot.employee_id, ScoreSnapshot.total, ScoreSnapshot.components).where(
             ScoreSnapshot.month == month,
             ScoreSnapshot.employee_id.in_(
                 select(Employee.id).where(Employee.branch_id == branch_id)
             ),
         )
-    ).scalars()
-    return {r.employee_id: r for r in rows}
+    )
+    return {eid: (total, components) for eid, total, components in rows}

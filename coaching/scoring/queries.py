@@ -8,6 +8,8 @@ branch's collectors. Amounts are summed as integer cents per bucket, so the Pyth
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from coaching.calendar import BranchInfo
 from coaching.scoring.config import ScoringConfig
-from coaching.scoring.rules import spec_months
+from coaching.scoring.rules import Plan, plan_for, spec_months
 from db.base import UTCDateTime
 from db.models import (
     AssessmentResult,
@@ -223,9 +225,15 @@ def raw_rows(
     month: date,
     *,
     from_calls: bool = False,
+    plan: Plan | None = None,
 ) -> list[dict[str, object]]:
     """One row per collector with the month's aggregates (one SQL statement). `from_calls`
-    groups the raw calls instead of reading the summary (the reference, for tests)."""
+    groups the raw calls instead of reading the summary (the reference, for tests).
+
+    The per-bucket sums are combined in the statement as docs/scoring.md defines (see
+    `_combined`): assigned, repaid and credited cents, the recovery band's numerators,
+    cases handled plain and weighted — integers, scaled by the config (`rules.Plan`)."""
+    plan = plan_for(cfg, branch.code, plan)
     start, end = month_bounds(month, branch.timezone)
     base_start, _ = month_bounds(add_months(month, -spec_months(cfg, branch.code)), branch.timezone)
     windows = edge_windows(month, start, end)
@@ -239,6 +247,13 @@ def raw_rows(
     }
     for i, (lo, hi, _) in enumerate(windows):
         params[f"lo{i}"], params[f"hi{i}"] = lo, hi
+    for i in range(len(BUCKETS)):
+        params[f"w{i}"], params[f"t{i}"], params[f"z{i}"] = (
+            plan.w_int[i],
+            plan.t_int[i],
+            plan.z_int[i],
+        )
+    params["wk"] = 10**plan.w_places
     stmt = _statement(tuple(sign for _, _, sign in windows), from_calls)
     with _settings(s):
         # Core, not the ORM: the rows are plain sums, and the ORM's per-row result handling
@@ -366,4 +381,45 @@ def _statement(signs: tuple[int, ...], from_calls: bool) -> Select:  # type: ign
     stmt = stmt.select_from(emp)
     for sq in subs:
         stmt = stmt.outerjoin(sq, sq.c.eid == emp.c.eid)
-    return stmt
+    return _combined(stmt.subquery("m"))
+
+
+def _combined(m):  # type: ignore[no-untyped-def]
+    """The per-bucket sums (a0…a5 assigned cents, r0…r5 repaid cents, h0…h5 cases handled)
+    combined per collector, in integers (exact on both databases):
+
+    - credited = Σ_b min(R_b × W_b, max(A_b, R_b) × 10^k), W_b the bucket weight × 10^k
+      (docs/scoring.md, *Recovery*), in units of 10^-(2+k);
+    - t_acc / z_acc = Σ_b A_b × the bucket band's target / zero_at × 10^j;
+    - handled_w = Σ_b H_b × W_b; repaid_any = some bucket was repaid (not netted to 0).
+
+    Weights and bands are bound parameters (w0…, t0…, z0…, wk), so the statement is shared."""
+    n = len(BUCKETS)
+    a = [func.coalesce(m.c[f"a{i}"], 0) for i in range(n)]
+    r = [func.coalesce(m.c[f"r{i}"], 0) for i in range(n)]
+    h = [func.coalesce(m.c[f"h{i}"], 0) for i in range(n)]
+    w = [bindparam(f"w{i}", type_=BigInteger) for i in range(n)]
+    t = [bindparam(f"t{i}", type_=BigInteger) for i in range(n)]
+    z = [bindparam(f"z{i}", type_=BigInteger) for i in range(n)]
+    k = bindparam("wk", type_=BigInteger)
+    credited = []
+    for i in range(n):
+        rw, cap = r[i] * w[i], case((r[i] > a[i], r[i]), else_=a[i]) * k
+        credited.append(case((rw < cap, rw), else_=cap))
+
+    def total(terms: list) -> object:  # type: ignore[type-arg]
+        return functools.reduce(operator.add, terms)
+
+    buckets = {f"{p}{i}" for p in "arh" for i in range(n)}
+    keep = [c for c in m.c if c.name not in buckets]
+    return select(
+        *keep,
+        total(a).label("assigned"),
+        total(r).label("repaid"),
+        total(credited).label("credited"),
+        total([a[i] * t[i] for i in range(n)]).label("t_acc"),
+        total([a[i] * z[i] for i in range(n)]).label("z_acc"),
+        total(h).label("handled"),
+        total([h[i] * w[i] for i in range(n)]).label("handled_w"),
+        case((or_(*(x != 0 for x in r)), 1), else_=0).label("repaid_any"),
+    )

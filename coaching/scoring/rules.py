@@ -40,7 +40,7 @@ def _money(row: dict[str, object], key: str) -> Decimal:
     return Decimal(int(v)).scaleb(-2) if v else ZERO  # type: ignore[call-overload]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Bounds:
     """A band computed per collector (cheaper than building a pydantic `Band` per row)."""
 
@@ -70,15 +70,18 @@ class Plan:
 
     __slots__ = (
         "band_places",
+        "band_unit",
         "bands",
         "branch",
         "cfg",
+        "credit_unit",
         "months",
         "rec_spec",
         "specs",
         "t_int",
         "w_int",
         "w_places",
+        "w_unit",
         "weights",
         "z_int",
     )
@@ -94,6 +97,10 @@ class Plan:
         self.w_int, self.w_places = _scaled(self.weights)
         tz, self.band_places = _scaled([t for t, _ in self.bands] + [z for _, z in self.bands])
         self.t_int, self.z_int = tz[: len(BUCKETS)], tz[len(BUCKETS) :]
+        # Scaled integers back to amounts: × 10^-places (exact; cheaper than scaleb).
+        self.w_unit = Decimal(1).scaleb(-self.w_places)
+        self.credit_unit = CENT * self.w_unit
+        self.band_unit = CENT * Decimal(1).scaleb(-self.band_places)
 
 
 def plan_for(cfg: ScoringConfig, branch: str, plan: Plan | None = None) -> Plan:
@@ -102,6 +109,24 @@ def plan_for(cfg: ScoringConfig, branch: str, plan: Plan | None = None) -> Plan:
         if plan is not None and plan.cfg is cfg and plan.branch == branch
         else Plan(cfg, branch)
     )
+
+
+def bucket_totals(row: dict[str, object], p: Plan) -> tuple[int, int, int, int, int]:
+    """From per-bucket cent sums (a0…a5, r0…r5): assigned, repaid, credited (units of
+    10^-(2+w_places)), and the band numerators Σ A_b × target_b / zero_at_b (units of
+    10^-(2+band_places)). What queries._combined computes in SQL; kept for rows given
+    per bucket (tests, one-off rows)."""
+    get = row.get
+    scale = 10**p.w_places
+    assigned = repaid = credited = t_acc = z_acc = 0
+    for ka, kr, w, t, z in zip(_A, _R, p.w_int, p.t_int, p.z_int, strict=True):
+        a, r = int(get(ka) or 0), int(get(kr) or 0)  # type: ignore[call-overload]
+        rw, cap = r * w, (r if r > a else a) * scale
+        credited += rw if rw < cap else cap
+        assigned, repaid = assigned + a, repaid + r
+        t_acc += a * t
+        z_acc += a * z
+    return assigned, repaid, credited, t_acc, z_acc
 
 
 def band_score(name: str, raw: Decimal, band: Band | Bounds) -> Decimal:
@@ -137,32 +162,25 @@ def recovery(
     `pace` = (days elapsed, days in month) for a month still running: the band is scaled by
     that share, so a month-to-date rate is held to where the month should be by now."""
     p = plan_for(cfg, branch, plan)
-    get = row.get
-    scale = 10**p.w_places
-    assigned = repaid = credited = t_acc = z_acc = 0  # cents; credited and bands scaled
-    for ka, kr, w, t, z in zip(_A, _R, p.w_int, p.t_int, p.z_int, strict=True):
-        a, r = get(ka) or 0, get(kr) or 0
-        if not a and not r:
-            continue
-        a, r = int(a), int(r)  # type: ignore[call-overload]
-        rw, cap = r * w, (r if r > a else a) * scale
-        credited += rw if rw < cap else cap
-        assigned, repaid = assigned + a, repaid + r
-        t_acc += a * t
-        z_acc += a * z
-    assigned_d = Decimal(assigned).scaleb(-2)
+    if "credited" in row:  # combined by the SQL statement (queries._combined)
+        # Integers from both databases (BIGINT arithmetic), never NULL (COALESCEd).
+        assigned, repaid, credited = row["assigned"], row["repaid"], row["credited"]
+        t_acc, z_acc = row["t_acc"], row["z_acc"]
+    else:
+        assigned, repaid, credited, t_acc, z_acc = bucket_totals(row, p)
+    assigned_d = Decimal(assigned) * CENT
     out: dict[str, object] = {
         "assigned": assigned_d,
-        "repaid": Decimal(repaid).scaleb(-2),
-        "credited": Decimal(credited).scaleb(-2 - p.w_places),
+        "repaid": Decimal(repaid) * CENT,
+        "credited": Decimal(credited) * p.credit_unit,
         "cases": _int(row, "cases"),
     }
     if assigned > 0:
         out["raw"] = out["credited"] / assigned_d  # type: ignore[operator]
         # The portfolio's band: each bucket's band weighted by its assigned amount.
         share = Decimal(pace[0]) / Decimal(pace[1]) if pace else ONE
-        target = Decimal(t_acc).scaleb(-2 - p.band_places) / assigned_d * share
-        zero_at = Decimal(z_acc).scaleb(-2 - p.band_places) / assigned_d * share
+        target = Decimal(t_acc) * p.band_unit / assigned_d * share
+        zero_at = Decimal(z_acc) * p.band_unit / assigned_d * share
         out["band"] = Bounds(target, zero_at)
         out["target"] = target
     out["pace"] = pace
@@ -172,6 +190,8 @@ def recovery(
 def _handled(row: dict[str, object], p: Plan) -> tuple[int, Decimal]:
     """Cases worked (called at least once) in the month: plain, and with M6+ counting its
     bucket weight (integers at the weights' scale, one `Decimal` at the end)."""
+    if "handled_w" in row:  # combined by the SQL statement
+        return row["handled"], Decimal(row["handled_w"]) * p.w_unit  # type: ignore[return-value, arg-type]
     get = row.get
     n = acc = 0
     for k, w in zip(_H, p.w_int, strict=True):
@@ -179,7 +199,7 @@ def _handled(row: dict[str, object], p: Plan) -> tuple[int, Decimal]:
         if h:
             n += int(h)  # type: ignore[call-overload]
             acc += int(h) * w  # type: ignore[call-overload]
-    return n, Decimal(acc).scaleb(-p.w_places)
+    return n, Decimal(acc) * p.w_unit
 
 
 def handled_weighted(
@@ -284,6 +304,8 @@ def raw_values(
 
 
 def repaid_any(row: dict[str, object]) -> bool:
+    if "repaid_any" in row:
+        return bool(row["repaid_any"])
     return any(row.get(k) for k in _R)
 
 
