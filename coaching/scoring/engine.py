@@ -20,12 +20,13 @@ from coaching.scoring.config import ScoringConfig
 from coaching.scoring.money import r1, r4
 from coaching.scoring.queries import (
     add_months,
+    iter_rows,
     local_month,
     month_bounds,
     month_end,
     month_start,
     parse_month,
-    raw_rows,
+    veto_reasons,
 )
 from coaching.scoring.rules import HUNDRED, NA_REASONS, ZERO, Plan, band_score, raw_values
 from db.models import Branch, Employee, ScoreSnapshot, Team
@@ -302,7 +303,13 @@ def compute_branch(
     }
     cur = s.execute(select(Branch.currency).where(Branch.id == branch.id)).scalar_one_or_none()
     scorer = _Scorer(cfg, branch, month, as_of)
-    cards = [scorer.card(r, teams) for r in raw_rows(s, cfg, branch, month, plan=scorer.plan)]
+    # Scored as the rows arrive (streamed on PostgreSQL): the Python overlaps the statement.
+    cards = [scorer.card(r, teams) for r in iter_rows(s, cfg, branch, month, plan=scorer.plan)]
+    vetoed = [c for c in cards if c.vetoed]
+    if vetoed:
+        reasons = veto_reasons(s, [c.employee_id for c in vetoed], month, branch.timezone)
+        for c in vetoed:
+            c.veto_reason = reasons.get(c.employee_id) or "major violation"
     by_team: dict[int | None, list[Scorecard]] = defaultdict(list)
     for c in cards:
         c.currency = cur or "CNY"

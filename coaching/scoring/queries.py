@@ -8,8 +8,6 @@ branch's collectors. Amounts are summed as integer cents per bucket, so the Pyth
 
 from __future__ import annotations
 
-import functools
-import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -37,6 +35,7 @@ from sqlalchemy.orm import Session
 from coaching.calendar import BranchInfo
 from coaching.scoring.config import ScoringConfig
 from coaching.scoring.rules import Plan, plan_for, spec_months
+from coaching.scoring.statement import combined, stream
 from db.base import UTCDateTime
 from db.models import (
     AssessmentResult,
@@ -227,11 +226,35 @@ def raw_rows(
     from_calls: bool = False,
     plan: Plan | None = None,
 ) -> list[dict[str, object]]:
-    """One row per collector with the month's aggregates (one SQL statement). `from_calls`
-    groups the raw calls instead of reading the summary (the reference, for tests).
+    """One row per collector with the month's aggregates (one SQL statement), and the veto
+    reason of those with a major finding. `from_calls` groups the raw calls instead of
+    reading the summary (the reference, for tests)."""
+    rows = list(iter_rows(s, cfg, branch, month, from_calls=from_calls, plan=plan))
+    # Majors are rare: fetch their reasons only for the collectors that have one.
+    vetoed = [r["eid"] for r in rows if r["majors"]]
+    if vetoed:
+        reasons = veto_reasons(s, vetoed, month, branch.timezone)  # type: ignore[arg-type]
+        for r in rows:
+            r["veto_reason"] = reasons.get(r["eid"], "")  # type: ignore[call-overload]
+    return rows
+
+
+def iter_rows(
+    s: Session,
+    cfg: ScoringConfig,
+    branch: BranchInfo,
+    month: date,
+    *,
+    from_calls: bool = False,
+    plan: Plan | None = None,
+) -> Iterator[dict[str, object]]:
+    """raw_rows' rows (without veto reasons) as the database hands them over: on PostgreSQL
+    streamed (libpq's chunked mode), so the caller scores the first collectors while the
+    server still joins the last ones. Iterate to the end (the session settings are restored
+    then).
 
     The per-bucket sums are combined in the statement as docs/scoring.md defines (see
-    `_combined`): assigned, repaid and credited cents, the recovery band's numerators,
+    `statement.combined`): assigned, repaid and credited cents, the recovery band's numerators,
     cases handled plain and weighted — integers, scaled by the config (`rules.Plan`)."""
     plan = plan_for(cfg, branch.code, plan)
     start, end = month_bounds(month, branch.timezone)
@@ -247,38 +270,39 @@ def raw_rows(
     }
     for i, (lo, hi, _) in enumerate(windows):
         params[f"lo{i}"], params[f"hi{i}"] = lo, hi
-    for i in range(len(BUCKETS)):
-        params[f"w{i}"], params[f"t{i}"], params[f"z{i}"] = (
-            plan.w_int[i],
-            plan.t_int[i],
-            plan.z_int[i],
-        )
+    for i, wtz in enumerate(zip(plan.w_int, plan.t_int, plan.z_int, strict=True)):
+        params[f"w{i}"], params[f"t{i}"], params[f"z{i}"] = wtz
     params["wk"] = 10**plan.w_places
     stmt = _statement(tuple(sign for _, _, sign in windows), from_calls)
     with _settings(s):
+        conn = s.connection()
+        if conn.dialect.name == "postgresql":
+            yield from stream(conn, stmt, params)
+            return
         # Core, not the ORM: the rows are plain sums, and the ORM's per-row result handling
         # cost more than building the dicts.
-        res = s.connection().execute(stmt, params)
+        res = conn.execute(stmt, params)
         keys = list(res.keys())
-        rows = [dict(zip(keys, r, strict=True)) for r in res.fetchall()]
-    # Majors are rare: fetch their reasons only for the collectors that have one.
-    vetoed = [r["eid"] for r in rows if r["majors"]]
-    if vetoed:
-        reasons: dict[int, str] = {}
-        for eid, rule, note in s.execute(
-            select(QaFinding.collector_id, QaFinding.rule, QaFinding.note)
-            .where(
-                QaFinding.collector_id.in_(vetoed),
-                QaFinding.severity == "major",
-                QaFinding.found_at >= start,
-                QaFinding.found_at < end,
-            )
-            .order_by(QaFinding.found_at, QaFinding.id)
-        ):
-            reasons.setdefault(eid, f"{rule}: {note}" if note else rule)
-        for r in rows:
-            r["veto_reason"] = reasons.get(r["eid"], "")  # type: ignore[call-overload]
-    return rows
+        for r in res.fetchall():
+            yield dict(zip(keys, r, strict=True))
+
+
+def veto_reasons(s: Session, eids: list[int], month: date, tz: str) -> dict[int, str]:
+    """`rule: note` of each collector's first major finding of the month."""
+    start, end = month_bounds(month, tz)
+    reasons: dict[int, str] = {}
+    for eid, rule, note in s.execute(
+        select(QaFinding.collector_id, QaFinding.rule, QaFinding.note)
+        .where(
+            QaFinding.collector_id.in_(eids),
+            QaFinding.severity == "major",
+            QaFinding.found_at >= start,
+            QaFinding.found_at < end,
+        )
+        .order_by(QaFinding.found_at, QaFinding.id)
+    ):
+        reasons.setdefault(eid, f"{rule}: {note}" if note else rule)
+    return reasons
 
 
 @lru_cache(maxsize=16)
@@ -381,45 +405,4 @@ def _statement(signs: tuple[int, ...], from_calls: bool) -> Select:  # type: ign
     stmt = stmt.select_from(emp)
     for sq in subs:
         stmt = stmt.outerjoin(sq, sq.c.eid == emp.c.eid)
-    return _combined(stmt.subquery("m"))
-
-
-def _combined(m):  # type: ignore[no-untyped-def]
-    """The per-bucket sums (a0…a5 assigned cents, r0…r5 repaid cents, h0…h5 cases handled)
-    combined per collector, in integers (exact on both databases):
-
-    - credited = Σ_b min(R_b × W_b, max(A_b, R_b) × 10^k), W_b the bucket weight × 10^k
-      (docs/scoring.md, *Recovery*), in units of 10^-(2+k);
-    - t_acc / z_acc = Σ_b A_b × the bucket band's target / zero_at × 10^j;
-    - handled_w = Σ_b H_b × W_b; repaid_any = some bucket was repaid (not netted to 0).
-
-    Weights and bands are bound parameters (w0…, t0…, z0…, wk), so the statement is shared."""
-    n = len(BUCKETS)
-    a = [func.coalesce(m.c[f"a{i}"], 0) for i in range(n)]
-    r = [func.coalesce(m.c[f"r{i}"], 0) for i in range(n)]
-    h = [func.coalesce(m.c[f"h{i}"], 0) for i in range(n)]
-    w = [bindparam(f"w{i}", type_=BigInteger) for i in range(n)]
-    t = [bindparam(f"t{i}", type_=BigInteger) for i in range(n)]
-    z = [bindparam(f"z{i}", type_=BigInteger) for i in range(n)]
-    k = bindparam("wk", type_=BigInteger)
-    credited = []
-    for i in range(n):
-        rw, cap = r[i] * w[i], case((r[i] > a[i], r[i]), else_=a[i]) * k
-        credited.append(case((rw < cap, rw), else_=cap))
-
-    def total(terms: list) -> object:  # type: ignore[type-arg]
-        return functools.reduce(operator.add, terms)
-
-    buckets = {f"{p}{i}" for p in "arh" for i in range(n)}
-    keep = [c for c in m.c if c.name not in buckets]
-    return select(
-        *keep,
-        total(a).label("assigned"),
-        total(r).label("repaid"),
-        total(credited).label("credited"),
-        total([a[i] * t[i] for i in range(n)]).label("t_acc"),
-        total([a[i] * z[i] for i in range(n)]).label("z_acc"),
-        total(h).label("handled"),
-        total([h[i] * w[i] for i in range(n)]).label("handled_w"),
-        case((or_(*(x != 0 for x in r)), 1), else_=0).label("repaid_any"),
-    )
+    return combined(stmt.subquery("m"))
