@@ -51,6 +51,20 @@ def at_most(name: str, value: float, unit: str, target: float, **kw: Any) -> Fig
     return Figure(name, value, unit, f"<= {target:g}", value <= target, **kw)
 
 
+def within(name: str, value: float, unit: str, baseline: float, factor: float, **kw: Any) -> Figure:
+    """A target relative to the baseline measured in the same run: PASS when value / baseline
+    <= factor (the table's ratio column shows value / baseline)."""
+    return Figure(
+        name,
+        value,
+        unit,
+        f"<= {factor:g}x baseline",
+        value <= factor * baseline,
+        baseline=baseline,
+        **kw,
+    )
+
+
 def info(name: str, value: float, unit: str, **kw: Any) -> Figure:
     return Figure(name, value, unit, "-", None, **kw)
 

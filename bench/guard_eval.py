@@ -11,8 +11,6 @@ firm-but-legal, substring trap, crisis handled correctly …) with their false-a
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,6 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._evalkit import Tally, parser, read_rows
+from bench.figure import Figure
 from coaching.roleplay.guard import check_text
 from coaching.roleplay.guard_model import GuardModel, load_model
 
@@ -27,17 +27,14 @@ DEFAULT = Path(__file__).with_name("data") / "guard_eval.jsonl"
 
 
 @dataclass
-class Result:
-    tp: Counter = field(default_factory=Counter)
-    fn: Counter = field(default_factory=Counter)
-    flag_ok: Counter = field(default_factory=Counter)
-    flag_bad: Counter = field(default_factory=Counter)
+class Result(Tally):
+    """Per category (Tally): `ok`/`bad` = lines it flagged that carry / do not carry it."""
+
     line: Counter = field(default_factory=Counter)  # tp fp fn tn
     kinds: Counter = field(default_factory=Counter)
     kind_fp: Counter = field(default_factory=Counter)
     forms: Counter = field(default_factory=Counter)
     form_fn: Counter = field(default_factory=Counter)
-    misses: list[str] = field(default_factory=list)
 
     def recall(self) -> float:
         t = self.line["tp"] + self.line["fn"]
@@ -48,21 +45,16 @@ class Result:
         return self.line["tp"] / t if t else 1.0
 
     def cat_recall(self) -> float:
-        t = sum(self.tp.values()) + sum(self.fn.values())
-        return sum(self.tp.values()) / t if t else 1.0
+        return self.kind_recall()
 
     def cat_precision(self) -> float:
-        t = sum(self.flag_ok.values()) + sum(self.flag_bad.values())
-        return sum(self.flag_ok.values()) / t if t else 1.0
+        return self.kind_precision()
 
 
 def evaluate(path: Path = DEFAULT, model: GuardModel | str | None = "default") -> Result:
     """`model`: "default" = rules + the shipped model; None = rules only."""
     res = Result()
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        if not raw.strip():
-            continue
-        row = json.loads(raw)
+    for row in read_rows(path):
         ctx = row.get("ctx") or {}
         found = {
             v.rule
@@ -89,33 +81,18 @@ def evaluate(path: Path = DEFAULT, model: GuardModel | str | None = "default") -
         else:
             res.line["tn"] += 1
         for c in labels:
-            if c in found:
-                res.tp[c] += 1
-            else:
-                res.fn[c] += 1
-                res.misses.append(
-                    f"MISS  {c:17} {row['id']} {row['text']}  (found {sorted(found)})"
-                )
+            res.labelled(
+                c, c in found, f"MISS  {c:17} {row['id']} {row['text']}  (found {sorted(found)})"
+            )
         for c in found:
-            if c in ok:
-                res.flag_ok[c] += 1
-            else:
-                res.flag_bad[c] += 1
-                res.misses.append(
-                    f"FALSE {c:17} {row['id']} {row['text']}  (labels {sorted(labels)})"
-                )
+            res.flagged(
+                c, c in ok, f"FALSE {c:17} {row['id']} {row['text']}  (labels {sorted(labels)})"
+            )
     return res
 
 
-def _pct(a: int, b: int) -> str:
-    return f"{100 * a / b:6.1f}%" if b else "     -"
-
-
 def report(res: Result, misses: int = 40) -> str:
-    lines = [f"{'category':18} {'recall':>8} {'precision':>10} {'labelled':>9} {'flagged':>8}"]
-    for c in sorted(set(res.tp) | set(res.fn) | set(res.flag_ok) | set(res.flag_bad)):
-        n, f = res.tp[c] + res.fn[c], res.flag_ok[c] + res.flag_bad[c]
-        lines.append(f"{c:18} {_pct(res.tp[c], n):>8} {_pct(res.flag_ok[c], f):>10} {n:9} {f:8}")
+    lines = res.table("category", 18, "labelled", 9)
     lines.append(
         f"{'all categories':18} {100 * res.cat_recall():7.1f}% {100 * res.cat_precision():9.1f}%"
     )
@@ -134,18 +111,36 @@ def report(res: Result, misses: int = 40) -> str:
         "violations missed, by written form: "
         + ", ".join(f"{f} {res.form_fn[f]}/{res.forms[f]}" for f in sorted(res.forms))
     )
-    if misses and res.misses:
-        lines.append("")
-        lines += res.misses[:misses]
-        if len(res.misses) > misses:
-            lines.append(f"... {len(res.misses) - misses} more")
-    return "\n".join(lines)
+    return "\n".join(lines + res.listing(misses))
+
+
+# The sets and floors of tests/test_guard_eval.py (CI), where the issue states none: the
+# regression set and the two held-out sets (never trained or tuned on; docs/privacy-quality.md).
+FLOORS = {
+    "guard_eval.jsonl": (98, 98),
+    "guard_holdout.jsonl": (90, 86),
+    "guard_holdout2.jsonl": (95, 93),
+}
+
+
+def figures(quick: bool) -> list[Figure]:
+    """For bench/run_all.py: line recall and precision (rules + model) on each set of FLOORS,
+    and the rules alone on the held-out sets for comparison (seconds either way)."""
+    from bench.figure import at_least
+
+    out: list[Figure] = []
+    for name, (rec, prec) in FLOORS.items():
+        res = evaluate(DEFAULT.with_name(name))
+        print(name, report(res, 0), sep="\n", end="\n\n")
+        base = None if name == "guard_eval.jsonl" else evaluate(DEFAULT.with_name(name), None)
+        kw = {"baseline": 100 * base.recall(), "baseline_name": "rules only"} if base else {}
+        out.append(at_least(f"guard recall, {name}", 100 * res.recall(), "%", rec, **kw))
+        out.append(at_least(f"guard precision, {name}", 100 * res.precision(), "%", prec))
+    return out
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT)
-    ap.add_argument("--misses", type=int, default=40)
+    ap = parser(__doc__ or "", DEFAULT, 40)
     ap.add_argument("--rules-only", action="store_true", help="without the second-stage model")
     ap.add_argument("--model", type=Path, help="a model file other than the shipped one")
     args = ap.parse_args()

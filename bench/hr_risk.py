@@ -19,11 +19,24 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.figure import Figure
 from coaching.calendar import all_branches
 from coaching.risk.backtest import metrics, replay
 from coaching.risk.config import load_config
 from coaching.risk.score import assess
-from db.models import Base, Branch, Case, Complaint, Employee, EmployeeRole, Leave, Repayment, Team
+from db.models import (
+    Base,
+    Branch,
+    Case,
+    Complaint,
+    Employee,
+    EmployeeRole,
+    Leave,
+    Repayment,
+    Team,
+)
 from db.session import Database
 
 
@@ -105,9 +118,8 @@ def build(db: Database, n: int, today: date) -> None:
         )
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
-    url = sys.argv[2] if len(sys.argv) > 2 else f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+def measure(n: int, url: str) -> dict[str, float]:
+    """Build the branch in `url` (emptied first), then time live scoring and the replay."""
     db = Database(url)
     with db.engine.begin() as conn:
         Base.metadata.drop_all(conn)
@@ -121,10 +133,11 @@ def main() -> None:
         [b] = all_branches(s)
         t0 = time.perf_counter()
         run = assess(s, b, today, cfg)
-        dt = time.perf_counter() - t0
+        live = time.perf_counter() - t0
+        people = max(1, len(run.assessments))
         print(
-            f"live scoring: {len(run.assessments)} people in {dt:.2f} s "
-            f"({1000 * dt / max(1, len(run.assessments)):.2f} ms/person)"
+            f"live scoring: {len(run.assessments)} people in {live:.2f} s "
+            f"({1000 * live / people:.2f} ms/person)"
         )
         t0 = time.perf_counter()
         rep = replay(s, cfg, today, months=12)
@@ -134,6 +147,29 @@ def main() -> None:
             f"backtest replay: {len(rep.month_ends)} month-ends, {m.n} samples in {dt:.1f} s "
             f"(AUC {m.auc:.3f} on random data — ~0.5 expected)"
         )
+    db.dispose()
+    return {"live_s": live, "per_person_ms": 1000 * live / people, "replay_s": dt}
+
+
+def figures(quick: bool) -> list[Figure]:
+    """For bench/run_all.py: 1,000 collectors quick, 3,000 full; PostgreSQL when
+    COACHBOT_BENCH_DATABASE_URL is set (wiped). No target is stated (docs/hr.md): info."""
+    from bench.figure import bench_database_url, info
+
+    n = 1000 if quick else 3000
+    url = bench_database_url() or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    r = measure(n, url)
+    return [
+        info(f"HR risk live scoring, {n} collectors", r["live_s"], "s"),
+        info("HR risk live scoring per person", r["per_person_ms"], "ms"),
+        info(f"HR risk 12-month backtest replay, {n} collectors", r["replay_s"], "s"),
+    ]
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    url = sys.argv[2] if len(sys.argv) > 2 else f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    measure(n, url)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.figure import Figure  # noqa: E402
 from bot.context import AppContext  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.transport.localapi import LocalBotApi  # noqa: E402
@@ -134,6 +135,52 @@ def report(result: dict) -> None:
     print("response formats:", json.dumps(result["formats"], ensure_ascii=False))
     print("prompt tokens counted with:", result.get("tokenizer", "?"))
     print("stored:", json.dumps(result["stored"], ensure_ascii=False, default=str, indent=1))
+
+
+def figures(quick: bool) -> list[Figure]:
+    """For bench/run_all.py. With COACHBOT_BENCH_LLM_BASE_URL (and COACHBOT_BENCH_LLM_MODEL)
+    the drill runs against that endpoint (2 turns quick, 6 full) and must end graded by the
+    model with valid content (issue #16); without it, against the built-in LLM double, whose
+    canned answers say nothing about a model: info figures only (the plumbing's cost)."""
+    import os
+
+    from bench.figure import at_least, info
+
+    base_url = os.environ.get("COACHBOT_BENCH_LLM_BASE_URL")
+    model = os.environ.get("COACHBOT_BENCH_LLM_MODEL", "gpt-4o-mini")
+    api_key = os.environ.get("COACHBOT_BENCH_LLM_API_KEY", "not-needed")
+    double = None
+    if not base_url:
+        from tests.llm_double import LLMDouble, demo_reply
+
+        double = LLMDouble(responder=demo_reply).start()
+        base_url = double.url
+    turns = 2 if quick and double is None else 6
+    try:
+        result = asyncio.run(run(base_url, model, api_key, turns, "no_money"))
+    finally:
+        if double is not None:
+            double.stop()
+    report(result)
+    where = "LLM double" if double is not None else model
+    out: list[Figure] = []
+    for purpose, v in sorted(result["stats"].items()):
+        per = v["seconds"] / v["calls"] if v["calls"] else 0.0
+        out.append(
+            info(
+                f"{purpose}: s per call ({where})",
+                per,
+                "s",
+                note=f"{v['calls']} calls, {v['retries']} retries, {v['failures']} failures",
+            )
+        )
+    graded = float(
+        result["stored"]["graded_by"] == "llm" and result["stored"]["report"] is not None
+    )
+    name = f"drill graded by the model ({where}, 1 = yes)"
+    out.append(at_least(name, graded, "", 1) if double is None else info(name, graded, ""))
+    out.append(info(f"whole {turns}-turn drill, grading and tip ({where})", result["wall_s"], "s"))
+    return out
 
 
 def main() -> None:

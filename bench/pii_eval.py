@@ -11,8 +11,6 @@ redacted spans; "survive" = keep-spans left intact / all keep-spans.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._evalkit import Tally, parser, pct, read_rows, share
 from bench.figure import Figure
 from coaching.redact import find_pii
 
@@ -29,28 +28,23 @@ KIND = {"mobile": "phone", "phone": "phone"}
 
 
 @dataclass
-class Result:
-    tp: Counter = field(default_factory=Counter)  # labelled kind → redacted
-    fn: Counter = field(default_factory=Counter)
-    det_ok: Counter = field(default_factory=Counter)  # detector kind → overlapping PII
-    det_bad: Counter = field(default_factory=Counter)
+class Result(Tally):
+    """Per kind (Tally): `tp`/`fn` = labelled PII spans redacted or not; `ok`/`bad` = redacted
+    spans by detector kind overlapping a labelled span or not."""
+
     keep_ok: Counter = field(default_factory=Counter)
     keep_bad: Counter = field(default_factory=Counter)
     forms: Counter = field(default_factory=Counter)
     form_miss: Counter = field(default_factory=Counter)
-    misses: list[str] = field(default_factory=list)
 
     def recall(self) -> float:
-        t = sum(self.tp.values()) + sum(self.fn.values())
-        return sum(self.tp.values()) / t if t else 1.0
+        return self.kind_recall()
 
     def precision(self) -> float:
-        t = sum(self.det_ok.values()) + sum(self.det_bad.values())
-        return sum(self.det_ok.values()) / t if t else 1.0
+        return self.kind_precision()
 
     def survive(self) -> float:
-        t = sum(self.keep_ok.values()) + sum(self.keep_bad.values())
-        return sum(self.keep_ok.values()) / t if t else 1.0
+        return share(self.keep_ok, self.keep_bad)
 
 
 def _significant(ch: str) -> bool:
@@ -59,10 +53,7 @@ def _significant(ch: str) -> bool:
 
 def evaluate(path: Path = DEFAULT) -> Result:
     res = Result()
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        if not raw.strip():
-            continue
-        row = json.loads(raw)
+    for row in read_rows(path):
         text = row["text"]
         spans = find_pii(text)
         covered = [False] * len(text)
@@ -74,19 +65,15 @@ def evaluate(path: Path = DEFAULT) -> Result:
             ok = all(covered[i] for i in range(a, b) if _significant(text[i]))
             form = f"{g['kind']}/{g.get('form', '')}"
             res.forms[form] += 1
-            if ok:
-                res.tp[g["kind"]] += 1
-            else:
-                res.fn[g["kind"]] += 1
+            if not ok:
                 res.form_miss[form] += 1
-                res.misses.append(f"MISS {g['kind']:8} {text[a:b]!r} in {row['id']}: {text}")
+            res.labelled(g["kind"], ok, f"MISS {g['kind']:8} {text[a:b]!r} in {row['id']}: {text}")
         for s in spans:
-            kind = KIND.get(s.kind, s.kind)
-            if any(s.start < g["end"] and g["start"] < s.end for g in row["pii"]):
-                res.det_ok[kind] += 1
-            else:
-                res.det_bad[kind] += 1
-                res.misses.append(f"FALSE {s.kind:7} {s.value!r} in {row['id']}: {text}")
+            res.flagged(
+                KIND.get(s.kind, s.kind),
+                any(s.start < g["end"] and g["start"] < s.end for g in row["pii"]),
+                f"FALSE {s.kind:7} {s.value!r} in {row['id']}: {text}",
+            )
         for k in row.get("keep", []):
             a, b = k["start"], k["end"]
             if any(a < s.end and s.start < b for s in spans):
@@ -97,27 +84,18 @@ def evaluate(path: Path = DEFAULT) -> Result:
     return res
 
 
-def _pct(a: int, b: int) -> str:
-    return f"{100 * a / b:6.1f}%" if b else "     -"
-
-
 def report(res: Result, misses: int = 30) -> str:
-    lines = [f"{'kind':10} {'recall':>8} {'precision':>10} {'spans':>6} {'flagged':>8}"]
-    kinds = sorted(set(res.tp) | set(res.fn) | set(res.det_ok) | set(res.det_bad))
-    for k in kinds:
-        n = res.tp[k] + res.fn[k]
-        d = res.det_ok[k] + res.det_bad[k]
-        lines.append(f"{k:10} {_pct(res.tp[k], n):>8} {_pct(res.det_ok[k], d):>10} {n:6} {d:8}")
+    lines = res.table("kind", 10, "spans", 6)
     lines.append(
         f"{'overall':10} {100 * res.recall():7.1f}% {100 * res.precision():9.1f}%"
         f" {sum(res.tp.values()) + sum(res.fn.values()):6}"
-        f" {sum(res.det_ok.values()) + sum(res.det_bad.values()):8}"
+        f" {sum(res.ok.values()) + sum(res.bad.values()):8}"
     )
     lines.append("")
     lines.append(f"{'must survive':14} {'intact':>8} {'spans':>6}")
     for k in sorted(set(res.keep_ok) | set(res.keep_bad)):
         n = res.keep_ok[k] + res.keep_bad[k]
-        lines.append(f"{k:14} {_pct(res.keep_ok[k], n):>8} {n:6}")
+        lines.append(f"{k:14} {pct(res.keep_ok[k], n):>8} {n:6}")
     lines.append(f"{'overall':14} {100 * res.survive():7.1f}%")
     if res.form_miss:
         lines.append("")
@@ -125,12 +103,7 @@ def report(res: Result, misses: int = 30) -> str:
             "missed written forms: "
             + ", ".join(f"{f} {res.form_miss[f]}/{res.forms[f]}" for f in sorted(res.form_miss))
         )
-    if misses and res.misses:
-        lines.append("")
-        lines += res.misses[:misses]
-        if len(res.misses) > misses:
-            lines.append(f"... {len(res.misses) - misses} more")
-    return "\n".join(lines)
+    return "\n".join(lines + res.listing(misses))
 
 
 def figures(quick: bool) -> list[Figure]:
@@ -147,10 +120,7 @@ def figures(quick: bool) -> list[Figure]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT)
-    ap.add_argument("--misses", type=int, default=30)
-    args = ap.parse_args()
+    args = parser(__doc__ or "", DEFAULT, 30).parse_args()
     print(report(evaluate(args.data), args.misses))
 
 

@@ -23,10 +23,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.figure import Figure  # noqa: E402
 from bot.context import AppContext  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.transport.localchat import LocalChat  # noqa: E402
@@ -69,7 +71,7 @@ def _start_double() -> tuple[subprocess.Popen, str]:
     raise RuntimeError("LLM double did not start")
 
 
-async def run(turns: int, database_url: str | None) -> None:
+async def run(turns: int, database_url: str | None) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-roleplay-"))
     url = database_url or f"sqlite:///{tmp / 'bench.db'}"
     db = Database(load_settings(_env_file=None, DATABASE_URL=url).database_url)
@@ -143,6 +145,36 @@ async def run(turns: int, database_url: str | None) -> None:
         + ", ".join(f"{k} x{len(v)} (max {max(v)} tok)" for k, v in sorted(by_purpose.items()))
     )
     print(f"/end with grading: {grade_ms:.0f} ms wall")
+    return {
+        "tokens_last": debtor_tokens[-1],
+        "tokens_max": max(debtor_tokens),
+        "overhead_ms": statistics.median(overheads),
+        "cpu_ms": statistics.median(cpus),
+        "grade_ms": grade_ms,
+        "counter": llm.counter.name,
+    }
+
+
+def figures(quick: bool) -> list[Figure]:
+    """For bench/run_all.py: the 20-turn drill either way (seconds against the double);
+    PostgreSQL when COACHBOT_BENCH_DATABASE_URL is set. Targets: issue #22 (≤ 2,000 prompt
+    tokens at turn 20) and this script's ≤ 30 ms of bot overhead per turn."""
+    from bench.figure import at_most, bench_database_url, info
+
+    turns = 20
+    r = asyncio.run(run(turns, bench_database_url()))
+    return [
+        at_most(
+            f"debtor prompt at turn {turns}",
+            r["tokens_last"],
+            "tokens",
+            2000,
+            note=f"counted with {r['counter']}",
+        ),
+        at_most("bot overhead per turn excl. LLM wait (median)", r["overhead_ms"], "ms", 30),
+        info("bot CPU per turn (median)", r["cpu_ms"], "ms"),
+        info("/end with grading (LLM double)", r["grade_ms"], "ms"),
+    ]
 
 
 def main() -> None:

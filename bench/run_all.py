@@ -76,7 +76,8 @@ def table(rows: list[dict]) -> str:
                 _fmt(r["value"], r["unit"]),
                 base,
                 f"{ratio:.2f}x" if ratio is not None else "-",
-                f"{r['target']} {r['unit']}" if r["target"] != "-" else "-",
+                # A target relative to the baseline ("<= 3x baseline") carries no unit.
+                f"{r['target']} {r['unit']}" if r["target"][-1:].isdigit() else r["target"],
                 result,
             )
         )

@@ -16,6 +16,9 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.figure import Figure
 from bot.charts.training import chart as training_chart
 from bot.context import AppContext
 from bot.demo.training import simulate_attempt
@@ -28,8 +31,9 @@ from db.session import Database
 REPO = Path(__file__).resolve().parents[1]
 
 
-def main(n: int) -> None:
+def main(n: int) -> dict[str, float]:
     tmp = Path(tempfile.mkdtemp())
+    out: dict[str, float] = {}
     db = Database(f"sqlite:///{tmp / 'bench.db'}")
     db.create_all()
     settings = load_settings(_env_file=None, DATABASE_URL=db.url)
@@ -57,11 +61,13 @@ def main(n: int) -> None:
     t = time.perf_counter()
     with db.session() as s:
         rep = content.import_dir(s, REPO / "content" / "training", now)
-    print(f"content import ({len(rep.created)} items): {time.perf_counter() - t:.2f} s")
+    out["import_s"] = time.perf_counter() - t
+    print(f"content import ({len(rep.created)} items): {out['import_s']:.2f} s")
     t = time.perf_counter()
     with db.session() as s:
         res = service.push(s, "compliance-exam", "branch", "SH", now, cfg=cfg)
-    print(f"push to {len(res.assigned)} trainees: {time.perf_counter() - t:.2f} s")
+    out["push_s"] = time.perf_counter() - t
+    print(f"push to {len(res.assigned)} trainees: {out['push_s']:.2f} s")
     t = time.perf_counter()
     attempts = answers = 0
     with db.session() as s:
@@ -78,6 +84,7 @@ def main(n: int) -> None:
                 if r is None or r.passed:
                     break
     dt = time.perf_counter() - t
+    out["answer_ms"] = 1000 * dt / answers
     print(
         f"{attempts} attempts / {answers} answers: {dt:.1f} s "
         f"({1000 * dt / answers:.2f} ms per answer)"
@@ -86,25 +93,48 @@ def main(n: int) -> None:
         t = time.perf_counter()
         with db.session() as s:
             st = analytics.compute(s, now, branch_id)
+        out[f"stats_ms {label}"] = 1000 * (time.perf_counter() - t)
         print(
             f"analytics.compute ({label}): {1000 * (time.perf_counter() - t):.0f} ms — "
             f"{len(st.pushes)} push rows, {len(st.questions)} questions, {len(st.behind)} behind"
         )
     t = time.perf_counter()
     training_chart(st, tmp / "chart.png")
-    print(f"chart PNG: {1000 * (time.perf_counter() - t):.0f} ms")
+    out["chart_ms"] = 1000 * (time.perf_counter() - t)
+    print(f"chart PNG: {out['chart_ms']:.0f} ms")
     with db.session() as s:
         ids = list(range(1, n + 1))
         t = time.perf_counter()
         signals.overdue_assignments(s, ids, now)
         signals.unanswered_questions(s, ids, now)
-        print(f"signals for {n} employees: {1000 * (time.perf_counter() - t):.0f} ms")
+        out["signals_ms"] = 1000 * (time.perf_counter() - t)
+        print(f"signals for {n} employees: {out['signals_ms']:.0f} ms")
         t = time.perf_counter()
         for i in ids[:100]:
             signals.weakest_competencies(s, i)
         print(f"weakest_competencies x100: {1000 * (time.perf_counter() - t):.0f} ms")
     db.dispose()
     del ctx
+    return out
+
+
+def figures(quick: bool) -> list[Figure]:
+    """For bench/run_all.py: 150 trainees quick, 600 full (SQLite, like the script). No
+    target is stated (docs/training.md): info figures."""
+    from bench.figure import info
+
+    n = 150 if quick else 600
+    r = main(n)
+    return [
+        info(f"training: answering a quiz question ({n} trainees)", r["answer_ms"], "ms"),
+        info(
+            f"training: /stats analytics, all branches ({n} trainees)",
+            r["stats_ms all branches"],
+            "ms",
+        ),
+        info("training: chart PNG", r["chart_ms"], "ms"),
+        info(f"training: signals for {n} employees", r["signals_ms"], "ms"),
+    ]
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.app import build_application, build_sender_bot, close_services
+from bot.charts import worker as charts
 from bot.context import AppContext
 from bot.health import Health
 from bot.lifecycle import Background
@@ -155,6 +156,7 @@ async def serve(ctx: AppContext) -> None:
         loop.add_signal_handler(sig, lambda: setattr(server, "should_exit", True))
     web = asyncio.create_task(server.serve(), name="web")
     await bg.start()
+    charts.warm()  # the chart process loads matplotlib now, not on someone's first tap
     telegram = asyncio.create_task(
         connect_telegram(application, ctx, bg, health, mode), name="telegram"
     )
@@ -169,6 +171,7 @@ async def serve(ctx: AppContext) -> None:
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
         await bg.stop()
+        charts.shutdown()
         with contextlib.suppress(Exception):
             await bg.bot.shutdown()
         if application.running:

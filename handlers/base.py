@@ -7,6 +7,7 @@ reply and an audit row, and only then calls the feature's function.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -140,6 +142,16 @@ class Request:
         await self.query.edit_message_text(
             text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
         )
+
+    async def drawing(self) -> None:
+        """Before a chart: answer the tapped button now (its spinner stops, a short toast says
+        a chart is coming) and show "sending a photo…" while the chart process draws."""
+        if self.query is not None and not getattr(self, "_answered", False):
+            self._answered = True
+            with contextlib.suppress(TelegramError):
+                await self.query.answer(plain(self.t("core.drawing")))
+        with contextlib.suppress(TelegramError):
+            await self.context.bot.send_chat_action(self.chat_id, ChatAction.UPLOAD_PHOTO)
 
     async def photo(self, path: str, caption: str = "") -> Message:
         with open(path, "rb") as fh:

@@ -10,6 +10,8 @@ from typing import Any
 from telegram import ForceReply, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
+from bot.charts import worker as charts
+from bot.charts.worker import Chart
 from bot.dashboard.links import with_web_app
 from bot.i18n import label
 from bot.jobs.risk import config
@@ -64,10 +66,8 @@ async def attrition_cmd(req: Request) -> None:
 
     await req.say("hr.attrition", rep=rep, pct=pct)
     path = req.app.output_dir / f"attrition-{req.chat_id}-{today}.png"
-    # matplotlib loads with the first chart, not at start-up (memory)
-    from bot.charts.attrition import chart as attrition_chart
-
-    await req.app.run(lambda _s: attrition_chart(rep, path, locale=req.locale))
+    await req.drawing()
+    await charts.draw(Chart("bot.charts.attrition:chart", (rep,), {"locale": req.locale}), path)
     await req.photo(str(path))
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot.charts.cache import render_once
+from bot.charts.worker import Chart
 from bot.dashboard.links import with_web_app
 from coaching import competency, people
 from coaching.scoring import config_for
@@ -57,13 +58,15 @@ async def score_trend(req: Request) -> None:
     now = req.app.clock.now()
     emp_no, points = await req.app.run(svc.trend_points, _cfg(req), req.me.employee_id, now)
     today = now.astimezone(ZoneInfo(req.me.timezone)).date()
-    from bot.charts.scoring import trend_chart  # matplotlib loads with the first chart
-
+    await req.drawing()
     path = await render_once(
         svc.chart_dir(req.app.output_dir),
         f"trend-{emp_no}-{points[-1].month:%Y-%m}",
-        (points, req.locale, today),
-        lambda p: trend_chart(points, emp_no, p, locale=req.locale, today=today),
+        Chart(
+            "bot.charts.scoring:trend_chart",
+            (tuple(points), emp_no),
+            {"locale": req.locale, "today": today},
+        ),
     )
     await req.photo(str(path), req.t("score.trend_caption", employee_no=emp_no))
 
@@ -228,12 +231,10 @@ async def team_heatmap(req: Request) -> None:
     assert view is not None
     month = view.month.strftime("%Y-%m")
     title = f"{ref.code} {month}"
-    from bot.charts.scoring import heatmap_chart  # matplotlib loads with the first chart
-
+    await req.drawing()
     path = await render_once(
         svc.chart_dir(req.app.output_dir),
         f"heatmap-{ref.code}-{month}",
-        (view.cards, title, req.locale),
-        lambda p: heatmap_chart(view.cards, title, p, locale=req.locale),
+        Chart("bot.charts.scoring:heatmap_chart", (view.cards, title), {"locale": req.locale}),
     )
     await req.photo(str(path), req.t("score.heatmap_caption", team=ref.code, month=month))

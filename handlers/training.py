@@ -3,11 +3,11 @@ trainers' answers (reply to the forwarded question, or /answer)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
+from bot.charts import worker as charts
+from bot.charts.worker import Chart
 from bot.dashboard.links import with_web_app
 from bot.i18n import plain, t
 from coaching.training import analytics, questions, service
@@ -299,10 +299,8 @@ async def stats_cmd(req: Request) -> None:
     )
     await req.reply(text, markup)
     path = req.app.output_dir / f"training-stats-{req.me.employee_id}.png"
-    # matplotlib loads with the first chart, not at start-up (memory)
-    from bot.charts.training import chart as training_chart
-
-    png = await asyncio.to_thread(lambda: training_chart(st, path, locale=req.locale))
+    await req.drawing()
+    png = await charts.draw(Chart("bot.charts.training:chart", (st,), {"locale": req.locale}), path)
     if png is not None:
         await req.photo(str(png), req.t("training.chart_caption"))
 

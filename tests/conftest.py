@@ -21,7 +21,38 @@ from coaching.clock import FrozenClock
 from db.models import Base
 from db.session import Database
 
-PG_URL = os.environ.get("COACHBOT_TEST_DATABASE_URL")
+
+def _per_worker_database() -> str | None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (<name>_gw0, …),
+    created on first use; the environment variable is rewritten before any test module reads
+    it, so the databases the tests derive from it (<name>_process, …) are per worker too."""
+    url = os.environ.get("COACHBOT_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    mine = base.set(database=name).render_as_string(hide_password=False)
+    os.environ["COACHBOT_TEST_DATABASE_URL"] = mine
+    return mine
+
+
+PG_URL = _per_worker_database()
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # xdist workers start with COLUMNS=80/LINES=24, which rich pins into the CLI's consoles at
+    # import; the CLI tests set the width they mean per invocation.
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
 # Monday 2026-03-02 09:00 in Shanghai.
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 

@@ -196,11 +196,13 @@ def test_console_serves_healthz_and_the_ingest_api_like_run(demo_dir: Path) -> N
 
     import httpx
 
+    from tests.servers import free_port
+
     made = run(["token", "create", "--name", "console test", "--kind", "calls"], demo_dir)
     assert made.returncode == 0, made.stderr
     raw = re.search(r"cbt_[A-Za-z0-9_\-]+", made.stdout)
     assert raw is not None
-    port = 18817  # this helper's range
+    port = free_port()
     env = {
         k: v
         for k, v in os.environ.items()

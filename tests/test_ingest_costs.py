@@ -25,7 +25,7 @@ from coaching.calendar import all_branches
 from coaching.ingest.kinds.costs import parse_month
 from coaching.scoring.config import get_config
 from coaching.scoring.queries import raw_rows
-from coaching.scoring.rules import raw_values
+from coaching.scoring.rules import Plan, raw_values
 from db.models import AuditLog, CollectorCost
 from tests import factories
 from tests.ingest_helpers import rows, run, write
@@ -152,7 +152,9 @@ def test_costs_feed_cost_per_case(ctx: AppContext, tmp_path: Path) -> None:
         sh = next(b for b in all_branches(s) if b.code == "SH")
         [row] = raw_rows(s, cfg, sh, date(2026, 3, 1))
     assert (row["cost"], row["cost_n"]) == (1_250_000, 1)
-    row |= {"h0": 5}  # five cases handled in the month
+    # Five M1 cases handled in the month (the statement's combined sums: plain, and weighted
+    # at the bucket weights' integer scale).
+    row |= {"handled": 5, "handled_w": 5 * Plan(cfg, "SH").w_int[0]}
     raw, detail, _ = raw_values(cfg, "SH", row)["cost_per_case"]
     assert raw == Decimal("2500") and detail["cost"] == Decimal("12500")
 

@@ -177,3 +177,26 @@ def test_xlsx_reader_corrupted(flips: list[tuple[int, int]]) -> None:
     from coaching.ingest.reader import read_xlsx
 
     drain(read_xlsx, bytes(data), "fuzz.xlsx")
+
+
+@given(
+    st.lists(st.sampled_from(["a", "中", ",", '"', "\n", "\r", "\r\n", " "]), max_size=40).map(
+        "".join
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_line_slicing_reads_like_a_file(text: str) -> None:
+    """The reader's line slicer yields what csv would read from the file itself."""
+    import csv
+    import io
+
+    from coaching.ingest.reader import _lines
+
+    def rows(src):  # type: ignore[no-untyped-def]
+        try:
+            return list(csv.reader(src))
+        except csv.Error as exc:
+            return f"error: {exc}"
+
+    assert "".join(_lines(text)) == text
+    assert rows(_lines(text)) == rows(io.StringIO(text, newline=""))

@@ -18,8 +18,16 @@ from sqlalchemy import text
 from coaching.calendar import all_branches
 from coaching.scoring.config import load_config
 from coaching.scoring.engine import compute_branch
+from coaching.scoring.money import format_amount, format_pct, r4
 from coaching.scoring.queries import raw_rows
-from coaching.scoring.rules import Plan, handled_weighted, raw_values, recovery
+from coaching.scoring.rules import (
+    Bounds,
+    Plan,
+    band_score,
+    handled_weighted,
+    raw_values,
+    recovery,
+)
 from db.models.work import BUCKETS
 from tests import scoring_fixtures as sf
 
@@ -69,15 +77,21 @@ def test_planned_path_matches_the_formulas_exactly(a, r, h, pace) -> None:  # ty
     plan = Plan(CFG, "SH")
     fast = recovery(CFG, "SH", row, pace, plan)
     ref = _reference_recovery(row, pace)
-    # Same values AND same Decimal representation (exponent), so display is identical too.
+    # Same values (the fast path sums integers and may write a Decimal with other trailing
+    # zeros: 0.0 vs 0E+1), so every display — rounded by value, money.py — is identical too.
     assert recovery(CFG, "SH", row, pace) == fast
     if ref is None:
         assert "raw" not in fast
     else:
         raw, target, zero_at, credited = ref
-        assert str(fast["raw"]) == str(raw) and str(fast["credited"]) == str(credited)
+        assert fast["raw"] == raw and fast["credited"] == credited
+        assert format_pct(fast["raw"]) == format_pct(raw) and r4(fast["raw"]) == r4(raw)
+        assert format_amount(fast["credited"]) == format_amount(credited)
         band = fast["band"]
-        assert (str(band.target), str(band.zero_at)) == (str(target), str(zero_at))  # type: ignore[attr-defined]
+        assert (band.target, band.zero_at) == (target, zero_at)  # type: ignore[attr-defined]
+        assert band_score("recovery", fast["raw"], band) == band_score(  # type: ignore[arg-type]
+            "recovery", raw, Bounds(target, zero_at)
+        )
     pairs = zip(h, BUCKETS, strict=True)
     weighted = sum((Decimal(n) * CFG.bucket_weight(b) for n, b in pairs), Decimal(0))
     assert handled_weighted(CFG, row, plan) == weighted == handled_weighted(CFG, row)
@@ -102,14 +116,16 @@ def test_sql_hands_over_integers_and_keeps_work_mem_local(ctx) -> None:  # type:
             s.execute(text("SET work_mem = '5MB'"))  # the session's own setting
         b = next(b for b in all_branches(s) if b.code == "SH")
         rows = raw_rows(s, CFG, b, MARCH)
-        sums = [k for k in rows[0] if k[0] in "arh" and k[1:].isdigit()]
-        sums += ["calls", "connected", "cost"]
-        assert rows and sums
+        # The bucket sums combined in SQL (queries._combined), and the plain sums.
+        sums = ["assigned", "repaid", "credited", "t_acc", "z_acc", "handled", "handled_w"]
+        sums += ["repaid_any", "calls", "connected", "cost"]
+        assert rows
         for row in rows:
             for k in sums:
                 # PostgreSQL's SUM(bigint) is NUMERIC; the statement casts it back.
                 assert row[k] is None or type(row[k]) is int, (k, row[k])
-        assert any(row["a0"] for row in rows)
+            assert not any(k[0] in "arh" and k[1:].isdigit() for k in row)  # no bucket columns
+        assert any(row["assigned"] for row in rows) and any(row["credited"] for row in rows)
         assert compute_branch(s, CFG, b, MARCH)
         if pg:
             assert s.execute(text("SHOW work_mem")).scalar_one() == "5MB"

@@ -42,15 +42,7 @@ def chart(rep: Report, path: Path, *, locale: str | None = None) -> Path:
                         )
             for x, (p, _) in zip(xs, rep.monthly, strict=True):
                 if p.partial:
-                    a1.axvspan(
-                        x - 0.4,
-                        x + 0.4,
-                        facecolor="none",
-                        edgecolor="#8c959f",
-                        hatch=ck.PARTIAL_HATCH,
-                        linewidth=0,
-                        alpha=0.35,
-                    )
+                    ck.partial_span(a1, x)
             a1.set_xticks(xs, [tick(p) for p, _ in rep.monthly])
             a1.set_title(label(locale, "monthly_title"))
             a1.set_ylim(bottom=0)
@@ -78,30 +70,29 @@ def chart(rep: Report, path: Path, *, locale: str | None = None) -> Path:
             ck.partial_note(a2, locale)
             tenure = [r for r in rep.by_tenure if r.group != "all"]
             vals = [100 * (r.rate or 0) for r in tenure]
-            ck.bars(
-                a3, range(len(tenure)), vals, colours=ck.BAD, fmt="{:.1f}", limit=max([*vals, 10])
-            )
-            a3.set_xticks(
-                range(len(tenure)),
+            ck.category_bars(
+                a3,
+                vals,
                 [label(locale, "names.band", b=r.group) for r in tenure],
-                fontsize=8,
+                label(locale, "tenure_title"),
+                colours=ck.BAD,
+                fmt="{:.1f}",
+                limit=max([*vals, 10]),
             )
-            a3.set_title(label(locale, "tenure_title"))
             counts = list(rep.reasons.values())
-            ck.bars(a4, range(len(counts)), counts, colours=ck.NEUTRAL, limit=max([*counts, 5]))
-            a4.set_xticks(
-                range(len(counts)),
+            ck.category_bars(
+                a4,
+                counts,
                 [label(locale, "names.reason_category", c=c) for c in rep.reasons],
-                fontsize=8,
+                label(locale, "reasons_title"),
+                ylabel=label(locale, "people_axis"),
+                colours=ck.NEUTRAL,
+                limit=max([*counts, 5]),
             )
-            a4.set_ylabel(label(locale, "people_axis"))
-            a4.set_title(label(locale, "reasons_title"))
             fig.suptitle(
                 label(locale, "attrition_title", scope=rep.scope, day=rep.today.isoformat())
             )
-            fig.tight_layout()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fig.savefig(path, format="png")
+            ck.save(fig, path, format="png")
         finally:
             ck.close(fig)
     return path

@@ -2,33 +2,31 @@
 
 A chart costs a few hundred ms of matplotlib; the file name carries a hash of the data it
 shows, so tapping the same button again (or a colleague asking for the same team's heat map)
-sends the PNG already on disk. Drawing runs in a worker thread, written to a temporary name
-and moved into place, so a half-written file is never sent; older versions of the same chart
-are removed when a new one is drawn.
+sends the PNG already on disk. Drawing runs in the chart process (bot.charts.worker), written
+to a temporary name and moved into place, so a half-written file is never sent; older versions
+of the same chart are removed when a new one is drawn.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import uuid
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+from bot.charts.worker import Chart, draw
 
 
-async def render_once(
-    directory: Path, stem: str, data: object, draw: Callable[[Path], Any]
-) -> Path:
-    """The chart `stem` for `data` (anything with a faithful repr); `draw(path)` writes it."""
-    digest = hashlib.sha256(repr(data).encode()).hexdigest()[:16]
+async def render_once(directory: Path, stem: str, chart: Chart) -> Path:
+    """The chart `stem` for the chart's data (its arguments have a faithful repr)."""
+    key = (chart.func, chart.args, sorted(chart.kwargs.items()))
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
     path = directory / f"{stem}-{digest}.png"
     if path.exists():
         return path
     tmp = directory / f".{stem}-{uuid.uuid4().hex}.png"
     try:
-        await asyncio.to_thread(draw, tmp)
+        await draw(chart, tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

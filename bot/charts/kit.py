@@ -12,6 +12,7 @@ import html
 import logging
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -166,6 +167,68 @@ def partial_note(ax: Any, locale: str | None) -> None:
     handles.append(Patch(facecolor="white", edgecolor="#24292f", hatch=PARTIAL_HATCH))
     labels.append(label(locale, "partial_period"))
     ax.legend(handles, labels, fontsize=7, loc="upper left")
+
+
+def partial_span(ax: Any, x: float, **kw: Any) -> None:
+    """The hatched band over a period still running (its point or bars are drawn apart)."""
+    ax.axvspan(
+        x - 0.4,
+        x + 0.4,
+        facecolor="none",
+        edgecolor="#8c959f",
+        hatch=PARTIAL_HATCH,
+        linewidth=0,
+        alpha=0.35,
+        **kw,
+    )
+
+
+def category_bars(
+    ax: Any,
+    values: Sequence[float],
+    names: Sequence[str],
+    title: str,
+    *,
+    ylabel: str | None = None,
+    **bar_kw: Any,
+) -> None:
+    """Vertical bars, one per category, named on the x axis (small type: names are long)."""
+    xs = range(len(values))
+    bars(ax, xs, values, **bar_kw)
+    ax.set_xticks(xs, names, fontsize=8)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    ax.set_title(title)
+
+
+def percent_bars(
+    ax: Any,
+    values: Sequence[float],
+    names: Sequence[str],
+    colours: Sequence[str],
+    title: str,
+    flag: float,
+    flag_label: str,
+) -> None:
+    """Horizontal 0–100 % bars, first item on top, with the dashed line where an item gets
+    flagged (training: completion per push, correct answers per question)."""
+    y = list(range(len(values)))
+    bars(ax, y, values, horizontal=True, colours=colours)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(flag, color=REFERENCE, linestyle="--", label=flag_label)
+    ax.set_xlim(0, 108)  # room for the value written after a 100 % bar
+    ax.set_xticks(range(0, 101, 20))
+    ax.set_title(title)
+    ax.legend(fontsize=7, loc="lower right")
+
+
+def save(fig: Any, path: Path, **kw: Any) -> Path:
+    """Lay the figure out and write it (the folder created if needed)."""
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, **kw)
+    return path
 
 
 def new_figure(*args: Any, **kw: Any) -> tuple[Any, Any]:

@@ -104,16 +104,7 @@ def _trend(
             )
         if any(partial):
             i = partial.index(True)
-            ax.axvspan(
-                i - 0.4,
-                i + 0.4,
-                facecolor="none",
-                edgecolor="#8c959f",
-                hatch=ck.PARTIAL_HATCH,
-                linewidth=0,
-                alpha=0.35,
-                label=label(locale, "partial_period"),
-            )
+            ck.partial_span(ax, i, label=label(locale, "partial_period"))
         ax.axhline(
             PROMOTION_LINE,
             color=ck.GOOD,
@@ -127,9 +118,7 @@ def _trend(
         ax.set_title(label(locale, "trend_title", who=employee_no))
         ax.grid(axis="y", alpha=0.3)
         ax.legend(loc="lower left", fontsize=7)
-        fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format="png")
+        ck.save(fig, path, format="png")
     finally:
         ck.close(fig)
     return path
@@ -180,9 +169,7 @@ def _heatmap(
                 ax.text(j, i, txt, ha="center", va="center", fontsize=7, color=ck.text_colour(rgba))
         ax.set_title(title)
         fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
-        fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format="png")
+        ck.save(fig, path, format="png")
     finally:
         ck.close(fig)
     return path

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.charts import worker as charts
+from bot.charts.worker import Chart
 from bot.context import AppContext
 from bot.i18n import t
 from bot.outbox import enqueue
@@ -173,13 +175,9 @@ def digest(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
         st = analytics.compute(s, now, branch.id, branch.code)
         if not st.pushes and not st.quizzes:
             return 0
-        # matplotlib loads with the first chart, not at start-up (memory)
-        from bot.charts.training import chart as training_chart
-
-        png = training_chart(
-            st,
+        png = charts.draw_sync(
+            Chart("bot.charts.training:chart", (st,), {"locale": branch.locale}),
             ctx.output_dir / f"training-digest-{branch.code}-{year}W{week}.png",
-            locale=branch.locale,
         )
         n = 0
         for chat in group_chats_for(s, "trainers", branch.id):

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,11 +21,20 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from coaching.csv_safe import SafeWriter
+from coaching.ingest import staged
 from coaching.ingest.authz import role_guard
-from coaching.ingest.fields import mask
 from coaching.ingest.kinds import KINDS, CaseRef, EmpRef, Kind, Problem, Refs
-from coaching.ingest.reader import InputError, Mapping, Table, header_map
+from coaching.ingest.reader import InputError, Table, header_map
+from coaching.ingest.report import (  # noqa: F401 (re-exported)
+    ImportReport,
+    Options,
+    Progress,
+    Rejecter,
+    RowError,
+    reason_of,
+    rejects_path_for,
+    write_rejects,
+)
 from coaching.ingest.writers import copy_text, make_writer  # noqa: F401 (re-exported)
 from coaching.privacy import Keyring, keyring_from
 from db.models import Branch, Case, Employee, Team
@@ -36,76 +42,16 @@ from db.models.ops import AuditLog, DashboardSnapshot
 
 log = logging.getLogger(__name__)
 
-CHUNK = 20_000
-Progress = Callable[[int, int | None], None]
-
-
-@dataclass
-class RowError:
-    line: int
-    column: str  # header as written in the input
-    field: str  # column name (docs/data-formats.md)
-    value: str  # masked for debtor identifiers
-    reason: str
-
-
-@dataclass
-class ImportReport:
-    kind: str
-    source: str
-    encoding: str | None = None
-    rows: int = 0
-    valid: int = 0
-    rejected: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    duplicates: int = 0  # rows repeating an earlier row's key in the same input (last wins)
-    auto_findings: int = 0
-    applied: bool = False
-    dry_run: bool = False
-    errors: list[RowError] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    rejects_path: str | None = None
-    seconds: float = 0.0
-    # Where the time went: read+validate+stage, merge, auto compliance.
-    timings: dict[str, float] = field(default_factory=dict)
-    fatal: str | None = None  # the input as a whole could not be read
-
-    @property
-    def ok(self) -> bool:
-        return self.fatal is None and self.rejected == 0
-
-    def to_dict(self, max_errors: int = 1000) -> dict[str, Any]:
-        d = asdict(self)
-        d["errors"] = [asdict(e) for e in self.errors[:max_errors]]
-        d["errors_truncated"] = len(self.errors) > max_errors
-        d["rows_per_second"] = round(self.rows / self.seconds) if self.seconds else None
-        return d
-
-
-@dataclass
-class Options:
-    dry_run: bool = False
-    skip_invalid: bool = False
-    mapping: Mapping | None = None
-    rejects_path: Path | None = None  # written when rows are rejected (with --skip-invalid)
-    progress: Progress | None = None
-    auto_compliance: bool = True
-    # Who writes, for the audit log ("cli", "token:7"); a token may not change roles.
-    actor: str = "cli"
-    may_change_roles: bool = True
-
-
-def rejects_path_for(path: Path) -> Path:
-    return path.with_name(f"{path.stem}.rejects.csv")
+CHUNK = 5_000
 
 
 # --- references -------------------------------------------------------------------------------
 
 
-def load_refs(s: Session, kind: Kind, secret: str | Keyring, default_tz: str) -> Refs:
-    refs = Refs(secret=secret, default_tz=ZoneInfo(default_tz))
+def load_refs(
+    s: Session, kind: Kind, secret: str | Keyring, default_tz: str, cls: type[Refs] = Refs
+) -> Refs:
+    refs = cls(secret=secret, default_tz=ZoneInfo(default_tz))
     tz_cache: dict[str, ZoneInfo] = {}
     branches = {b.id: b for b in s.execute(select(Branch)).scalars()}
     refs.branches = {b.code: b.id for b in branches.values()}
@@ -129,13 +75,6 @@ def load_refs(s: Session, kind: Kind, secret: str | Keyring, default_tz: str) ->
 
 
 # --- the import -------------------------------------------------------------------------------
-
-
-def _reason(e: dict[str, Any]) -> str:
-    if e["type"] == "missing":
-        return "required value missing"
-    msg = str(e["msg"])
-    return msg.removeprefix("Value error, ")
 
 
 def run_import(
@@ -170,6 +109,21 @@ def run_import(
         col: {k.strip().lower(): v for k, v in m.items()}
         for col, m in (opts.mapping.values if opts.mapping else {}).items()
     }
+    rejecter = Rejecter(report, opts, display, pii)
+    if staged.applies(s, kind, table, opts):
+        return staged.run(
+            s,
+            kind,
+            table,
+            hmap,
+            report,
+            rejecter,
+            opts,
+            secret=secret,
+            load=lambda cls: load_refs(s, kind, secret, default_tz, cls),
+            rules=rules,
+            t0=t0,
+        )
     refs = load_refs(s, kind, secret, default_tz)
     guard = None if opts.may_change_roles else role_guard(s, kind)
     writer = make_writer(s, kind, present, opts.actor, now)
@@ -180,23 +134,14 @@ def run_import(
     seen: set[tuple[Any, ...]] = set()
     buf: list[tuple[Any, ...]] = []
     buf_lines: list[int] = []
-    rejected_rows: list[tuple[int, list[Any], str]] = []
-    keep_rejects = opts.rejects_path is not None
     writing = True
     chunk_unique = True  # no key in `buf` repeats a key seen earlier in the input
 
     def reject(line: int, cells: list[Any], problems: list[tuple[str, Any, str]]) -> None:
         nonlocal writing
-        report.rejected += 1
         if not opts.skip_invalid:
             writing = False
-        for col, value, why in problems:
-            shown = mask(value) if col in pii else ("" if value is None else str(value)[:100])
-            if col not in pii and shown:
-                shown = _redact(shown)  # a bad free-text cell is printed: redacted first
-            report.errors.append(RowError(line, display.get(col, col), col, shown, _redact(why)))
-        if keep_rejects:
-            rejected_rows.append((line, cells, "; ".join(f"{c}: {w}" for c, _, w in problems)))
+        rejecter.reject(line, cells, problems)
 
     n = 0
     try:
@@ -224,7 +169,7 @@ def run_import(
                 probs = []
                 for e in exc.errors(include_input=False, include_url=False):
                     col = str(e["loc"][0]) if e["loc"] else "?"
-                    probs.append((col, rec.get(col), _reason(e)))
+                    probs.append((col, rec.get(col), reason_of(e)))
                 reject(line, cells, probs)
                 continue
             except Problem as p:
@@ -262,7 +207,7 @@ def run_import(
         t2 = time.perf_counter()
         report.timings["merge"] = round(t2 - t1, 3)
         report.inserted, report.updated = writer.inserted, writer.updated
-        # (On PostgreSQL a key repeated in a later 20,000-row chunk counts as an update.)
+        # (On PostgreSQL a key repeated in a later 5,000-row chunk counts as an update.)
         report.unchanged = max(
             0, report.valid - report.duplicates - report.inserted - report.updated
         )
@@ -270,46 +215,9 @@ def run_import(
             report.auto_findings = compliance_auto.check_days(s, refs.call_days, rules=rules)
             report.timings["auto_compliance"] = round(time.perf_counter() - t2, 3)
         report.applied = not opts.dry_run
-    if keep_rejects and rejected_rows and opts.rejects_path is not None:
-        write_rejects(opts.rejects_path, table.headers, rejected_rows, display, pii)
-        report.rejects_path = str(opts.rejects_path)
+    rejecter.write(opts.rejects_path, table.headers)
     report.seconds = time.perf_counter() - t0
     return report
-
-
-def _redact(text: str) -> str:
-    from coaching.redact import redact
-
-    return redact(text)
-
-
-def write_rejects(
-    path: Path,
-    headers: list[str],
-    rows: list[tuple[int, list[Any], str]],
-    display: dict[str, str],
-    pii: set[str],
-) -> None:
-    """Rejected rows as they came, plus line and reasons; debtor identifiers masked, other
-    text redacted (`coaching.redact`), and columns the import does not know left empty:
-    nobody checked what they hold."""
-    from coaching.redact import redact
-
-    masked_idx = {headers.index(h) for c, h in display.items() if c in pii}
-    known_idx = {headers.index(h) for h in display.values() if h in headers}
-
-    def cell(i: int, v: Any) -> Any:
-        if v is None or i not in known_idx:
-            return ""
-        if i in masked_idx:
-            return mask(v)
-        return redact(v) if isinstance(v, str) else v
-
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
-        w = SafeWriter(f)  # rejected cells are whatever the file held: escape formulas
-        w.writerow(["line", *headers, "errors"])
-        for line, cells, why in rows:
-            w.writerow([line, *(cell(i, v) for i, v in enumerate(cells)), redact(why)])
 
 
 # --- one call for the CLI and the API -----------------------------------------------------------

@@ -34,7 +34,7 @@ class Writer:
         """Stop using the connection (on errors and when nothing is to be applied)."""
 
 
-def _update_columns(kind: Kind, present: set[str]) -> list[str]:
+def update_columns(kind: Kind, present: set[str]) -> list[str]:
     return [
         c
         for c in kind.db_columns
@@ -98,7 +98,7 @@ class SqliteWriter(Writer):
                 if duplicates
                 else "WHERE true"  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
             )
-            upd = _update_columns(k, self.present)
+            upd = update_columns(k, self.present)
             if upd:
                 sets = ", ".join(f'"{c}" = excluded."{c}"' for c in upd)
                 differs = " OR ".join(f'"{t}"."{c}" IS NOT excluded."{c}"' for c in upd)
@@ -185,7 +185,7 @@ class PostgresWriter(Writer):
         # Rows are merged in key order: concurrent imports of overlapping keys then lock them
         # in the same order instead of deadlocking (7 of 16 overlapping posts failed before).
         select_plain = f"SELECT {cols} FROM {self.STAGE} ORDER BY {key}"
-        upd = _update_columns(kind, present)
+        upd = update_columns(kind, present)
         if upd:
             sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in upd)
             old = ", ".join(f'"{t}"."{c}"' for c in upd)

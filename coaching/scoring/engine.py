@@ -8,8 +8,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,14 +20,15 @@ from coaching.scoring.config import ScoringConfig
 from coaching.scoring.money import r1, r4
 from coaching.scoring.queries import (
     add_months,
+    iter_rows,
     local_month,
     month_bounds,
     month_end,
     month_start,
     parse_month,
-    raw_rows,
+    veto_reasons,
 )
-from coaching.scoring.rules import NA_REASONS, Plan, normalise, raw_values
+from coaching.scoring.rules import HUNDRED, NA_REASONS, ZERO, Plan, band_score, raw_values
 from db.models import Branch, Employee, ScoreSnapshot, Team
 
 __all__ = [
@@ -41,6 +43,8 @@ __all__ = [
     "parse_month",
 ]
 
+# Display places: scores and totals to 0.1, raw values (rates) to 0.0001 (money.r1 / r4).
+_R1, _R4 = Decimal("0.1"), Decimal("0.0001")
 # Differences smaller than this (points) show as "→" rather than an arrow.
 ARROW_EPSILON = 0.5
 
@@ -125,37 +129,71 @@ class _Scorer:
         self.weights = list(cfg.profile(branch.score_profile).weights.items())
         self.names = frozenset(n for n, _ in self.weights)
         self.veto = cfg.compliance.major_veto
+        self.deduction = cfg.compliance.minor_deduction
         self.plan = Plan(cfg, branch.code)  # the config resolved once, not per collector
         # Each weight as shown (float) and back as the Decimal the shares are computed from.
         self.shown = {n: Decimal(str(float(w))) for n, w in self.weights}
+        self.parts = [(n, w, float(w)) for n, w in self.weights]
+        # Effective weights depend only on which components are available: once per set.
+        self._shares: dict[Decimal, dict[str, float | None]] = {}
+        self._memo: dict[tuple[str, Decimal], tuple[Decimal, float | None, float | None]] = {}
+
+    def _scored(
+        self, name: str, raw: Decimal, band: object
+    ) -> tuple[Decimal, float | None, float | None]:
+        """(exact score, shown raw, shown score) of a component with a fixed band, memoised
+        on the raw value for this computation."""
+        key = (name, raw)
+        hit = self._memo.get(key)
+        if hit is None:
+            if name == "compliance":
+                exact = max(ZERO, HUNDRED - self.deduction * raw)
+            else:
+                exact = band_score(name, raw, band)  # type: ignore[arg-type]
+            hit = self._memo[key] = (
+                exact,
+                float(raw.quantize(_R4, ROUND_HALF_UP)),
+                float(exact.quantize(_R1, ROUND_HALF_UP)),
+            )
+        return hit
+
+    def _effective(self, wsum: Decimal) -> dict[str, float | None]:
+        shares = self._shares.get(wsum)
+        if shares is None:
+            shares = self._shares[wsum] = {
+                n: r1(HUNDRED * self.shown[n] / wsum) for n, _ in self.weights
+            }
+        return shares
 
     def card(self, row: dict[str, object], teams: dict[int, tuple[str, str]]) -> Scorecard:
-        cfg, b = self.cfg, self.branch
-        raws = raw_values(cfg, b.code, row, self.pace, self.names, self.plan)
+        b = self.branch
+        raws = raw_values(self.cfg, b.code, row, self.pace, self.names, self.plan)
         comps: dict[str, Component] = {}
-        wsum = acc = Decimal(0)
-        for name, weight in self.weights:
+        wsum = acc = ZERO
+        for name, weight, wf in self.parts:
             raw, detail, band = raws[name]
-            exact = normalise(cfg, name, raw, band)
+            if raw is None:
+                na = str(detail.get("na") or NA_REASONS[name])
+                comps[name] = Component(name, wf, None, None, detail=detail, na_reason=na)
+                continue
+            if name == "recovery":  # its band is the collector's own blend
+                exact = band_score(name, raw, band)  # type: ignore[arg-type]
+                shown = float(raw.quantize(_R4, ROUND_HALF_UP))
+                score = float(exact.quantize(_R1, ROUND_HALF_UP))
+            else:  # a fixed band: many collectors share a raw value (0 complaints, 1 finding)
+                exact, shown, score = self._scored(name, raw, band)
             comps[name] = Component(
-                name,
-                float(weight),
-                r4(raw),
-                r1(exact),
-                detail=detail,
-                na_reason=str(detail.get("na") or NA_REASONS[name]) if raw is None else None,
-                raw_exact=raw,
-                exact=exact,
+                name, wf, shown, score, detail=detail, raw_exact=raw, exact=exact
             )
-            if exact is not None:
-                wsum += weight
-                acc += weight * exact  # the total uses exact scores, rounded once at display
+            wsum += weight
+            acc += weight * exact  # the total uses exact scores, rounded once at display
         total: Decimal | None = None
         if wsum > 0:
             total = acc / wsum
+            shares = self._effective(wsum)
             for c in comps.values():
                 if c.exact is not None:
-                    c.effective_weight = r1(Decimal(100) * self.shown[c.name] / wsum)
+                    c.effective_weight = shares[c.name]
         team_id = row["team_id"]
         tcode, tname = teams.get(team_id, (None, None)) if team_id else (None, None)  # type: ignore[arg-type]
         card = Scorecard(
@@ -170,7 +208,7 @@ class _Scorer:
             b.score_profile,
             self.month,
             comps,
-            r1(total),
+            None if total is None else float(total.quantize(_R1, ROUND_HALF_UP)),
             total_exact=total,
             is_lead=bool(row.get("is_lead")),
             carries_cases=bool(row.get("cases")),
@@ -258,12 +296,20 @@ def compute_branch(
     `as_of` (branch-local date) marks a live month: if it falls inside the month, recovery
     targets are paced to the days elapsed (see docs/scoring.md); None = a complete month."""
     teams = {
-        t.id: (t.code, t.name)
-        for t in s.execute(select(Team).where(Team.branch_id == branch.id)).scalars()
+        tid: (code, name)
+        for tid, code, name in s.execute(
+            select(Team.id, Team.code, Team.name).where(Team.branch_id == branch.id)
+        )
     }
     cur = s.execute(select(Branch.currency).where(Branch.id == branch.id)).scalar_one_or_none()
     scorer = _Scorer(cfg, branch, month, as_of)
-    cards = [scorer.card(r, teams) for r in raw_rows(s, cfg, branch, month)]
+    # Scored as the rows arrive (streamed on PostgreSQL): the Python overlaps the statement.
+    cards = [scorer.card(r, teams) for r in iter_rows(s, cfg, branch, month, plan=scorer.plan)]
+    vetoed = [c for c in cards if c.vetoed]
+    if vetoed:
+        reasons = veto_reasons(s, [c.employee_id for c in vetoed], month, branch.timezone)
+        for c in vetoed:
+            c.veto_reason = reasons.get(c.employee_id) or "major violation"
     by_team: dict[int | None, list[Scorecard]] = defaultdict(list)
     for c in cards:
         c.currency = cur or "CNY"
@@ -291,9 +337,9 @@ def compute_branch(
             m.rank_branch = branch_ranks.get(m.employee_id)
             m.tied_branch = m.employee_id in tied_branch
             m.branch_size = len(branch_ranks)
-            m.team_average_total = avg_total if team_id is not None else None
-            for name, comp in m.components.items():
-                if team_id is not None:
+            if team_id is not None:
+                m.team_average_total = avg_total
+                for name, comp in m.components.items():
                     comp.team_average, comp.team_average_raw = comp_avgs[name]
             m.improve = _improve(m)
     prev = previous_snapshots(s, branch.id, add_months(month, -1))
@@ -301,24 +347,28 @@ def compute_branch(
         snap = prev.get(c.employee_id)
         if snap is None:
             continue
-        c.previous_total = r1(snap.total)
+        total, components = snap
+        c.previous_total = r1(total)
         c.arrow = _arrow(c.total, c.previous_total)
         for name, comp in c.components.items():
-            before = (snap.components or {}).get(name, {}).get("score")
+            before = (components or {}).get(name, {}).get("score")
             comp.previous = before
             comp.arrow = _arrow(comp.score, before)
     cards.sort(key=lambda c: (c.team_code or "~", c.rank_team or 10**9, c.employee_no))
     return cards
 
 
-def previous_snapshots(s: Session, branch_id: int, month: date) -> dict[int, ScoreSnapshot]:
-    """The month's frozen snapshots of the branch's employees, by employee id."""
+def previous_snapshots(
+    s: Session, branch_id: int, month: date
+) -> dict[int, tuple[float | None, dict[str, Any] | None]]:
+    """The month's frozen snapshots of the branch's employees: employee id → (total,
+    components). Columns only: no ORM objects for a branch's worth of rows."""
     rows = s.execute(
-        select(ScoreSnapshot).where(
+        select(ScoreSnapshot.employee_id, ScoreSnapshot.total, ScoreSnapshot.components).where(
             ScoreSnapshot.month == month,
             ScoreSnapshot.employee_id.in_(
                 select(Employee.id).where(Employee.branch_id == branch_id)
             ),
         )
-    ).scalars()
-    return {r.employee_id: r for r in rows}
+    )
+    return {eid: (total, components) for eid, total, components in rows}

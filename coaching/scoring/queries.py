@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     Float,
     Integer,
+    Select,
+    bindparam,
     case,
     cast,
     exists,
@@ -30,7 +34,9 @@ from sqlalchemy.orm import Session
 
 from coaching.calendar import BranchInfo
 from coaching.scoring.config import ScoringConfig
-from coaching.scoring.rules import spec_months
+from coaching.scoring.rules import Plan, plan_for, spec_months
+from coaching.scoring.statement import combined, stream
+from db.base import UTCDateTime
 from db.models import (
     AssessmentResult,
     Call,
@@ -100,7 +106,7 @@ def _per_bucket(bucket_col, value, prefix: str):  # type: ignore[no-untyped-def]
     ]
 
 
-def _collectors(branch_id: int, first: date, last: date):  # type: ignore[no-untyped-def]
+def _collectors(branch_id, first, last):  # type: ignore[no-untyped-def]
     """Collectors of a branch employed at some point of the month [first, last]."""
     lead = exists().where(EmployeeRole.employee_id == Employee.id, EmployeeRole.role == "team_lead")
     return (
@@ -145,7 +151,7 @@ def _settings(s: Session) -> Iterator[None]:
     s.execute(select(*(func.set_config(k, v, True) for k, v in zip(names, before, strict=True))))
 
 
-def _worked_from_calls(month: date, start: datetime, end: datetime):  # type: ignore[no-untyped-def]
+def _worked_from_calls(month, start, end, signs: tuple[int, ...] = ()):  # type: ignore[no-untyped-def]
     """The month's calls per (collector, case), from `calls` itself: the reference the
     summary path is tested against (tests/test_scoring_activity.py)."""
     return (
@@ -183,12 +189,14 @@ def edge_windows(
     return out
 
 
-def _worked(month: date, start: datetime, end: datetime):  # type: ignore[no-untyped-def]
+def _worked(month, start, end, signs: tuple[int, ...] = ()):  # type: ignore[no-untyped-def]
     """The month's calls per (collector, case): the UTC month's rows of `call_month_activity`
-    (kept by triggers, db/models/activity.py) corrected by the calls in the edge windows."""
+    (kept by triggers, db/models/activity.py) corrected by the calls in the edge windows
+    (`signs`: one per window of `edge_windows`, bound as lo0/hi0, lo1/hi1)."""
     a = CallMonthActivity
     parts = [select(a.collector_id, a.case_id, a.calls, a.connected).where(a.month == month)]
-    for lo, hi, sign in edge_windows(month, start, end):
+    for i, sign in enumerate(signs):
+        lo, hi = bindparam(f"lo{i}"), bindparam(f"hi{i}")
         parts.append(
             select(
                 Call.collector_id,
@@ -216,13 +224,95 @@ def raw_rows(
     month: date,
     *,
     from_calls: bool = False,
+    plan: Plan | None = None,
 ) -> list[dict[str, object]]:
-    """One row per collector with the month's aggregates (one SQL statement). `from_calls`
-    groups the raw calls instead of reading the summary (the reference, for tests)."""
-    first, last = month, month_end(month)
+    """One row per collector with the month's aggregates (one SQL statement), and the veto
+    reason of those with a major finding. `from_calls` groups the raw calls instead of
+    reading the summary (the reference, for tests)."""
+    rows = list(iter_rows(s, cfg, branch, month, from_calls=from_calls, plan=plan))
+    # Majors are rare: fetch their reasons only for the collectors that have one.
+    vetoed = [r["eid"] for r in rows if r["majors"]]
+    if vetoed:
+        reasons = veto_reasons(s, vetoed, month, branch.timezone)  # type: ignore[arg-type]
+        for r in rows:
+            r["veto_reason"] = reasons.get(r["eid"], "")  # type: ignore[call-overload]
+    return rows
+
+
+def iter_rows(
+    s: Session,
+    cfg: ScoringConfig,
+    branch: BranchInfo,
+    month: date,
+    *,
+    from_calls: bool = False,
+    plan: Plan | None = None,
+) -> Iterator[dict[str, object]]:
+    """raw_rows' rows (without veto reasons) as the database hands them over: on PostgreSQL
+    streamed (libpq's chunked mode), so the caller scores the first collectors while the
+    server still joins the last ones. Iterate to the end (the session settings are restored
+    then).
+
+    The per-bucket sums are combined in the statement as docs/scoring.md defines (see
+    `statement.combined`): assigned, repaid and credited cents, the recovery band's numerators,
+    cases handled plain and weighted — integers, scaled by the config (`rules.Plan`)."""
+    plan = plan_for(cfg, branch.code, plan)
     start, end = month_bounds(month, branch.timezone)
     base_start, _ = month_bounds(add_months(month, -spec_months(cfg, branch.code)), branch.timezone)
-    emp = _collectors(branch.id, first, last)
+    windows = edge_windows(month, start, end)
+    params: dict[str, object] = {
+        "branch": branch.id,
+        "first": month,
+        "last": month_end(month),
+        "start": start,
+        "end": end,
+        "base_start": base_start,
+    }
+    for i, (lo, hi, _) in enumerate(windows):
+        params[f"lo{i}"], params[f"hi{i}"] = lo, hi
+    for i, wtz in enumerate(zip(plan.w_int, plan.t_int, plan.z_int, strict=True)):
+        params[f"w{i}"], params[f"t{i}"], params[f"z{i}"] = wtz
+    params["wk"] = 10**plan.w_places
+    stmt = _statement(tuple(sign for _, _, sign in windows), from_calls)
+    with _settings(s):
+        conn = s.connection()
+        if conn.dialect.name == "postgresql":
+            yield from stream(conn, stmt, params)
+            return
+        # Core, not the ORM: the rows are plain sums, and the ORM's per-row result handling
+        # cost more than building the dicts.
+        res = conn.execute(stmt, params)
+        keys = list(res.keys())
+        for r in res.fetchall():
+            yield dict(zip(keys, r, strict=True))
+
+
+def veto_reasons(s: Session, eids: list[int], month: date, tz: str) -> dict[int, str]:
+    """`rule: note` of each collector's first major finding of the month."""
+    start, end = month_bounds(month, tz)
+    reasons: dict[int, str] = {}
+    for eid, rule, note in s.execute(
+        select(QaFinding.collector_id, QaFinding.rule, QaFinding.note)
+        .where(
+            QaFinding.collector_id.in_(eids),
+            QaFinding.severity == "major",
+            QaFinding.found_at >= start,
+            QaFinding.found_at < end,
+        )
+        .order_by(QaFinding.found_at, QaFinding.id)
+    ):
+        reasons.setdefault(eid, f"{rule}: {note}" if note else rule)
+    return reasons
+
+
+@lru_cache(maxsize=16)
+def _statement(signs: tuple[int, ...], from_calls: bool) -> Select:  # type: ignore[type-arg]
+    """The statement for a shape of month (which edge windows), every value a bound
+    parameter: built and compiled once per process, not on every /score."""
+    first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
+    start, end = bindparam("start", type_=UTCDateTime), bindparam("end", type_=UTCDateTime)
+    base_start = bindparam("base_start", type_=UTCDateTime)
+    emp = _collectors(bindparam("branch", type_=Integer), first, last)
     f = Float()
 
     asg = (
@@ -245,7 +335,7 @@ def raw_rows(
         .group_by(Repayment.collector_id)
         .subquery("pay")
     )
-    worked = (_worked_from_calls if from_calls else _worked)(month, start, end)
+    worked = (_worked_from_calls if from_calls else _worked)(first, start, end, signs)
     calls = (
         select(
             worked.c.eid,
@@ -315,25 +405,4 @@ def raw_rows(
     stmt = stmt.select_from(emp)
     for sq in subs:
         stmt = stmt.outerjoin(sq, sq.c.eid == emp.c.eid)
-    with _settings(s):
-        res = s.execute(stmt)
-        keys = list(res.keys())
-        rows = [dict(zip(keys, r, strict=True)) for r in res]
-    # Majors are rare: fetch their reasons only for the collectors that have one.
-    vetoed = [r["eid"] for r in rows if r["majors"]]
-    if vetoed:
-        reasons: dict[int, str] = {}
-        for eid, rule, note in s.execute(
-            select(QaFinding.collector_id, QaFinding.rule, QaFinding.note)
-            .where(
-                QaFinding.collector_id.in_(vetoed),
-                QaFinding.severity == "major",
-                QaFinding.found_at >= start,
-                QaFinding.found_at < end,
-            )
-            .order_by(QaFinding.found_at, QaFinding.id)
-        ):
-            reasons.setdefault(eid, f"{rule}: {note}" if note else rule)
-        for r in rows:
-            r["veto_reason"] = reasons.get(r["eid"], "")  # type: ignore[call-overload]
-    return rows
+    return combined(stmt.subquery("m"))

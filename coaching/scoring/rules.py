@@ -7,7 +7,7 @@ module turns them into raw values following docs/scoring.md. Every n/a carries a
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -40,7 +40,7 @@ def _money(row: dict[str, object], key: str) -> Decimal:
     return Decimal(int(v)).scaleb(-2) if v else ZERO  # type: ignore[call-overload]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Bounds:
     """A band computed per collector (cheaper than building a pydantic `Band` per row)."""
 
@@ -51,15 +51,40 @@ class Bounds:
 _A = tuple(f"a{i}" for i in range(len(BUCKETS)))
 _R = tuple(f"r{i}" for i in range(len(BUCKETS)))
 _H = tuple(f"h{i}" for i in range(len(BUCKETS)))
-_BI = tuple(zip(range(len(BUCKETS)), _A, _R, strict=True))
+
+
+def _scaled(values: Sequence[Decimal]) -> tuple[tuple[int, ...], int]:
+    """Decimals as integers at one scale: value = integer / 10**places (exact)."""
+    places = max([0, *(-int(v.as_tuple().exponent) for v in values)])
+    return tuple(int(v.scaleb(places)) for v in values), places
 
 
 class Plan:
     """The config resolved once for one branch: bucket weights, recovery bands per bucket and
     component specs. Looking these up per collector (pydantic attribute access, branch
-    overrides) cost more than the arithmetic itself over a 5,000-collector branch."""
+    overrides) cost more than the arithmetic itself over a 5,000-collector branch.
 
-    __slots__ = ("bands", "branch", "cfg", "months", "rec_spec", "specs", "weights")
+    The per-bucket sums are done in integers (weights and bands scaled to whole numbers),
+    and only the month's totals become `Decimal`s: the same exact values as summing a
+    `Decimal` per bucket (docs/scoring.md, *Exact arithmetic*), at a fraction of the cost."""
+
+    __slots__ = (
+        "band_places",
+        "band_unit",
+        "bands",
+        "branch",
+        "cfg",
+        "credit_unit",
+        "months",
+        "rec_spec",
+        "specs",
+        "t_int",
+        "w_int",
+        "w_places",
+        "w_unit",
+        "weights",
+        "z_int",
+    )
 
     def __init__(self, cfg: ScoringConfig, branch: str) -> None:
         self.cfg, self.branch = cfg, branch
@@ -69,6 +94,13 @@ class Plan:
         self.bands = tuple((bd.target or ZERO, bd.zero_at or ZERO) for bd in bands)
         self.specs = {name: cfg.component(name, branch) for name in cfg.components}
         self.months = spec_months(cfg, branch)
+        self.w_int, self.w_places = _scaled(self.weights)
+        tz, self.band_places = _scaled([t for t, _ in self.bands] + [z for _, z in self.bands])
+        self.t_int, self.z_int = tz[: len(BUCKETS)], tz[len(BUCKETS) :]
+        # Scaled integers back to amounts: × 10^-places (exact; cheaper than scaleb).
+        self.w_unit = Decimal(1).scaleb(-self.w_places)
+        self.credit_unit = CENT * self.w_unit
+        self.band_unit = CENT * Decimal(1).scaleb(-self.band_places)
 
 
 def plan_for(cfg: ScoringConfig, branch: str, plan: Plan | None = None) -> Plan:
@@ -77,6 +109,24 @@ def plan_for(cfg: ScoringConfig, branch: str, plan: Plan | None = None) -> Plan:
         if plan is not None and plan.cfg is cfg and plan.branch == branch
         else Plan(cfg, branch)
     )
+
+
+def bucket_totals(row: dict[str, object], p: Plan) -> tuple[int, int, int, int, int]:
+    """From per-bucket cent sums (a0…a5, r0…r5): assigned, repaid, credited (units of
+    10^-(2+w_places)), and the band numerators Σ A_b × target_b / zero_at_b (units of
+    10^-(2+band_places)). What queries._combined computes in SQL; kept for rows given
+    per bucket (tests, one-off rows)."""
+    get = row.get
+    scale = 10**p.w_places
+    assigned = repaid = credited = t_acc = z_acc = 0
+    for ka, kr, w, t, z in zip(_A, _R, p.w_int, p.t_int, p.z_int, strict=True):
+        a, r = int(get(ka) or 0), int(get(kr) or 0)  # type: ignore[call-overload]
+        rw, cap = r * w, (r if r > a else a) * scale
+        credited += rw if rw < cap else cap
+        assigned, repaid = assigned + a, repaid + r
+        t_acc += a * t
+        z_acc += a * z
+    return assigned, repaid, credited, t_acc, z_acc
 
 
 def band_score(name: str, raw: Decimal, band: Band | Bounds) -> Decimal:
@@ -112,51 +162,52 @@ def recovery(
     `pace` = (days elapsed, days in month) for a month still running: the band is scaled by
     that share, so a month-to-date rate is held to where the month should be by now."""
     p = plan_for(cfg, branch, plan)
-    weights, bands = p.weights, p.bands
-    get = row.get
-    assigned = repaid = credited = ZERO
-    t_acc = z_acc = ZERO
-    for i, ka, kr in _BI:
-        av, rv = get(ka), get(kr)
-        if not av and not rv:
-            continue
-        a = Decimal(int(av)).scaleb(-2) if av else ZERO  # type: ignore[call-overload]
-        r = Decimal(int(rv)).scaleb(-2) if rv else ZERO  # type: ignore[call-overload]
-        c = min(r * weights[i], max(a, r))
-        assigned, repaid, credited = assigned + a, repaid + r, credited + c
-        t, z = bands[i]
-        t_acc += a * t
-        z_acc += a * z
+    if "credited" in row:  # combined by the SQL statement (queries._combined)
+        # Integers from both databases (BIGINT arithmetic), never NULL (COALESCEd).
+        assigned, repaid, credited = row["assigned"], row["repaid"], row["credited"]
+        t_acc, z_acc = row["t_acc"], row["z_acc"]
+    else:
+        assigned, repaid, credited, t_acc, z_acc = bucket_totals(row, p)
+    assigned_d = Decimal(assigned) * CENT
     out: dict[str, object] = {
-        "assigned": assigned,
-        "repaid": repaid,
-        "credited": credited,
+        "assigned": assigned_d,
+        "repaid": Decimal(repaid) * CENT,
+        "credited": Decimal(credited) * p.credit_unit,
         "cases": _int(row, "cases"),
     }
     if assigned > 0:
-        out["raw"] = credited / assigned
+        out["raw"] = out["credited"] / assigned_d  # type: ignore[operator]
         # The portfolio's band: each bucket's band weighted by its assigned amount.
         share = Decimal(pace[0]) / Decimal(pace[1]) if pace else ONE
-        target = t_acc / assigned * share
-        out["band"] = Bounds(target, z_acc / assigned * share)
+        target = Decimal(t_acc) * p.band_unit / assigned_d * share
+        zero_at = Decimal(z_acc) * p.band_unit / assigned_d * share
+        out["band"] = Bounds(target, zero_at)
         out["target"] = target
     out["pace"] = pace
     return out
+
+
+def _handled(row: dict[str, object], p: Plan) -> tuple[int, Decimal]:
+    """Cases worked (called at least once) in the month: plain, and with M6+ counting its
+    bucket weight (integers at the weights' scale, one `Decimal` at the end)."""
+    if "handled_w" in row:  # combined by the SQL statement
+        return row["handled"], Decimal(row["handled_w"]) * p.w_unit  # type: ignore[return-value, arg-type]
+    get = row.get
+    n = acc = 0
+    for k, w in zip(_H, p.w_int, strict=True):
+        h = get(k)
+        if h:
+            n += int(h)  # type: ignore[call-overload]
+            acc += int(h) * w  # type: ignore[call-overload]
+    return n, Decimal(acc) * p.w_unit
 
 
 def handled_weighted(
     cfg: ScoringConfig, row: dict[str, object], plan: Plan | None = None
 ) -> Decimal:
     """Cases worked (called at least once) in the month, M6+ counting its bucket weight."""
-    weights = plan.weights if plan is not None and plan.cfg is cfg else None
-    acc = ZERO
-    for i, b in enumerate(BUCKETS):
-        h = row.get(_H[i])
-        if h:
-            acc = acc + Decimal(int(h)) * (  # type: ignore[call-overload]
-                weights[i] if weights is not None else cfg.bucket_weight(b)
-            )
-    return acc
+    p = plan if plan is not None and plan.cfg is cfg else Plan(cfg, "")
+    return _handled(row, p)[1]
 
 
 Raw = tuple[Decimal | None, dict[str, object], Band | Bounds | None]
@@ -172,21 +223,43 @@ def raw_values(
 ) -> dict[str, Raw]:
     """name → (raw value or None for n/a, the counts behind it, the band to score it with),
     for `names` (default: every component). `plan`: the config resolved for the branch, when
-    scoring many rows (engine.py)."""
+    scoring many rows (engine.py). Runs once per collector: plain code, nothing built that
+    the profile does not use."""
     plan = plan_for(cfg, branch, plan)
     specs = plan.specs
-    rec = recovery(cfg, branch, row, pace, plan)
-    get = row.get  # inlined _int: this runs for every collector of a branch
+    want = COMPONENTS if names is None else names
+    get = row.get
     calls = int(get("calls") or 0)  # type: ignore[call-overload]
-    connected = int(get("connected") or 0)  # type: ignore[call-overload]
     complaints = int(get("complaints") or 0)  # type: ignore[call-overload]
     minors, majors = int(get("minors") or 0), int(get("majors") or 0)  # type: ignore[call-overload]
-    handled = sum(int(get(k) or 0) for k in _H)  # type: ignore[call-overload]
-    handled_w = handled_weighted(cfg, row, plan)
-
-    def complaint_rate(name: str) -> tuple[Decimal | None, dict[str, object], Band | None]:
+    skills_n = int(get("skills_n") or 0)  # type: ignore[call-overload]
+    out: dict[str, Raw] = {}
+    if "recovery" in want:
+        rec = recovery(cfg, branch, row, pace, plan)
+        # Recovery needs the collector to have done something this month: with no call,
+        # payment, complaint, finding or assessment yet (the 1st of the month, a month-long
+        # leave) a 0 % rate would be a verdict on nothing.
+        if not (calls or complaints or minors or majors or skills_n or repaid_any(row)):
+            rec.pop("raw", None)
+            rec["na"] = "no_activity" if rec["assigned"] else "no_assigned"
+        out["recovery"] = (rec.get("raw"), rec, rec.get("band"))  # type: ignore[assignment]
+    handled = -1
+    for name in ("complaints", "satisfaction", "cost_per_case"):
+        if name not in want:
+            continue
+        if handled < 0:
+            handled, handled_w = _handled(row, plan)
         spec = specs.get(name)
+        if name == "cost_per_case":
+            cost = _money(row, "cost") if get("cost_n") else None
+            out[name] = (
+                cost / Decimal(handled) if cost is not None and handled else None,
+                {"cost": cost, "handled": handled},
+                spec,
+            )
+            continue
         per = spec.per if spec else "case"
+        connected = int(get("connected") or 0)  # type: ignore[call-overload]
         denom = Decimal(connected) if per == "connected_call" else handled_w
         detail = {
             "complaints": complaints,
@@ -195,35 +268,20 @@ def raw_values(
             "handled": handled,
             "handled_weighted": handled_w,
         }
-        return (Decimal(complaints) / denom if denom > 0 else None), detail, spec
-
-    skills_n, prev_n = _int(row, "skills_n"), _int(row, "skills_prev_n")
-    skills_avg = Decimal(repr(float(row["skills_avg"]))) if skills_n else None  # type: ignore[arg-type]
-    prev_avg = Decimal(repr(float(row["skills_prev_avg"]))) if prev_n else None  # type: ignore[arg-type]
-
-    def spec(name: str) -> Band | None:
-        return specs.get(name)
-
-    # Recovery needs the collector to have done something this month: with no call, payment,
-    # complaint, finding or assessment yet (the 1st of the month, a month-long leave) a 0 %
-    # rate would be a verdict on nothing.
-    active = calls or repaid_any(row) or complaints or minors or majors or skills_n
-    if not active:
-        rec.pop("raw", None)
-        rec["na"] = "no_activity" if rec["assigned"] else "no_assigned"
-    out: dict[str, Raw] = {"recovery": (rec.get("raw"), rec, rec.get("band"))}  # type: ignore[dict-item]
-    want = set(COMPONENTS if names is None else names)
-    for name in ("complaints", "satisfaction"):
-        if name in want:
-            out[name] = complaint_rate(name)
-    # Nothing to be compliant about without calls; a finding is something, though.
-    out["compliance"] = (
-        Decimal(minors) if calls or minors else None,
-        {"minor": minors, "major": majors, "calls": calls},
-        None,
-    )
-    out["skills"] = (skills_avg, {"assessments": skills_n}, spec("skills"))
+        out[name] = (Decimal(complaints) / denom if denom > 0 else None), detail, spec
+    if "compliance" in want:
+        # Nothing to be compliant about without calls; a finding is something, though.
+        out["compliance"] = (
+            Decimal(minors) if calls or minors else None,
+            {"minor": minors, "major": majors, "calls": calls},
+            None,
+        )
+    if "skills" in want or "skill_growth" in want:
+        skills_avg = Decimal(repr(float(row["skills_avg"]))) if skills_n else None  # type: ignore[arg-type]
+        out["skills"] = (skills_avg, {"assessments": skills_n}, specs.get("skills"))
     if "skill_growth" in want:
+        prev_n = _int(row, "skills_prev_n")
+        prev_avg = Decimal(repr(float(row["skills_prev_avg"]))) if prev_n else None  # type: ignore[arg-type]
         out["skill_growth"] = (
             skills_avg - prev_avg if skills_avg is not None and prev_avg is not None else None,
             {
@@ -233,26 +291,21 @@ def raw_values(
                 "before_n": prev_n,
                 "months": plan.months,
             },
-            spec("skill_growth"),
+            specs.get("skill_growth"),
         )
     if "ptp_kept" in want:
         kept, broken = _int(row, "ptp_kept"), _int(row, "ptp_broken")
         out["ptp_kept"] = (
             Decimal(kept) / Decimal(kept + broken) if kept + broken else None,
             {"kept": kept, "due": kept + broken},
-            spec("ptp_kept"),
-        )
-    if "cost_per_case" in want:
-        cost = _money(row, "cost") if row.get("cost_n") else None
-        out["cost_per_case"] = (
-            cost / Decimal(handled) if cost is not None and handled else None,
-            {"cost": cost, "handled": handled},
-            spec("cost_per_case"),
+            specs.get("ptp_kept"),
         )
     return out
 
 
 def repaid_any(row: dict[str, object]) -> bool:
+    if "repaid_any" in row:
+        return bool(row["repaid_any"])
     return any(row.get(k) for k in _R)
 
 

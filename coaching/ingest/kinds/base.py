@@ -148,6 +148,9 @@ class CaseRef:
 # Prefix of a source-system debtor id before hashing: its key never equals a phone's or an
 # ID number's key even when the strings are the same.
 SOURCE_REF = "ref:"
+# Debtor keys computed per import, cached (a debtor repeats across calls); bounded, because
+# several imports run at once in one process (about 110 bytes per entry).
+DEBTOR_CACHE = 50_000
 
 
 @dataclass
@@ -170,7 +173,7 @@ class Refs:
     def debtor(self, raw: str) -> str:
         key = self._keys.get(raw)
         if key is None:
-            if len(self._keys) > 500_000:
+            if len(self._keys) > DEBTOR_CACHE:
                 self._keys.clear()
             key = self._keys[raw] = keyring_of(self.secret).key(raw)
         return key
@@ -190,6 +193,26 @@ class Refs:
     def tz_for(self, collector_id: int | None) -> ZoneInfo:
         e = self.employees_by_id.get(collector_id) if collector_id is not None else None
         return e.tz if e else self.default_tz
+
+
+# How the kinds resolve the case and the collector of a row (one place for the rules and the
+# order of their errors).
+
+
+def case_and_collector(r: Any, refs: Refs) -> tuple[CaseRef, EmpRef]:
+    """The row's case (required) and collector: the `collector` cell, else the case's."""
+    case = refs.case("case_ref", r.case_ref)
+    if r.collector:
+        return case, refs.employee("collector", r.collector)
+    if case.collector_id is not None and case.collector_id in refs.employees_by_id:
+        return case, refs.employees_by_id[case.collector_id]
+    raise Problem("collector", "required: the case has no collector")
+
+
+def collector_and_case_id(r: Any, refs: Refs) -> tuple[EmpRef, int | None]:
+    """The row's collector (required) and its case's id when a case is named."""
+    emp = refs.employee("collector", r.collector)
+    return emp, refs.case("case_ref", r.case_ref).id if r.case_ref else None
 
 
 def to_utc(dt: datetime, tz: ZoneInfo) -> datetime:

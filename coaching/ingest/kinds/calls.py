@@ -15,11 +15,11 @@ from coaching.ingest.kinds.base import (
     Kind,
     LocalDT,
     Outcome,
-    Problem,
     Ref,
     Refs,
     Row,
     _opt,
+    case_and_collector,
 )
 from db.models.work import (
     Call,
@@ -38,13 +38,7 @@ class CallRow(Row):
 
 
 def resolve_call(r: CallRow, refs: Refs) -> tuple[Any, ...]:
-    case = refs.case("case_ref", r.case_ref)
-    if r.collector:
-        emp = refs.employee("collector", r.collector)
-    elif case.collector_id is not None and case.collector_id in refs.employees_by_id:
-        emp = refs.employees_by_id[case.collector_id]
-    else:
-        raise Problem("collector", "required: the case has no collector")
+    case, emp = case_and_collector(r, refs)
     if r.debtor_ref:
         key = refs.debtor(f"{SOURCE_REF}{r.debtor_ref}")
     else:

@@ -20,6 +20,7 @@ from coaching.ingest.kinds.base import (
     Refs,
     Row,
     _opt,
+    case_and_collector,
     to_utc,
 )
 from db.models.work import (
@@ -38,16 +39,12 @@ class PromiseRow(Row):
 
 
 def _case_collector(r: Any, refs: Refs, case: CaseRef) -> EmpRef:
-    if r.collector:
-        return refs.employee("collector", r.collector)
-    if case.collector_id is not None and case.collector_id in refs.employees_by_id:
-        return refs.employees_by_id[case.collector_id]
-    raise Problem("collector", "required: the case has no collector")
+    """(Kept for callers of the old name; the rule lives in base.case_and_collector.)"""
+    return case_and_collector(r, refs)[1]
 
 
 def resolve_promise(r: PromiseRow, refs: Refs) -> tuple[Any, ...]:
-    case = refs.case("case_ref", r.case_ref)
-    emp = _case_collector(r, refs, case)
+    case, emp = case_and_collector(r, refs)
     if r.due_date < r.promised_on:
         raise Problem("due_date", "due before the promise was made")
     return (case.id, emp.id, r.amount, r.promised_on, r.due_date, r.status)
@@ -103,8 +100,7 @@ class RepaymentRow(Row):
 
 
 def resolve_repayment(r: RepaymentRow, refs: Refs) -> tuple[Any, ...]:
-    case = refs.case("case_ref", r.case_ref)
-    emp = _case_collector(r, refs, case)
+    case, emp = case_and_collector(r, refs)
     if r.amount <= 0:
         raise Problem("amount", "must be more than 0")
     return (r.ref, case.id, emp.id, r.amount, to_utc(r.paid_at, emp.tz))

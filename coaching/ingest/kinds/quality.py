@@ -19,6 +19,7 @@ from coaching.ingest.kinds.base import (
     Sev,
     Text,
     _opt,
+    collector_and_case_id,
     to_utc,
 )
 from coaching.redact import redact
@@ -37,8 +38,7 @@ class ComplaintRow(Row):
 
 
 def resolve_complaint(r: ComplaintRow, refs: Refs) -> tuple[Any, ...]:
-    emp = refs.employee("collector", r.collector)
-    case_id = refs.case("case_ref", r.case_ref).id if r.case_ref else None
+    emp, case_id = collector_and_case_id(r, refs)
     return (r.ref, emp.id, case_id, to_utc(r.received_at, emp.tz), r.category)
 
 
@@ -97,8 +97,7 @@ class QaRow(Row):
 def resolve_qa(r: QaRow, refs: Refs) -> tuple[Any, ...]:
     if r.ref.lower().startswith("auto:"):
         raise Problem("ref", "references starting with auto: are reserved for automatic findings")
-    emp = refs.employee("collector", r.collector)
-    case_id = refs.case("case_ref", r.case_ref).id if r.case_ref else None
+    emp, case_id = collector_and_case_id(r, refs)
     return (
         r.ref,
         emp.id,

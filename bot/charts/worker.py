@@ -1,0 +1,128 @@
+"""Charts are drawn in one separate process, never in the bot's.
+
+Drawing in the bot process cost every chat user: the first chart imported matplotlib and
+registered the CJK font on the event loop (about a second with nobody else answered), every
+later one held the GIL for a few hundred ms of Agg rendering, and matplotlib stayed resident
+(about 41 MB) in a process whose memory is bounded. So a chart is described by a picklable
+`Chart` (the drawing function's dotted name and its data) and drawn by a single worker process
+(spawned, not forked: the bot has threads), which `warm()` starts and loads matplotlib in at
+start-up, off the loop. A worker that dies is replaced and the chart is drawn again, once.
+
+`COACHBOT_CHART_PROCESS=0` draws in the calling thread instead (the CLI does so anyway).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """`func(*args, path, **kwargs)`, where `func` is "module:name" under bot.charts."""
+
+    func: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def draw(self, path: Path) -> Any:
+        module, _, name = self.func.partition(":")
+        if not module.startswith("bot.charts."):
+            raise ValueError(f"not a chart function: {self.func}")
+        fn = getattr(importlib.import_module(module), name)
+        return fn(*self.args, path, **self.kwargs)
+
+
+def _load_matplotlib() -> int:
+    """In the worker: matplotlib, the Agg backend and the CJK font, before the first chart."""
+    importlib.import_module("bot.charts.kit")
+    return os.getpid()
+
+
+def _draw(chart: Chart, path: Path) -> Any:
+    return chart.draw(path)
+
+
+def in_process() -> bool:
+    return os.environ.get("COACHBOT_CHART_PROCESS", "1").strip().lower() in ("1", "true", "yes")
+
+
+def _get_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            ctx = multiprocessing.get_context("spawn")
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+        return _pool
+
+
+def _replace(broken: ProcessPoolExecutor) -> None:
+    global _pool
+    with _lock:
+        if _pool is broken:
+            _pool = None
+    broken.shutdown(wait=False, cancel_futures=True)
+
+
+def warm() -> Future[int] | None:
+    """Start the chart process and load matplotlib there (returns at once)."""
+    if not in_process():
+        return None
+    return _get_pool().submit(_load_matplotlib)
+
+
+def worker_pid() -> int | None:
+    """The chart process's pid once warm (for the memory bench and `/healthz` figures)."""
+    pool = _pool
+    procs = getattr(pool, "_processes", None) or {}
+    return next(iter(procs), None)
+
+
+def draw_sync(chart: Chart, path: Path) -> Any:
+    """Draw `chart` into `path` from a worker thread (jobs) or the CLI."""
+    if not in_process():
+        return chart.draw(path)
+    for attempt in (1, 2):
+        pool = _get_pool()
+        try:
+            return pool.submit(_draw, chart, path).result()
+        except BrokenProcessPool:
+            log.warning("chart process died; starting a new one (attempt %d)", attempt)
+            _replace(pool)
+    raise RuntimeError("the chart process died twice while drawing")
+
+
+async def draw(chart: Chart, path: Path) -> Any:
+    """Draw `chart` into `path` without blocking the event loop or holding the bot's GIL."""
+    if not in_process():
+        return await asyncio.to_thread(chart.draw, path)
+    for attempt in (1, 2):
+        pool = _get_pool()
+        try:
+            return await asyncio.wrap_future(pool.submit(_draw, chart, path))
+        except BrokenProcessPool:
+            log.warning("chart process died; starting a new one (attempt %d)", attempt)
+            _replace(pool)
+    raise RuntimeError("the chart process died twice while drawing")
+
+
+def shutdown() -> None:
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,90 @@
+"""The scorecard statement's two mechanics besides its aggregates (queries.py): combining the
+per-bucket sums in SQL, and streaming its rows on PostgreSQL.
+
+Split from queries.py (what is summed, per table) because these are about how it runs: the
+integer arithmetic of docs/scoring.md's *Recovery* done by the database, and the rows handed
+to the scorer while the server still joins the last ones.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, Select, bindparam, case, func, or_, select
+from sqlalchemy.engine import Compiled, Connection
+
+from db.models.work import BUCKETS
+
+# Rows per chunk of a streamed result: small enough that scoring starts early, large enough
+# that the per-chunk overhead stays negligible (5,000 collectors = 20 chunks).
+STREAM_CHUNK = 256
+_compiled: dict[tuple[int, int], tuple[object, object, Compiled]] = {}
+
+
+def stream(conn: Connection, stmt: Select, params: dict[str, object]):  # type: ignore[no-untyped-def, type-arg]
+    """Run `stmt` through psycopg's `Cursor.stream` (chunked mode with libpq ≥ 17, else
+    single-row mode): SQLAlchemy's own streaming uses a server-side cursor, which the server
+    only advances on each FETCH, so nothing would overlap. The statement is compiled once per
+    dialect; the one bind conversion it needs (UTCDateTime: aware → naive UTC) is done here."""
+    key = (id(stmt), id(conn.dialect))
+    hit = _compiled.get(key)
+    if hit is None or hit[0] is not stmt or hit[1] is not conn.dialect:
+        hit = _compiled[key] = (stmt, conn.dialect, stmt.compile(dialect=conn.dialect))
+    compiled = hit[2]
+    values = compiled.construct_params(params)
+    for k, v in values.items():
+        if isinstance(v, datetime):
+            values[k] = v.astimezone(UTC).replace(tzinfo=None)
+    import psycopg  # only on PostgreSQL
+
+    size = STREAM_CHUNK if psycopg.pq.version() >= 170000 else 1
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        names: list[str] | None = None
+        for row in cur.stream(compiled.string, values, size=size):  # type: ignore[arg-type]
+            if names is None:
+                names = [d.name for d in cur.description or ()]
+            yield dict(zip(names, row, strict=True))
+
+
+def combined(m):  # type: ignore[no-untyped-def]
+    """The per-bucket sums (a0…a5 assigned cents, r0…r5 repaid cents, h0…h5 cases handled)
+    combined per collector, in integers (exact on both databases):
+
+    - credited = Σ_b min(R_b × W_b, max(A_b, R_b) × 10^k), W_b the bucket weight × 10^k
+      (docs/scoring.md, *Recovery*), in units of 10^-(2+k);
+    - t_acc / z_acc = Σ_b A_b × the bucket band's target / zero_at × 10^j;
+    - handled_w = Σ_b H_b × W_b; repaid_any = some bucket was repaid (not netted to 0).
+
+    Weights and bands are bound parameters (w0…, t0…, z0…, wk), so the statement is shared."""
+    n = len(BUCKETS)
+    a = [func.coalesce(m.c[f"a{i}"], 0) for i in range(n)]
+    r = [func.coalesce(m.c[f"r{i}"], 0) for i in range(n)]
+    h = [func.coalesce(m.c[f"h{i}"], 0) for i in range(n)]
+    w = [bindparam(f"w{i}", type_=BigInteger) for i in range(n)]
+    t = [bindparam(f"t{i}", type_=BigInteger) for i in range(n)]
+    z = [bindparam(f"z{i}", type_=BigInteger) for i in range(n)]
+    k = bindparam("wk", type_=BigInteger)
+    credited = []
+    for i in range(n):
+        rw, cap = r[i] * w[i], case((r[i] > a[i], r[i]), else_=a[i]) * k
+        credited.append(case((rw < cap, rw), else_=cap))
+
+    def total(terms: list) -> object:  # type: ignore[type-arg]
+        return functools.reduce(operator.add, terms)
+
+    buckets = {f"{p}{i}" for p in "arh" for i in range(n)}
+    keep = [c for c in m.c if c.name not in buckets]
+    return select(
+        *keep,
+        total(a).label("assigned"),
+        total(r).label("repaid"),
+        total(credited).label("credited"),
+        total([a[i] * t[i] for i in range(n)]).label("t_acc"),
+        total([a[i] * z[i] for i in range(n)]).label("z_acc"),
+        total(h).label("handled"),
+        total([h[i] * w[i] for i in range(n)]).label("handled_w"),
+        case((or_(*(x != 0 for x in r)), 1), else_=0).label("repaid_any"),
+    )

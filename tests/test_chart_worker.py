@@ -1,0 +1,73 @@
+"""The chart process (bot.charts.worker): charts drawn there, a dead worker replaced, only
+chart functions callable, and the thread fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.charts import worker
+from bot.charts.worker import Chart
+from coaching.scoring.snapshots import TrendPoint
+
+PNG = b"\x89PNG"
+
+
+def _points() -> tuple[TrendPoint, ...]:
+    return (
+        TrendPoint(date(2026, 10, 1), 71.5, 64.0),
+        TrendPoint(date(2026, 11, 1), 0.0, 66.0, vetoed=True),
+    )
+
+
+def test_a_chart_is_drawn_by_another_process_and_a_dead_one_is_replaced(tmp_path):
+    chart = Chart("bot.charts.scoring:trend_chart", (_points(), "C0001"), {"locale": "zh_CN"})
+    first = tmp_path / "a.png"
+    asyncio.run(worker.draw(chart, first))
+    assert first.read_bytes()[:4] == PNG
+    pid = worker.worker_pid()
+    assert pid is not None and pid != os.getpid()
+    os.kill(pid, signal.SIGKILL)
+    second = tmp_path / "b.png"
+    worker.draw_sync(chart, second)  # the broken pool is replaced, the chart drawn again
+    assert second.read_bytes()[:4] == PNG
+    assert worker.worker_pid() not in (None, pid)
+
+
+def test_only_chart_functions_can_be_called(tmp_path):
+    with pytest.raises(ValueError, match="not a chart function"):
+        Chart("os:remove", ()).draw(tmp_path / "x")
+
+
+def test_bot_process_never_imports_matplotlib(tmp_path):
+    """What handlers import to ask for a chart loads no matplotlib in the caller."""
+    code = (
+        "import sys, asyncio, pathlib\n"
+        "import handlers.score, handlers.training, handlers.hr, bot.jobs.training\n"
+        "from bot.charts import worker\n"
+        "from tests.test_chart_worker import _points\n"
+        "c = worker.Chart('bot.charts.scoring:trend_chart', (_points(), 'C1'), {})\n"
+        f"asyncio.run(worker.draw(c, pathlib.Path({str(tmp_path / 'c.png')!r})))\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+    assert (tmp_path / "c.png").read_bytes()[:4] == PNG
+
+
+def test_thread_mode_draws_in_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("COACHBOT_CHART_PROCESS", "0")
+    chart = Chart("bot.charts.scoring:trend_chart", (_points(), "C0001"), {"locale": "en"})
+    asyncio.run(worker.draw(chart, tmp_path / "t.png"))
+    assert (tmp_path / "t.png").read_bytes()[:4] == PNG
