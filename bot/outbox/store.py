@@ -92,12 +92,25 @@ class Claimed:
     claimed_at: float = 0.0
 
 
-def claim_due(s: Session, now: datetime, limit: int) -> list[Claimed]:
-    """Claim up to `limit` due rows for this worker (status `sending`, lease LEASE)."""
+def claim_due(
+    s: Session,
+    now: datetime,
+    limit: int,
+    *,
+    owner: str | None = None,
+    part: tuple[int, int] | None = None,
+) -> list[Claimed]:
+    """Claim up to `limit` due rows for this worker (status `sending`, lease LEASE).
+
+    `owner`: the claiming sender (bot/outbox/senders.py), recorded so that its rows are handed
+    back as soon as it is gone. `part=(k, n)`: only chats with |chat_id| mod n = k, so with n
+    senders each chat has one sender and Telegram's per-chat limits one pacer."""
     due = or_(
         and_(Outbox.status == "pending", Outbox.next_attempt_at <= now),
         and_(Outbox.status == "sending", Outbox.lease_until < now),
     )
+    if part is not None and part[1] > 1:
+        due = and_(due, func.abs(Outbox.chat_id) % part[1] == part[0])
     ids = (
         select(Outbox.id)
         .where(due)
@@ -110,7 +123,7 @@ def claim_due(s: Session, now: datetime, limit: int) -> list[Claimed]:
     rows = s.execute(
         update(Outbox)
         .where(Outbox.id.in_(ids), due)
-        .values(status="sending", lease_until=lease, attempts=Outbox.attempts + 1)
+        .values(status="sending", lease_until=lease, attempts=Outbox.attempts + 1, claimed_by=owner)
         .returning(
             Outbox.id,
             Outbox.chat_id,

@@ -23,10 +23,17 @@ from db.models.org import EmployeeStatus
 
 
 def recipients(
-    s: Session, branch: BranchInfo, day: date, employee_ids: Sequence[int] | None = None
+    s: Session,
+    branch: BranchInfo,
+    day: date,
+    employee_ids: Sequence[int] | None = None,
+    *,
+    lo: int | None = None,
+    hi: int | None = None,
 ) -> list[Recipient]:
     """Collectors of the branch with an active binding who work that day: not left (their last
-    day counts), not on leave, not marked on leave."""
+    day counts), not on leave, not marked on leave. `lo`/`hi`: employee ids in that range
+    (inclusive; None = unbounded), one chunk of a fan-out."""
     on_leave = exists().where(
         Leave.employee_id == Employee.id, Leave.start_date <= day, Leave.end_date >= day
     )
@@ -60,6 +67,10 @@ def recipients(
     )
     if employee_ids is not None:
         q = q.where(Employee.id.in_(list(employee_ids)))
+    if lo is not None:
+        q = q.where(Employee.id >= lo)
+    if hi is not None:
+        q = q.where(Employee.id <= hi)
     return [Recipient(*r) for r in s.execute(q).all()]
 
 

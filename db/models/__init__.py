@@ -5,7 +5,7 @@ from db.models.activity import CallMonthActivity
 from db.models.coaching import CoachTip, Drill, DrillTurn
 from db.models.costs import CollectorCost
 from db.models.hr import ExitRecord, RiskAction, RiskAlertState, RiskScore
-from db.models.ops import ApiToken, AuditLog, JobRun, Lease, Outbox, TelegramUpdate
+from db.models.ops import ApiToken, AuditLog, JobChunk, JobRun, Lease, Outbox, TelegramUpdate
 from db.models.org import (
     Branch,
     Employee,
@@ -51,6 +51,7 @@ __all__ = [
     "GroupChat",
     "Holiday",
     "InviteCode",
+    "JobChunk",
     "JobRun",
     "Lease",
     "Leave",
