@@ -254,8 +254,8 @@ def build_chunk(s: Session, chunk: chunks.Chunk, branch: BranchInfo, now: dateti
 
 
 def _fanout(ctx: AppContext, branch: BranchInfo, now: datetime, job: str) -> tuple[int, int]:
-    """Split the run into chunks of CHUNK recipients and build them with every process that
-    helps (bot/jobs/chunks.py). Returns (queued, people)."""
+    """Split the run into chunks (COACHBOT_FANOUT_CHUNK recipients) and build them with every
+    process that helps (bot/jobs/chunks.py). Returns (queued, people)."""
     fan = _fan(job, branch)
     assert fan is not None
     day = branch.local(now).date()
@@ -266,7 +266,7 @@ def _fanout(ctx: AppContext, branch: BranchInfo, now: datetime, job: str) -> tup
         if fan.only is not None:
             wanted = _opted_in(s, ids, fan.only)
             ids = [i for i in ids if i in wanted]
-        return chunks.split(s, key, job, branch.id, now, ids, CHUNK)
+        return chunks.split(s, key, job, branch.id, now, ids, ctx.settings.fanout_chunk)
 
     ctx.call(split)
     return chunks.run_all(ctx, key)
