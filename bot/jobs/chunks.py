@@ -193,7 +193,10 @@ def build(ctx: AppContext, chunk: Chunk) -> int:
         finish(s, chunk.id, n, now)
         return n
 
-    return ctx.call(work)
+    n = ctx.call(work)
+    if (built := ctx.extras.get("on_chunk_built")) is not None:
+        built()  # the process's outbox loop sends what was just queued
+    return n
 
 
 def help_once(ctx: AppContext) -> bool:

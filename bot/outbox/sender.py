@@ -61,7 +61,7 @@ class _Worker:
 
     The last two outlive a round: during a database outage the marks cannot be written, and
     the rows must neither be forgotten (they would be reclaimed and sent again) nor handed
-    back by this process's own `reclaim_all` when it re-takes the lease after the outage."""
+    back by `senders.reclaim_orphans` when this process re-takes its lease after the outage."""
 
     loop: asyncio.AbstractEventLoop
     stop: asyncio.Event = field(default_factory=asyncio.Event)

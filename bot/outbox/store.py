@@ -238,23 +238,6 @@ def next_due_in(s: Session, now: datetime) -> float | None:
     return None if first is None else max((first - now).total_seconds(), 0.0)
 
 
-def reclaim_all(s: Session, keep: set[int] | frozenset[int] = frozenset()) -> int:
-    """Hand every `sending` row back at once: called by a process that has just become the
-    only sender (the scheduler lease's new holder), so a dead sender's rows go out within
-    seconds instead of after their lease. `keep`: rows the caller itself still has on the wire
-    or sent without a stored mark (it re-takes the lease after a database outage)."""
-    cond = [Outbox.status == "sending"]
-    if keep:
-        cond.append(Outbox.id.not_in(sorted(keep)))
-    res = s.execute(
-        update(Outbox)
-        .where(*cond)
-        .values(status="pending", lease_until=None)
-        .execution_options(synchronize_session=False)
-    )
-    return int(res.rowcount or 0)
-
-
 def _mark_sent(s: Session, rows: list[tuple[int, int, datetime]]) -> None:
     t = Outbox.__table__
     s.connection().execute(

@@ -143,9 +143,7 @@ def test_two_processes_share_building_and_sending_of_one_morning(telegram, tmp_p
 
         def plan_rows() -> list[Outbox]:
             def q(s):  # type: ignore[no-untyped-def]
-                out = list(
-                    s.execute(select(Outbox).where(Outbox.kind == "plan_morning")).scalars()
-                )
+                out = list(s.execute(select(Outbox).where(Outbox.kind == "plan_morning")).scalars())
                 for r in out:
                     s.expunge(r)
                 return out
@@ -169,9 +167,7 @@ def test_two_processes_share_building_and_sending_of_one_morning(telegram, tmp_p
     assert sorted(per_chat) == sorted(chats), "somebody missed their plan"
     assert max(per_chat.values()) == 1, [c for c, n in per_chat.items() if n > 1][:5]
     pids = {str(a.proc.pid), str(b.proc.pid)}
-    builders = _query(
-        url, lambda s: Counter(s.execute(select(JobChunk.owner)).scalars().all())
-    )
+    builders = _query(url, lambda s: Counter(s.execute(select(JobChunk.owner)).scalars().all()))
     senders = Counter(r.claimed_by for r in plan_rows())
     print(f"chunks built per process: {dict(builders)}; plans sent per process: {dict(senders)}")
     assert {o.split(":")[1] for o in builders} == pids, builders  # both built chunks
