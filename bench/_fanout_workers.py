@@ -67,6 +67,10 @@ def run_workers(
     for k in range(workers):
         cmd = [sys.executable, "-m", "bench._fanout_workers", url, sink_url, now.isoformat()]
         cmd += [str(k), str(concurrency)]
+        if prof := os.environ.get("FANOUT_PYSPY_DIR"):  # collapsed stacks per worker
+            out = Path(prof) / f"worker{k}-of-{workers}.txt"
+            spy = Path(sys.executable).parent / "py-spy"
+            cmd = [str(spy), "record", "--format", "raw", "-r", "200", "-o", str(out), "--", *cmd]
         procs.append(
             subprocess.Popen(
                 cmd,
@@ -120,7 +124,7 @@ async def _worker(url: str, sink_url: str, now: str, index: int, concurrency: in
     ctx = AppContext(settings, Database(url), FrozenClock(datetime.fromisoformat(now)))
     loop = asyncio.get_running_loop()
     async with sender_bot(sink_url, concurrency) as bot:
-        bg = Background(ctx, bot, outbox_idle_s=0.05, pacer=outbox.Pacer(0, 0))
+        bg = Background(ctx, bot, pacer=outbox.Pacer(0, 0))
         bg.scheduler.is_leader = lambda: False  # the coordinator says when the job runs
         bg.telegram_ready.set()
         await bg.start()

@@ -40,6 +40,7 @@ RENEW_S = 2.0
 # Stop acting as leader this long before our lease's end, in case our clock or a pause lags.
 FENCE_MARGIN_S = 2.0
 OUTBOX_IDLE_S = 1.0
+OUTBOX_BUSY_S = 0.05
 CHUNK_IDLE_S = 0.5  # how often an idle process looks for fan-out chunks to build
 
 
@@ -161,9 +162,10 @@ class Background:
         await self._wait_or_stop(self.telegram_ready.wait())
         while not self._stop.is_set():
             self._wake.clear()
+            sent = 0
             if self.is_sender():
                 try:
-                    self.sent += await outbox.deliver_due(
+                    sent = await outbox.deliver_due(
                         self.bot,
                         self.ctx,
                         pacer=self.pacer,
@@ -171,11 +173,15 @@ class Background:
                         owner=self.owner,
                         part=self.share,
                     )
+                    self.sent += sent
                 except DBAPIError as exc:  # the database went away: pause, then try again
                     log.warning("outbox round paused (database: %s)", _short(exc))
                 except Exception:
                     log.exception("outbox delivery round failed")
-            await self._wait_or_stop(self._wake.wait(), self.outbox_idle_s)
+            # While rows keep coming (another worker is building a fan-out whose chats are
+            # partly ours: nothing wakes us for them), look again soon; idle, every second.
+            idle = OUTBOX_BUSY_S if sent else self.outbox_idle_s
+            await self._wait_or_stop(self._wake.wait(), idle)
 
     # --- fan-out chunks -------------------------------------------------------------------
 

@@ -3,12 +3,13 @@ leases and fencing, hand rows back, mark them sent or failed."""
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -57,6 +58,8 @@ def enqueue_many(s: Session, rows: list[dict[str, Any]], *, now: datetime) -> in
     Returns how many were new."""
     if not rows:
         return 0
+    if s.get_bind().dialect.name == "postgresql":
+        return _enqueue_unnest(s, rows, now)
     values = [
         dict(
             dedupe_key=r["key"],
@@ -78,7 +81,39 @@ def enqueue_many(s: Session, rows: list[dict[str, Any]], *, now: datetime) -> in
     return len(s.execute(stmt, values).all())
 
 
-@dataclass
+# PostgreSQL: one INSERT … SELECT FROM unnest(arrays): six array parameters instead of ten per
+# row, so the statement text is the same for every chunk (psycopg re-parses statements with
+# more than 50 parameters every time) and the server plans one short statement.
+_UNNEST = text(
+    """
+    INSERT INTO outbox (dedupe_key, kind, chat_id, employee_id, local_date, payload, status,
+                        attempts, created_at, next_attempt_at)
+    SELECT k, kd, c, e, d, CAST(p AS json), 'pending', 0, :now, :now
+    FROM unnest(CAST(:keys AS varchar[]), CAST(:kinds AS varchar[]), CAST(:chats AS bigint[]),
+                CAST(:emps AS integer[]), CAST(:dates AS date[]), CAST(:payloads AS text[]))
+         AS t(k, kd, c, e, d, p)
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id
+    """
+)
+
+
+def _enqueue_unnest(s: Session, rows: list[dict[str, Any]], now: datetime) -> int:
+    res = s.execute(
+        _UNNEST,
+        {
+            "now": now.astimezone(UTC).replace(tzinfo=None),  # stored as naive UTC
+            "keys": [r["key"] for r in rows],
+            "kinds": [r["kind"] for r in rows],
+            "chats": [r["chat_id"] for r in rows],
+            "emps": [r.get("employee_id") for r in rows],
+            "dates": [r.get("local_date") for r in rows],
+            "payloads": [json.dumps(r["payload"], ensure_ascii=False) for r in rows],
+        },
+    )
+    return len(res.all())
+
+
 @dataclass
 class Claimed:
     id: int

@@ -18,6 +18,7 @@ from coaching.plans.build import ANSWERED, CHUNK, Plan, Recipient, branch_curren
 from coaching.plans.config import DayPlan
 from db.models import Call, Employee, EmployeeRole, Leave, PromiseToPay, TelegramBinding
 from db.models.org import EmployeeStatus
+from db.sql import in_ids
 
 # --- who gets a plan -------------------------------------------------------------------------
 
@@ -66,7 +67,7 @@ def recipients(
         .order_by(Employee.id)
     )
     if employee_ids is not None:
-        q = q.where(Employee.id.in_(list(employee_ids)))
+        q = q.where(in_ids(s, Employee.id, employee_ids))
     if lo is not None:
         q = q.where(Employee.id >= lo)
     if hi is not None:

@@ -4,15 +4,15 @@ of the run and both send their share of the chats, and every collector gets exac
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, insert, select, text
 
+from db import leases
 from db.models import (
     Branch,
     Case,
@@ -32,7 +32,8 @@ pytestmark = pytest.mark.slow
 PG_URL = os.environ.get("COACHBOT_TEST_DATABASE_URL")
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 12, 7, tzinfo=SH)
-N = 400  # collectors: 40 chunks of 10
+N = 400  # collectors: 80 chunks of 5
+AT = MONDAY.replace(hour=8, minute=40)  # the morning plan's time
 CHATS = 6_000_000
 
 
@@ -126,20 +127,16 @@ def test_two_processes_share_building_and_sending_of_one_morning(telegram, tmp_p
     double, base = telegram
     url = _fresh_db()
     chats = _seed(url)
-    epoch = time.time()
-    # 08:39:35: both processes are up before the plans fall due at 08:40.
-    env = {"COACHBOT_FANOUT_CHUNK": "10", "COACHBOT_OUTBOX_RATE": "30"}
-    at = MONDAY.replace(hour=8, minute=39, second=35)
-    a = start_bot(url, base, tmp_path, clock_at=at, epoch=epoch, name="a", **env)
-    b = start_bot(
-        url, base, tmp_path, clock_at=at, epoch=epoch, name="b", COACHBOT_UPDATES="none", **env
-    )
+    # The scheduler lease is held here until both processes are up: the 08:40 run, due from
+    # the start, begins only when the test lets go (then one of them takes the lease).
+    _query(url, lambda s: leases.acquire(s, "scheduler", "test", AT, timedelta(days=1)))
+    env = {"COACHBOT_FANOUT_CHUNK": "5", "COACHBOT_OUTBOX_RATE": "30"}
+    a = start_bot(url, base, tmp_path, clock_at=AT, name="a", **env)
+    b = start_bot(url, base, tmp_path, clock_at=AT, name="b", COACHBOT_UPDATES="none", **env)
     try:
         wait_for(lambda: a.health()[0] == 200 and b.health()[0] == 200, STARTUP_S, "both up")
-        started = _query(url, lambda s: s.execute(select(JobRun.run_key)).scalars().all())
-        assert not [k for k in started if k.startswith("morning_plan")], (
-            "start-up took more than 25 s: the run began before both processes were up"
-        )
+        assert not _query(url, lambda s: s.execute(select(JobRun.run_key)).scalars().all())
+        assert _query(url, lambda s: leases.release(s, "scheduler", "test"))
 
         def plan_rows() -> list[Outbox]:
             def q(s):  # type: ignore[no-untyped-def]
