@@ -40,6 +40,7 @@ class Result:
     plans: int
     wall_s: float
     cpu_s: float  # all worker processes, GO to STOP
+    pg_cpu_s: float | None  # the database's server processes for this database (local only)
     built: list[int]  # chunks built per worker (beyond the job's own, for worker 0)
     sent: list[int]
     duplicates: int
@@ -51,6 +52,38 @@ class Result:
     @property
     def per_cpu(self) -> float:
         return self.plans / self.cpu_s
+
+    @property
+    def per_cpu_with_db(self) -> float | None:
+        return None if self.pg_cpu_s is None else self.plans / (self.cpu_s + self.pg_cpu_s)
+
+
+def _pg_cpu(url: str) -> dict[int, float] | None:
+    """CPU seconds so far of each PostgreSQL backend serving this database, read from /proc
+    (None when the server is not on this machine)."""
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url)
+    try:
+        with eng.connect() as c:
+            pids = c.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+            pids = list(pids)
+    finally:
+        eng.dispose()
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return out
 
 
 def run_workers(
@@ -66,7 +99,7 @@ def run_workers(
     procs = []
     for k in range(workers):
         cmd = [sys.executable, "-m", "bench._fanout_workers", url, sink_url, now.isoformat()]
-        cmd += [str(k), str(concurrency)]
+        cmd += [str(k), str(concurrency), str(workers)]
         if prof := os.environ.get("FANOUT_PYSPY_DIR"):  # collapsed stacks per worker
             out = Path(prof) / f"worker{k}-of-{workers}.txt"
             spy = Path(sys.executable).parent / "py-spy"
@@ -88,6 +121,7 @@ def run_workers(
             line = p.stdout.readline()  # type: ignore[union-attr]
             if line.strip() != "READY":
                 raise SystemExit(f"bench worker did not start: {line!r}")
+        pg0 = _pg_cpu(url)
         t0 = time.perf_counter()
         for p in procs:
             p.stdin.write("GO\n")  # type: ignore[union-attr]
@@ -100,6 +134,10 @@ def run_workers(
                 raise SystemExit("a bench worker died")
             time.sleep(0.02)
         wall = time.perf_counter() - t0
+        pg1 = _pg_cpu(url)
+        pg = None
+        if pg0 is not None and pg1 is not None:
+            pg = sum(v - pg0.get(pid, 0.0) for pid, v in pg1.items())
         cpu, built, sent = 0.0, [], []
         for p in procs:
             p.stdin.write("STOP\n")  # type: ignore[union-attr]
@@ -114,10 +152,12 @@ def run_workers(
         for p in procs:
             if p.poll() is None:
                 p.kill()
-    return Result(workers, plans, wall, cpu, built, sent, int(st["duplicates"]))
+    return Result(workers, plans, wall, cpu, pg, built, sent, int(st["duplicates"]))
 
 
-async def _worker(url: str, sink_url: str, now: str, index: int, concurrency: int) -> None:
+async def _worker(
+    url: str, sink_url: str, now: str, index: int, concurrency: int, workers: int
+) -> None:
     from _fanout_kit import sender_bot  # bench/ is on sys.path (see main)
 
     settings = load_settings(_env_file=None, DATABASE_URL=url)
@@ -128,6 +168,8 @@ async def _worker(url: str, sink_url: str, now: str, index: int, concurrency: in
         bg.scheduler.is_leader = lambda: False  # the coordinator says when the job runs
         bg.telegram_ready.set()
         await bg.start()
+        while bg.share[1] < workers:  # as in a running deployment: every sender known
+            await asyncio.sleep(0.1)
         print("READY", flush=True)
         await loop.run_in_executor(None, sys.stdin.readline)  # GO
         cpu0 = time.process_time()
@@ -149,8 +191,8 @@ async def _worker(url: str, sink_url: str, now: str, index: int, concurrency: in
 
 def main() -> None:
     sys.path.insert(0, str(ROOT / "bench"))
-    url, sink_url, now, index, concurrency = sys.argv[1:6]
-    asyncio.run(_worker(url, sink_url, now, int(index), int(concurrency)))
+    url, sink_url, now, index, concurrency, workers = sys.argv[1:7]
+    asyncio.run(_worker(url, sink_url, now, int(index), int(concurrency), int(workers)))
 
 
 if __name__ == "__main__":
