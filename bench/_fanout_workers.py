@@ -58,6 +58,13 @@ class Result:
         return None if self.pg_cpu_s is None else self.plans / (self.cpu_s + self.pg_cpu_s)
 
 
+def _line(p: subprocess.Popen[str]) -> str:
+    """The worker's next line (py-spy, when profiling, says things on the same stdout)."""
+    while (line := p.stdout.readline()).startswith("py-spy>") or line == "\n":  # type: ignore[union-attr]
+        pass
+    return line
+
+
 def _pg_cpu(url: str) -> dict[int, float] | None:
     """CPU seconds so far of each PostgreSQL backend serving this database, read from /proc
     (None when the server is not on this machine)."""
@@ -86,6 +93,26 @@ def _pg_cpu(url: str) -> dict[int, float] | None:
     return out
 
 
+def _fresh_outbox(url: str) -> None:
+    """Rows an earlier phase left unsent are not part of this run; VACUUM, because the queue's
+    dead index entries from earlier runs make every claim scan them (this machine's server runs
+    with autovacuum off; a production server vacuums by itself)."""
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as c:
+            c.execute(
+                text(
+                    "UPDATE outbox SET status = 'skipped', last_error = 'bench: earlier run' "
+                    "WHERE status IN ('pending', 'sending')"
+                )
+            )
+            c.execute(text("VACUUM ANALYZE outbox"))
+    finally:
+        eng.dispose()
+
+
 def run_workers(
     url: str,
     sink_url: str,
@@ -96,6 +123,7 @@ def run_workers(
     cpus: list[int],
 ) -> Result:
     """N worker processes build and send one day's plans; returns the aggregate figures."""
+    _fresh_outbox(url)
     procs = []
     for k in range(workers):
         cmd = [sys.executable, "-m", "bench._fanout_workers", url, sink_url, now.isoformat()]
@@ -118,7 +146,7 @@ def run_workers(
             os.sched_setaffinity(procs[-1].pid, set(cpus))
     try:
         for p in procs:
-            line = p.stdout.readline()  # type: ignore[union-attr]
+            line = _line(p)
             if line.strip() != "READY":
                 raise SystemExit(f"bench worker did not start: {line!r}")
         pg0 = _pg_cpu(url)
@@ -143,7 +171,7 @@ def run_workers(
             p.stdin.write("STOP\n")  # type: ignore[union-attr]
             p.stdin.flush()  # type: ignore[union-attr]
         for p in procs:
-            words = p.stdout.readline().split()  # type: ignore[union-attr]
+            words = _line(p).split()
             cpu += float(words[1])
             built.append(int(words[3]))
             sent.append(int(words[5]))

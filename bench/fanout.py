@@ -254,7 +254,7 @@ def scaling(
 def figures(quick: bool) -> list[Figure]:
     """For bench/run_all.py: 2,000 collectors quick, 10,000 full."""
     if quick:
-        return run(2_000, 5, 10, db_url=bench_database_url())
+        return run(2_000, 5, 30, db_url=bench_database_url())
     return run(10_000, 60, 30, db_url=bench_database_url())
 
 
