@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 import bot.jobs.plans as plan_jobs
 from bot import outbox
@@ -184,3 +184,17 @@ def test_a_live_senders_rows_are_never_taken(ctx) -> None:  # type: ignore[no-un
     assert ctx.call(senders.reclaim_orphans, now + timedelta(seconds=5)) == 0
     assert ctx.call(senders.register, "b", now + timedelta(seconds=5), ttl, frozenset()) == (1, 2)
     assert ctx.call(lambda s: {r.status for r in s.query(Outbox)}) == {"sending"}
+
+
+def test_a_claim_takes_at_most_its_limit_whatever_the_plan(ctx) -> None:  # type: ignore[no-untyped-def]
+    """Statistics from a quiet outbox (ANALYZE when nothing was due) once made PostgreSQL
+    re-run the claim's LIMIT … SKIP LOCKED subquery per row: one claim took every due row."""
+    if ctx.db.engine.dialect.name == "postgresql":
+        with ctx.db.engine.connect() as c:
+            c.execute(text("ANALYZE outbox"))
+            c.commit()
+    _queue(ctx, range(1_000, 1_600))
+    first = ctx.call(outbox.claim_due, ctx.clock.now(), 50, owner="a")
+    assert len(first) == 50
+    rest = ctx.call(outbox.claim_due, ctx.clock.now(), 1_000, owner="b")
+    assert len(rest) == 550 and not {r.id for r in first} & {r.id for r in rest}

@@ -1,4 +1,4 @@
-"""Long (~470 lines) on purpose: one delivery state machine whose claim, send, mark and
+"""Long (~480 lines) on purpose: one delivery state machine whose claim, send, mark and
 retry steps share the in-flight set; split it and the fencing rules scatter.
 
 Delivering the outbox: rounds of claimed rows, paced, one per chat per round; Telegram's

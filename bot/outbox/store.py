@@ -146,18 +146,26 @@ def claim_due(
     )
     if part is not None and part[1] > 1:
         due = and_(due, func.abs(Outbox.chat_id) % part[1] == part[0])
-    ids = (
+    # The picked ids in a MATERIALIZED CTE, run once. As `id IN (SELECT … LIMIT n FOR UPDATE
+    # SKIP LOCKED)` PostgreSQL may plan a nested loop that re-runs the subquery for every
+    # outer row, each run skipping the rows the previous ones locked: the statement then
+    # claimed every due row (10,000 in 22 s, measured), not `limit`. It does so whenever the
+    # statistics say few rows are due (after an ANALYZE of a quiet outbox).
+    picked = (
         select(Outbox.id)
         .where(due)
         .order_by(Outbox.next_attempt_at, Outbox.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     lease = now + LEASE
     rows = s.execute(
         update(Outbox)
-        .where(Outbox.id.in_(ids), due)
+        # Only the key: the picked rows are locked and were due when locked (re-checked by
+        # the lock); a second `due` here let the planner scan every due row per picked one.
+        .where(Outbox.id == picked.c.id)
         .values(status="sending", lease_until=lease, attempts=Outbox.attempts + 1, claimed_by=owner)
         .returning(
             Outbox.id,
