@@ -79,6 +79,10 @@ class Health:
             }
         else:
             parts["outbox"] = {"ok": False}
+        if self.bg is not None:
+            # This process's share of the chats when several send (bot/outbox/senders.py).
+            i, n = self.bg.share
+            parts["outbox"]["sending"] = f"chats mod {n} = {i}" if self.bg.is_sender() else None
         st = ctx.settings
         parts["llm"] = {"ok": True, "mode": "online" if st.llm_configured else "offline"}
         ok = all(p["ok"] for p in parts.values())

@@ -6,21 +6,19 @@ hand beside uvicorn, so nothing here hangs off PTB's hooks: `Background.start()`
 explicitly, exactly once, by every runner.
 
 Several processes on one database: each tries to hold the `scheduler` lease (TTL LEASE_TTL,
-renewed every RENEW); the holder ticks the scheduler and is the only one sending from the
-outbox, so Telegram's limits are kept by one pacer. When the holder dies, another process takes
-the lease once it expires, hands the dead one's in-flight rows back and carries on. The holder
-stops sending as soon as its own view of the lease runs out (fencing), so two processes never
-both believe they are the sender.
+renewed every RENEW); the holder ticks the scheduler. When the holder dies, another process
+takes the lease once it expires and carries on. Every process helps with the work the jobs
+share out — it builds chunks of a fan-out (bot/jobs/chunks.py) and sends its share of the
+outbox's chats at its share of the rate (bot/outbox/senders.py) — and stops sending as soon as
+its own view of its sender lease runs out (fencing), so a row it holds is handed back to the
+others only once it can no longer send it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import time
-import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +27,8 @@ from telegram import Bot
 
 from bot import outbox
 from bot.context import AppContext
+from bot.jobs import chunks
+from bot.outbox import senders
 from bot.scheduler import Scheduler
 from db import leases
 
@@ -40,6 +40,8 @@ RENEW_S = 2.0
 # Stop acting as leader this long before our lease's end, in case our clock or a pause lags.
 FENCE_MARGIN_S = 2.0
 OUTBOX_IDLE_S = 1.0
+OUTBOX_BUSY_S = 0.05
+CHUNK_IDLE_S = 0.5  # how often an idle process looks for fan-out chunks to build
 
 
 def _short(exc: BaseException) -> str:
@@ -50,25 +52,38 @@ def _short(exc: BaseException) -> str:
 
 
 def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    return leases.new_owner_id()
 
 
 class Background:
     """The scheduler lease, the scheduler and the outbox worker of one process."""
 
-    def __init__(self, ctx: AppContext, bot: Bot, *, outbox_idle_s: float = OUTBOX_IDLE_S) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        bot: Bot,
+        *,
+        outbox_idle_s: float = OUTBOX_IDLE_S,
+        pacer: outbox.Pacer | None = None,
+    ) -> None:
         self.ctx = ctx
         self.bot = bot
         self.owner = owner_id()
+        ctx.extras["owner"] = self.owner  # claims of fan-out chunks carry the same name
         self.outbox_idle_s = outbox_idle_s
         self.scheduler = Scheduler(ctx, is_leader=self.is_leader, after_run=self._wake_outbox)
-        self.pacer = outbox.pacer_for(ctx)
+        self.pacer = pacer or outbox.pacer_for(ctx)  # the benchmark's is unthrottled
+        self._interval = self.pacer.interval  # at the whole rate: one sender
         # Set once Telegram answered getMe: the outbox does not send before.
         self.telegram_ready = asyncio.Event()
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._leader_until = 0.0  # monotonic end of our lease, minus the margin
+        self._sender_until = 0.0  # the same for our sender lease
+        self.share: tuple[int, int] = (0, 1)  # (our index, live senders)
+        self.built = 0  # fan-out chunks this process built for others' runs
         self.leader_since: datetime | None = None
         self.last_error: str | None = None
         self.sent = 0
@@ -77,6 +92,9 @@ class Background:
 
     def is_leader(self) -> bool:
         return time.monotonic() < self._leader_until and not self._stop.is_set()
+
+    def is_sender(self) -> bool:
+        return time.monotonic() < self._sender_until and not self._stop.is_set()
 
     async def _renew(self) -> None:
         started = time.monotonic()
@@ -87,20 +105,33 @@ class Background:
             self._leader_until = started + LEASE_TTL.total_seconds() - FENCE_MARGIN_S
             if not was:
                 self.leader_since = now
-                # The previous sender is gone (its lease ran out or it let go): its rows in
-                # flight are ours to send now.
-                # Our own rows on the wire or awaiting their `sent` mark (we lost the lease
-                # only to a database outage) are kept.
-                n = await self.ctx.run(outbox.reclaim_all, outbox.own_rows(self.ctx))
-                log.info(
-                    "scheduler lease taken by this process (%s); %d rows reclaimed", self.owner, n
-                )
-                self._wake.set()
+                log.info("scheduler lease taken by this process (%s)", self.owner)
         else:
             self._leader_until = 0.0
             if was:
-                log.warning("scheduler lease lost: another process runs jobs and sends now")
+                log.warning("scheduler lease lost: another process runs the jobs now")
                 self.leader_since = None
+        await self._renew_sender(started)
+
+    async def _renew_sender(self, started: float) -> None:
+        """Our sender lease and share of the chats; the rows of senders that are gone go back
+        to pending (ours on the wire or awaiting their `sent` mark are kept)."""
+        now = self.ctx.clock.now()
+        keep = outbox.own_rows(self.ctx)
+        share = await self.ctx.run(senders.register, self.owner, now, LEASE_TTL, keep)
+        was = self.is_sender()
+        if share is None:
+            self._sender_until = 0.0
+            if was:
+                log.warning("sender lease lost: this process stops sending")
+            return
+        self._sender_until = started + LEASE_TTL.total_seconds() - FENCE_MARGIN_S
+        if share != self.share or not was:
+            log.info("sending chats %d of %d (mod %d)", share[0], share[1], share[1])
+            self.share = share
+            # Each sender paces at its share of the overall rate.
+            self.pacer.interval = self._interval * share[1]
+            self._wake.set()
 
     async def _leader_loop(self) -> None:
         while not self._stop.is_set():
@@ -121,31 +152,66 @@ class Background:
     async def _wake_outbox(self) -> None:
         self._wake.set()
 
+    def _wake_from_thread(self) -> None:
+        """A chunk built in a job thread: its messages go out now, not at the next idle poll."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake.set)
+
     async def _outbox_loop(self) -> None:
         await self._wait_or_stop(self.telegram_ready.wait())
         while not self._stop.is_set():
             self._wake.clear()
-            if self.is_leader():
+            sent = 0
+            if self.is_sender():
                 try:
-                    self.sent += await outbox.deliver_due(
-                        self.bot, self.ctx, pacer=self.pacer, fence=self.is_leader
+                    sent = await outbox.deliver_due(
+                        self.bot,
+                        self.ctx,
+                        pacer=self.pacer,
+                        fence=self.is_sender,
+                        owner=self.owner,
+                        part=self.share,
                     )
+                    self.sent += sent
                 except DBAPIError as exc:  # the database went away: pause, then try again
                     log.warning("outbox round paused (database: %s)", _short(exc))
                 except Exception:
                     log.exception("outbox delivery round failed")
-            await self._wait_or_stop(self._wake.wait(), self.outbox_idle_s)
+            # While rows keep coming (another worker is building a fan-out whose chats are
+            # partly ours: nothing wakes us for them), look again soon; idle, every second.
+            idle = OUTBOX_BUSY_S if sent else self.outbox_idle_s
+            await self._wait_or_stop(self._wake.wait(), idle)
+
+    # --- fan-out chunks -------------------------------------------------------------------
+
+    async def _chunk_loop(self) -> None:
+        """Build chunks of any fan-out run, whoever started it; the outbox is woken for them."""
+        while not self._stop.is_set():
+            try:
+                if await asyncio.to_thread(chunks.help_once, self.ctx):
+                    self.built += 1
+                    self._wake.set()
+                    continue
+            except DBAPIError as exc:
+                log.warning("fan-out chunk paused (database: %s)", _short(exc))
+            except Exception:
+                log.exception("fan-out chunk failed")
+            await self._sleep(CHUNK_IDLE_S)
 
     # --- start and stop ---------------------------------------------------------------------
 
     async def start(self) -> None:
         if self._tasks:
             raise RuntimeError("background already started")
+        self._loop = asyncio.get_running_loop()
+        self.ctx.extras["on_chunk_built"] = self._wake_from_thread
         await self._renew_safely()
         self._tasks = [
             asyncio.create_task(self._leader_loop(), name="scheduler-lease"),
             asyncio.create_task(self.scheduler.run_forever(self._stop), name="scheduler"),
             asyncio.create_task(self._outbox_loop(), name="outbox"),
+            asyncio.create_task(self._chunk_loop(), name="chunks"),
         ]
 
     async def _renew_safely(self) -> None:
@@ -165,9 +231,10 @@ class Background:
         self._tasks = []
         try:
             await self.ctx.run(leases.release, LEADER_LEASE, self.owner)
-        except Exception:  # the lease expires by itself
+            await self.ctx.run(senders.leave, self.owner)
+        except Exception:  # the leases expire by themselves
             log.debug("could not release the scheduler lease", exc_info=True)
-        self._leader_until = 0.0
+        self._leader_until = self._sender_until = 0.0
 
     async def _sleep(self, seconds: float) -> None:
         await self._wait_or_stop(None, seconds)
@@ -198,6 +265,9 @@ class Background:
                 {"job": nxt[1], "branch": nxt[2], "at": nxt[0].isoformat()} if nxt else None
             ),
             "jobs_ran": self.scheduler.ran,
+            "sender": self.is_sender(),
+            "share": f"{self.share[0]}/{self.share[1]}",
+            "chunks_built": self.built,
             "sent": self.sent,
             "error": self.last_error,
         }

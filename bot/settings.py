@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     ingest_max_body_bytes: int = Field(20_000_000, alias="COACHBOT_INGEST_MAX_BYTES", gt=0)
     # Outbox pace per bot process (msg/s); Telegram allows ~30/s per bot in total.
     outbox_rate: float = Field(25.0, alias="COACHBOT_OUTBOX_RATE", gt=0, le=30)
+    # Recipients per fan-out chunk: the unit every bot process claims and builds (one
+    # transaction); smaller shares a run more evenly between processes, larger costs fewer queries.
+    fanout_chunk: int = Field(250, alias="COACHBOT_FANOUT_CHUNK", ge=1, le=5000)
     # Telegram's per-chat limits: one message a second in a private chat, 20 a minute in a group.
     rate_private_per_s: float = Field(1.0, alias="COACHBOT_RATE_PRIVATE_PER_S", gt=0, le=30)
     rate_group_per_min: float = Field(20.0, alias="COACHBOT_RATE_GROUP_PER_MIN", gt=0, le=600)

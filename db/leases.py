@@ -7,6 +7,9 @@ UPDATE that only one of them can match.
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
@@ -14,6 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import Lease
+
+
+def new_owner_id() -> str:
+    """A name for this process on leases and claims: host, pid and a random tail (a restarted
+    process with a reused pid is someone else)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def acquire(s: Session, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:

@@ -40,6 +40,7 @@ def main() -> None:
         DATABASE_URL=a.db,
         TELEGRAM_BOT_TOKEN="123:TEST",
         TELEGRAM_API_BASE_URL=a.base_url,
+        COACHBOT_FANOUT_CHUNK=a.chunk,
     )
     ctx = AppContext(settings, Database(a.db), FrozenClock(datetime.fromisoformat(a.now)))
     real = outbox.enqueue_many

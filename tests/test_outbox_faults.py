@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from bot import outbox
 from bot.context import AppContext
+from bot.outbox import senders
 from db.models import Outbox, TelegramBinding
 from db.session import Database
 from tests import factories as f
@@ -240,13 +241,13 @@ async def test_drain_finishes_sends_on_the_wire_and_hands_the_rest_back(ctx, har
 
 
 def test_reclaim_keeps_the_callers_own_rows(ctx) -> None:  # type: ignore[no-untyped-def]
-    """A process re-taking the lease after a database outage hands back the rows it only
-    claimed, not those it has on the wire or sent without a stored mark."""
+    """A sender re-taking its lease after a database outage (it had run out) hands back the
+    rows it only claimed, not those it has on the wire or sent without a stored mark."""
     _queue(ctx, [1, 2, 3])
-    claimed = ctx.call(outbox.claim_due, ctx.clock.now(), 10)
+    claimed = ctx.call(outbox.claim_due, ctx.clock.now(), 10, owner="gone-for-a-while")
     assert len(claimed) == 3
     mine = {claimed[0].id, claimed[1].id}
-    assert ctx.call(outbox.reclaim_all, mine) == 1
+    assert ctx.call(senders.reclaim_orphans, ctx.clock.now(), mine) == 1
     st = ctx.call(lambda s: {r.id: r.status for r in s.query(Outbox)})
     assert [st[c.id] for c in claimed] == ["sending", "sending", "pending"]
-    assert ctx.call(outbox.reclaim_all) == 2  # a new process keeps nothing
+    assert ctx.call(senders.reclaim_orphans, ctx.clock.now()) == 2  # another keeps nothing

@@ -2,13 +2,16 @@
 
 Every message goes through the outbox under a key per (recipient, kind, local date) — e.g.
 `plan:morning:<employee id>:2026-03-02` — so re-runs, catch-ups after downtime and a second
-bot process never deliver the same plan twice. The fan-out commits every chunk of 500, so a
-process killed half-way keeps what it queued and the re-run queues only the rest.
+bot process never deliver the same plan twice. A run is split into chunks of CHUNK recipients
+that every bot process claims and builds (bot/jobs/chunks.py), one transaction per chunk, so a
+process killed half-way keeps what it queued and its chunk is built again by another.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -20,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.context import AppContext
 from bot.i18n import FALLBACK_LOCALE, environment, plain, t
+from bot.jobs import chunks
 from coaching.calendar import BranchInfo, is_workday
 from coaching.plans.build import CHUNK, Plan, Recipient, build_plans
 from coaching.plans.config import SELECTORS, DayPlan, get_config
@@ -145,56 +149,134 @@ def _workday_or_skip(ctx: AppContext, branch: BranchInfo, day: date, job: str) -
     return None
 
 
-def _fanout(
-    ctx: AppContext,
-    branch: BranchInfo,
-    now: datetime,
-    kind: str,
-    make: Any,
-    only: str | None = None,
-) -> tuple[int, int]:
-    """Build and queue one message per recipient, a chunk per transaction.
+# A fan-out's messages for one chunk of recipients: (recipient, payload or None to skip).
+Make = Callable[[Session, list[Recipient], BranchInfo, date, datetime, DayPlan], list[Any]]
 
-    `make(s, chunk, day, cfg) -> list[(recipient, payload or None)]`. Returns (queued, people)."""
-    day = branch.local(now).date()
+
+@dataclass(frozen=True)
+class _Fan:
+    kind: str  # in the outbox key: plan:<kind>:<employee id>:<local date>
+    make: Make
+    only: str | None = None  # a NotificationPref column: only those who opted in
+
+
+def _morning(
+    s: Session, chunk: list[Recipient], branch: BranchInfo, day: date, now: datetime, cfg: DayPlan
+) -> list[Any]:
+    plans = build_plans(s, chunk, branch, day, now, cfg, keep=cfg.top)
+    return [(p, plan_payload(plan, cfg)) for p, plan in zip(chunk, plans, strict=True)]
+
+
+def _nudge(block_id: str) -> Make:
+    def make(
+        s: Session,
+        chunk: list[Recipient],
+        branch: BranchInfo,
+        day: date,
+        now: datetime,
+        cfg: DayPlan,
+    ) -> list[Any]:
+        plans = build_plans(s, chunk, branch, day, now, cfg, keep=cfg.top)
+        out = []
+        for p, plan in zip(chunk, plans, strict=True):
+            b = next(x for x in plan.blocks if x.id == block_id)
+            text = None
+            if b.count:
+                text = t(p.locale, "plan.nudge", b=_block_dict(b), day=day.isoformat())
+            out.append((p, {"text": text} if text else None))
+        return out
+
+    return make
+
+
+def _recap(
+    s: Session, chunk: list[Recipient], branch: BranchInfo, day: date, now: datetime, cfg: DayPlan
+) -> list[Any]:
+    prev = previous_workday(s, branch, day)
+    ids = [p.employee_id for p in chunk]
+    today, before = day_stats(s, ids, branch, day), day_stats(s, ids, branch, prev)
+    return [
+        (
+            p,
+            {
+                "text": t(
+                    p.locale,
+                    "plan.recap",
+                    day=day.isoformat(),
+                    today=today[p.employee_id],
+                    prev=before[p.employee_id],
+                )
+            },
+        )
+        for p in chunk
+    ]
+
+
+def _fan(job: str, branch: BranchInfo) -> _Fan | None:
+    """What a plan job sends; None for a nudge of a block the branch does not have."""
+    if job == "morning_plan":
+        return _Fan("morning", _morning)
+    if job == "evening_recap":
+        return _Fan("recap", _recap, "evening_recap")
+    sel = job.removeprefix("plan_nudge_")
+    blk = next((b for b in config_for(branch).blocks if b.selector == sel), None)
+    return None if blk is None else _Fan(f"nudge_{blk.id}", _nudge(blk.id), "block_nudges")
+
+
+def build_chunk(s: Session, chunk: chunks.Chunk, branch: BranchInfo, now: datetime) -> int:
+    """Build and queue one chunk of a plan job's run (whichever process claimed it): the
+    recipients in its id range, as of the run's moment. Returns the rows newly queued."""
+    fan = _fan(chunk.job, branch)
+    if fan is None:
+        return 0
+    day = branch.local(chunk.at).date()
     cfg = config_for(branch)
-    people: list[Recipient] = ctx.call(recipients, branch, day)
-    if only is not None:
-        wanted = ctx.call(_opted_in, [p.employee_id for p in people], only)
+    people = recipients(s, branch, day, lo=chunk.lo, hi=chunk.hi)
+    if fan.only is not None:
+        wanted = _opted_in(s, [p.employee_id for p in people], fan.only)
         people = [p for p in people if p.employee_id in wanted]
-    queued = 0
+    rows = []
     for i in range(0, len(people), CHUNK):
-        chunk = people[i : i + CHUNK]
+        part = people[i : i + CHUNK]
+        rows += [
+            {
+                "key": f"plan:{fan.kind}:{p.employee_id}:{day.isoformat()}",
+                "kind": f"plan_{fan.kind}"[:32],
+                "chat_id": p.chat_id,
+                "employee_id": p.employee_id,
+                "local_date": day,
+                "payload": payload,
+            }
+            for p, payload in fan.make(s, part, branch, day, chunk.at, cfg)
+            if payload is not None
+        ]
+    return outbox.enqueue_many(s, rows, now=now)
 
-        def work(s: Session, chunk: list[Recipient] = chunk) -> int:
-            rows = [
-                {
-                    "key": f"plan:{kind}:{p.employee_id}:{day.isoformat()}",
-                    "kind": f"plan_{kind}"[:32],
-                    "chat_id": p.chat_id,
-                    "employee_id": p.employee_id,
-                    "local_date": day,
-                    "payload": payload,
-                }
-                for p, payload in make(s, chunk, day, cfg)
-                if payload is not None
-            ]
-            return outbox.enqueue_many(s, rows, now=now)
 
-        queued += ctx.call(work)
-    return queued, len(people)
+def _fanout(ctx: AppContext, branch: BranchInfo, now: datetime, job: str) -> tuple[int, int]:
+    """Split the run into chunks (COACHBOT_FANOUT_CHUNK recipients) and build them with every
+    process that helps (bot/jobs/chunks.py). Returns (queued, people)."""
+    fan = _fan(job, branch)
+    assert fan is not None
+    day = branch.local(now).date()
+    key = f"{job}:{branch.code}:{day.isoformat()}"
+
+    def split(s: Session) -> int:
+        ids = [p.employee_id for p in recipients(s, branch, day)]
+        if fan.only is not None:
+            wanted = _opted_in(s, ids, fan.only)
+            ids = [i for i in ids if i in wanted]
+        return chunks.split(s, key, job, branch.id, now, ids, ctx.settings.fanout_chunk)
+
+    ctx.call(split)
+    return chunks.run_all(ctx, key)
 
 
 def morning_plan(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
     day = branch.local(now).date()
     if skip := _workday_or_skip(ctx, branch, day, "morning_plan"):
         return skip
-
-    def make(s: Session, chunk: list[Recipient], day: date, cfg: DayPlan) -> list:
-        plans = build_plans(s, chunk, branch, day, now, cfg, keep=cfg.top)
-        return [(p, plan_payload(plan, cfg)) for p, plan in zip(chunk, plans, strict=True)]
-
-    queued, n = _fanout(ctx, branch, now, "morning", make)
+    queued, n = _fanout(ctx, branch, now, "morning_plan")
     return f"{queued} plans queued for {n} collectors ({n - queued} already queued)"
 
 
@@ -205,19 +287,7 @@ def block_nudge(ctx: AppContext, branch: BranchInfo, now: datetime, selector: st
     blk = next((b for b in config_for(branch).blocks if b.selector == selector), None)
     if blk is None:
         return f"skipped: no {selector} block for {branch.code}"
-
-    def make(s: Session, chunk: list[Recipient], day: date, cfg: DayPlan) -> list:
-        plans = build_plans(s, chunk, branch, day, now, cfg, keep=cfg.top)
-        out = []
-        for p, plan in zip(chunk, plans, strict=True):
-            b = next(x for x in plan.blocks if x.id == blk.id)
-            text = None
-            if b.count:
-                text = t(p.locale, "plan.nudge", b=_block_dict(b), day=day.isoformat())
-            out.append((p, {"text": text} if text else None))
-        return out
-
-    queued, n = _fanout(ctx, branch, now, f"nudge_{blk.id}", make, only="block_nudges")
+    queued, n = _fanout(ctx, branch, now, f"plan_nudge_{selector}")
     return f"{queued} {blk.id} nudges queued ({n} opted in)"
 
 
@@ -240,28 +310,7 @@ def evening_recap(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
     day = branch.local(now).date()
     if skip := _workday_or_skip(ctx, branch, day, "evening_recap"):
         return skip
-    prev = ctx.call(previous_workday, branch, day)
-
-    def make(s: Session, chunk: list[Recipient], day: date, cfg: DayPlan) -> list:
-        ids = [p.employee_id for p in chunk]
-        today, before = day_stats(s, ids, branch, day), day_stats(s, ids, branch, prev)
-        return [
-            (
-                p,
-                {
-                    "text": t(
-                        p.locale,
-                        "plan.recap",
-                        day=day.isoformat(),
-                        today=today[p.employee_id],
-                        prev=before[p.employee_id],
-                    )
-                },
-            )
-            for p in chunk
-        ]
-
-    queued, n = _fanout(ctx, branch, now, "recap", make, only="evening_recap")
+    queued, n = _fanout(ctx, branch, now, "evening_recap")
     return f"{queued} recaps queued ({n} opted in)"
 
 
@@ -276,6 +325,8 @@ def _nudge_fn(selector: str) -> Any:
 
 for _sel in SELECTORS:
     globals()[f"nudge_{_sel}"] = _nudge_fn(_sel)
+    chunks.BUILDERS[f"plan_nudge_{_sel}"] = build_chunk
+chunks.BUILDERS["morning_plan"] = chunks.BUILDERS["evening_recap"] = build_chunk
 
 
 def cron_at(branch: BranchInfo, what: str) -> dict[str, Any]:

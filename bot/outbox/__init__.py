@@ -2,9 +2,11 @@
 
 - `enqueue` inserts under a unique `dedupe_key` (recipient, kind, local date): a second
   enqueue of the same message is a no-op, so plans and alerts go out at most once.
-- `deliver_due` claims due rows atomically (UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP
-  LOCKED) RETURNING), so two bot processes on one database never send the same row; a row
-  stuck in `sending` after a crash is retried when its lease runs out.
+- `deliver_due` claims due rows atomically (WITH picked AS MATERIALIZED (SELECT … LIMIT n
+  FOR UPDATE SKIP LOCKED) UPDATE … FROM picked RETURNING), so two bot processes on one
+  database never send the same row; a row stuck in `sending` after a crash is retried when its
+  lease runs out, or at once when its claiming sender's lease is gone (`senders.py`: every bot
+  process sends its share of chats).
 - Pacing: at most `rate` messages/s overall, one a second per private chat and 20 a minute
   per group (Telegram's limits, configurable), a 429's retry_after honoured for the chat that
   got it; 403 marks the binding inactive and tells
@@ -24,7 +26,6 @@ from bot.outbox.store import (
     enqueue,
     enqueue_many,
     next_due_in,
-    reclaim_all,
     renew_lease,
 )
 
@@ -44,6 +45,5 @@ __all__ = [
     "next_due_in",
     "own_rows",
     "pacer_for",
-    "reclaim_all",
     "renew_lease",
 ]

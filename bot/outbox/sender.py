@@ -1,4 +1,4 @@
-"""Long (~470 lines) on purpose: one delivery state machine whose claim, send, mark and
+"""Long (~480 lines) on purpose: one delivery state machine whose claim, send, mark and
 retry steps share the in-flight set; split it and the fencing rules scatter.
 
 Delivering the outbox: rounds of claimed rows, paced, one per chat per round; Telegram's
@@ -8,6 +8,7 @@ clean shutdown."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
@@ -60,7 +61,7 @@ class _Worker:
 
     The last two outlive a round: during a database outage the marks cannot be written, and
     the rows must neither be forgotten (they would be reclaimed and sent again) nor handed
-    back by this process's own `reclaim_all` when it re-takes the lease after the outage."""
+    back by `senders.reclaim_orphans` when this process re-takes its lease after the outage."""
 
     loop: asyncio.AbstractEventLoop
     stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -156,8 +157,13 @@ async def deliver_due(
     concurrency: int = 16,
     pacer: Pacer | None = None,
     fence: Callable[[], bool] | None = None,
+    owner: str | None = None,
+    part: tuple[int, int] | None = None,
 ) -> int:
     """Deliver everything due now, in batches. Returns the number of messages sent.
+
+    `owner`, `part`: this process's sender name and share of the chats when several send
+    (bot/outbox/senders.py).
 
     Every message is rendered HTML (parse_mode is set here, not left to the Bot's defaults,
     so the CLI's plain Bot renders like the Application). `fence` is checked before each
@@ -178,8 +184,9 @@ async def deliver_due(
     sent_log = _SentLog(ctx, worker)
     sent_log.start()
     try:
+        claim = functools.partial(claim_due, owner=owner, part=part)
         return await _deliver_batches(
-            bot, ctx, limit, concurrency, pacer, sent_log, worker.stop, fence
+            bot, ctx, limit, concurrency, pacer, sent_log, worker.stop, fence, claim
         )
     finally:
         await sent_log.stop()
@@ -213,6 +220,7 @@ async def _deliver_batches(
     sent_log: _SentLog,
     stop: asyncio.Event,
     fence: Callable[[], bool] | None = None,
+    claim: Callable[..., list[Claimed]] = claim_due,
 ) -> int:
     total = 0
     sem = asyncio.Semaphore(concurrency)
@@ -222,7 +230,7 @@ async def _deliver_batches(
     while not stop.is_set() and not stop_round.is_set():
         if fence is not None and not fence():
             return total
-        claimed = await ctx.run(claim_due, ctx.clock.now(), limit)
+        claimed = await ctx.run(claim, ctx.clock.now(), limit)
         if not claimed:
             return total
         batch, again = await _one_per_chat(ctx, claimed, pacer)

@@ -45,6 +45,7 @@ from db.models import (
     Employee,
     PromiseToPay,
 )
+from db.sql import in_ids
 
 ANSWERED = ("contacted", "rpc", "promise")
 CHUNK = 500
@@ -184,14 +185,14 @@ def _facts(
             Case.bucket,
             Case.is_instalment,
             Case.is_target,
-        ).where(Case.collector_id.in_(list(collector_ids)), Case.closed_on.is_(None))
+        ).where(in_ids(s, Case.collector_id, collector_ids), Case.closed_on.is_(None))
     ).all()
     facts = {r[0]: _Facts(*r) for r in rows}
     if not facts:
         return []
     open_cases = (
         select(Case.id)
-        .where(Case.collector_id.in_(list(collector_ids)), Case.closed_on.is_(None))
+        .where(in_ids(s, Case.collector_id, collector_ids), Case.closed_on.is_(None))
         .scalar_subquery()
     )
     answered = Call.outcome.in_(ANSWERED)

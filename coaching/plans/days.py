@@ -18,15 +18,23 @@ from coaching.plans.build import ANSWERED, CHUNK, Plan, Recipient, branch_curren
 from coaching.plans.config import DayPlan
 from db.models import Call, Employee, EmployeeRole, Leave, PromiseToPay, TelegramBinding
 from db.models.org import EmployeeStatus
+from db.sql import in_ids
 
 # --- who gets a plan -------------------------------------------------------------------------
 
 
 def recipients(
-    s: Session, branch: BranchInfo, day: date, employee_ids: Sequence[int] | None = None
+    s: Session,
+    branch: BranchInfo,
+    day: date,
+    employee_ids: Sequence[int] | None = None,
+    *,
+    lo: int | None = None,
+    hi: int | None = None,
 ) -> list[Recipient]:
     """Collectors of the branch with an active binding who work that day: not left (their last
-    day counts), not on leave, not marked on leave."""
+    day counts), not on leave, not marked on leave. `lo`/`hi`: employee ids in that range
+    (inclusive; None = unbounded), one chunk of a fan-out."""
     on_leave = exists().where(
         Leave.employee_id == Employee.id, Leave.start_date <= day, Leave.end_date >= day
     )
@@ -59,7 +67,11 @@ def recipients(
         .order_by(Employee.id)
     )
     if employee_ids is not None:
-        q = q.where(Employee.id.in_(list(employee_ids)))
+        q = q.where(in_ids(s, Employee.id, employee_ids))
+    if lo is not None:
+        q = q.where(Employee.id >= lo)
+    if hi is not None:
+        q = q.where(Employee.id <= hi)
     return [Recipient(*r) for r in s.execute(q).all()]
 
 

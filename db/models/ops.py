@@ -77,6 +77,9 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The sender process holding a `sending` row (its `outbox:<owner>` lease): when that lease
+    # is gone, any other sender hands the row back at once instead of after `lease_until`.
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class JobRun(Base):
@@ -111,6 +114,36 @@ class DashboardSnapshot(Base):
     stamp: Mapped[str] = mapped_column(String(300), default="")
     stale: Mapped[bool] = mapped_column(Boolean, default=False)
     data: Mapped[Any] = mapped_column(JSON)
+
+
+class JobChunk(Base):
+    """One slice of a fan-out job run (a range of employee ids), built and queued by whichever
+    bot process claims it, so several processes share one morning fan-out. `lease_until` is
+    the claimer's short lease: a chunk whose claimer died is claimed again once it runs out.
+    The outbox's `dedupe_key` keeps a chunk built twice from sending anything twice."""
+
+    __tablename__ = "job_chunks"
+    __table_args__ = (
+        UniqueConstraint("run_key", "seq"),
+        Index("ix_job_chunks_open", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(200))
+    job: Mapped[str] = mapped_column(String(64))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    # The job's `now`: every chunk of a run is built as of the same moment.
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(Integer)
+    # Employee ids lo..hi inclusive; None = unbounded (the first and last chunk of a run).
+    lo: Mapped[int | None] = mapped_column(Integer)
+    hi: Mapped[int | None] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)  # recipients when the run was split
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open / done
+    owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    queued: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Lease(Base):
