@@ -136,3 +136,32 @@ def is_refusal(text: str) -> bool:
 def in_transcript(quote: str, lines: Iterable[str]) -> bool:
     q = norm(quote.strip().strip("“”\"'"))
     return not q or any(q in norm(ln) for ln in lines)
+
+
+def _pairs(s: str) -> set[str]:
+    return {s[i : i + 2] for i in range(len(s) - 1)}
+
+
+def snap_quote(quote: str, lines: Iterable[str], floor: float = 0.75) -> str | None:
+    """The trainee's own words for a model's quote, or None when the quote is not theirs.
+
+    The quote as given when it occurs in a line (spaces and punctuation aside). Otherwise the
+    whole line it nearly matches: small models drop, add or swap a character or two when
+    copying Chinese (seen on a 1.5B model: every grading answer rejected for that alone), so a
+    line holding at least `floor` of the quote's character pairs (quote of 4+ letters) stands
+    in for it. A quote of someone else's line, or an invented one, matches nothing: None."""
+    q = norm(quote.strip().strip("“”\"'「」<>"))
+    lines = list(lines)
+    if not q:
+        return ""
+    if any(q in norm(ln) for ln in lines):
+        return quote.strip().strip("“”\"'「」<>").strip()
+    pairs = _pairs(q)
+    if len(q) < 4 or not pairs:
+        return None
+    best, share = None, 0.0
+    for ln in lines:
+        got = len(pairs & _pairs(norm(ln))) / len(pairs)
+        if got > share:
+            best, share = ln, got
+    return best.strip() if best is not None and share >= floor else None

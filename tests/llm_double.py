@@ -53,6 +53,8 @@ BEHAVIOURS = {
     "echo_schema": "structured answers echo the JSON skeleton of the prompt (string values)",
     "wrong_language": "answers in English whatever the prompt's language",
     "refuse": "answers with a refusal",
+    "near_quotes": "grading quotes copy the trainee's line with one character dropped "
+    "(Qwen2.5-1.5B on llama.cpp)",
 }
 SLOW_FIRST_TOKEN_S = 1.5
 REFUSAL = "I'm sorry, but I can't help with that request."
@@ -120,6 +122,18 @@ def english_reply(purpose: str, body: dict[str, Any]) -> Reply:
     if purpose == "compliance":
         return default_reply(purpose, body)
     return Reply("I really do not have the money right now, sorry.")
+
+
+def _drop_a_character(text: str) -> str:
+    """A grading answer whose quote lost its middle character, as a small model copies."""
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return text
+    q = obj.get("quote") if isinstance(obj, dict) else None
+    if isinstance(q, str) and len(q) > 4:
+        obj["quote"] = q[: len(q) // 2] + q[len(q) // 2 + 1 :]
+    return json.dumps(obj, ensure_ascii=False)
 
 
 def collector_lines(body: dict[str, Any]) -> list[str]:
@@ -221,6 +235,8 @@ class LLMDouble:
             reply = Reply(echo_skeleton(body))
         elif "wrong_language" in b:
             reply = english_reply(purpose, body)
+        if "near_quotes" in b and purpose == "grader":
+            reply.content = _drop_a_character(reply.content)
         if "cut_streams" in b and body.get("stream"):
             reply.finish_reason = None
         if "slow_first_token" in b:

@@ -18,7 +18,7 @@ from coaching.llm import (
     reset_formats,
 )
 from coaching.llm_budget import count_tokens
-from coaching.llm_validate import is_refusal, placeholder_problems, wrong_language
+from coaching.llm_validate import is_refusal, placeholder_problems, snap_quote, wrong_language
 from coaching.roleplay.grading import ComplianceVerdict, CriterionGrade
 from tests.llm_double import LLMDouble, Reply, llm_double_fixture  # noqa: F401  (fixture)
 
@@ -305,3 +305,17 @@ def test_token_estimate_is_not_low_for_english_or_chinese() -> None:
     assert estimate_tokens("你好世界") >= 4
     assert estimate_tokens("") == 0
     assert count_tokens("hello world", "some-local-model") == estimate_tokens("hello world")
+
+
+def test_quotes_snap_to_the_trainees_line_or_are_refused() -> None:
+    lines = ["您好，我是XX资产的专员，今天来电是想和您商量还款安排。", "您看每月先还1000元可以吗？"]
+    assert snap_quote("“商量还款安排”", lines) == "商量还款安排"  # exact, marks stripped
+    assert snap_quote("<<<您看每月先还1000元可以吗>>>", lines) == "您看每月先还1000元可以吗"
+    # One character dropped or changed: the whole line the model was copying.
+    assert snap_quote("我是XX资产专员，今天来电是想和您商量还款安排", lines) == lines[0]
+    assert snap_quote("您看每月先还1000块可以吗", lines) == lines[1]
+    # Someone else's words (the debtor's), an invention, or too short to tell: refused.
+    assert snap_quote("我真的没有钱，下个月再说吧", lines) is None
+    assert snap_quote("我们会起诉您并通知您的单位", lines) is None
+    assert snap_quote("还钱吧", lines) is None
+    assert snap_quote("", lines) == ""

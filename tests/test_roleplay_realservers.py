@@ -133,6 +133,24 @@ async def test_slow_first_token_shows_typing_and_arrives(
     assert typing and typing[0].at < first_send.at - 1.0
 
 
+async def test_small_model_near_quotes_grade_with_the_trainees_own_line(
+    ctx, harness: Harness, online: LLMDouble
+) -> None:
+    """Qwen2.5-1.5B dropped a character when copying every quote, so no grade was ever usable;
+    a near-copy now stands for the trainee's whole line (never for anyone else's words)."""
+    seed(ctx)
+    await _start(harness)
+    online.behaviours = {"near_quotes"}
+    line = "理解您的难处，方便说说现在的收入情况吗？"
+    await harness.chat.send(COLLECTOR, line)
+    replies = await harness.chat.send(COLLECTOR, "/end")
+    assert "练习报告" in replies[-1].text
+    [d] = drills(ctx)
+    assert d.graded_by == "llm" and d.status == DrillStatus.DONE
+    quotes = {c["quote"] for c in d.report["criteria"].values()}
+    assert quotes == {line}
+
+
 async def test_echoed_schema_never_becomes_a_report_or_a_flag(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:

@@ -9,7 +9,13 @@ from typing import Any
 
 from coaching.llm import LLMClient, MalformedOutput, Message
 from coaching.llm_tokens import ESTIMATE, Counter
-from coaching.llm_validate import in_transcript, is_refusal, norm, wrong_language
+from coaching.llm_validate import (
+    in_transcript,
+    is_refusal,
+    norm,
+    snap_quote,
+    wrong_language,
+)
 from coaching.roleplay import store
 from coaching.roleplay.grading import Criterion, CriterionGrade, GradeSummary, Scorecard
 from coaching.roleplay.prompting import clip, render_prompt
@@ -134,6 +140,11 @@ async def grade_llm(
     for name in CRITERIA:
 
         def check(g: CriterionGrade, name: str = name) -> list[str]:
+            # A near-copy of the trainee's line is replaced by the line itself (snap_quote);
+            # anything else stays and is rejected below.
+            snapped = snap_quote(g.quote, lines)
+            if snapped is not None:
+                g.quote = snapped
             return criterion_problems(
                 name, g, lines=lines, locale=locale, outcome=outcome, taken=taken
             )

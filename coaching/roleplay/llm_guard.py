@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from coaching.llm import LLMClient, LLMUnavailable, MalformedOutput, Message
-from coaching.llm_validate import in_transcript, is_refusal
+from coaching.llm_validate import in_transcript, is_refusal, snap_quote
 from coaching.redact import redact
 from coaching.roleplay.grading import ComplianceVerdict
 from coaching.roleplay.guard import SEVERITY, Violation
@@ -33,6 +33,9 @@ def verdict_problems(v: ComplianceVerdict, line: str) -> list[str]:
         p.append(f"rule {rule!r} is not one of the rule ids")
     if v.severity.strip().lower() not in ("minor", "major"):
         p.append("severity must be minor or major")
+    snapped = snap_quote(v.quote, [line])
+    if snapped is not None:
+        v.quote = snapped  # the line's own words (a near-copy becomes the line itself)
     if not v.quote.strip():
         p.append("quote the offending words from the line")
     elif not in_transcript(v.quote, [line]):
