@@ -33,9 +33,10 @@ def verdict_problems(v: ComplianceVerdict, line: str) -> list[str]:
         p.append(f"rule {rule!r} is not one of the rule ids")
     if v.severity.strip().lower() not in ("minor", "major"):
         p.append("severity must be minor or major")
-    snapped = snap_quote(v.quote, [line])
-    if snapped is not None:
-        v.quote = snapped  # the line's own words (a near-copy becomes the line itself)
+    if v.quote.strip() and in_transcript(v.quote, [line]):
+        # Stored without the marks models wrap quotes in (<<<…>>>, “…”). Only an exact copy
+        # confirms a finding: unlike a grading quote, a near-copy is not snapped to the line.
+        v.quote = snap_quote(v.quote, [line]) or v.quote
     if not v.quote.strip():
         p.append("quote the offending words from the line")
     elif not in_transcript(v.quote, [line]):
