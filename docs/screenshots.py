@@ -4,7 +4,9 @@
 
 Builds the demo organisation (seed 7) at a fixed clock in a scratch SQLite file, serves the
 web app on a free local port with the console's demo login, and drives Debian's chromium
-(/usr/bin/chromium, headless; never a browser download) at a phone-sized viewport.
+(/usr/bin/chromium, headless; never a browser download) at a phone-sized viewport. Every
+branch's page data is precomputed first, as a running bot serves it. Telegram's apps draw the
+emoji themselves; for the screenshots install Debian's fonts-noto-color-emoji (else boxes).
 """
 
 from __future__ import annotations
@@ -73,6 +75,12 @@ def main() -> None:
     from tests.servers import serve_in_thread
 
     ctx = world(Path(args.db))
+    # As a running bot serves them: every branch's page data precomputed by the job.
+    from bot.jobs.dashboard import precompute
+    from coaching.calendar import all_branches
+
+    for branch in ctx.call(all_branches):
+        precompute(ctx, branch, AT)
     enable_demo(ctx)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
