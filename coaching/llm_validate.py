@@ -165,3 +165,34 @@ def snap_quote(quote: str, lines: Iterable[str], floor: float = 0.75) -> str | N
         if got > share:
             best, share = ln, got
     return best.strip() if best is not None and share >= floor else None
+
+
+_CLAUSE = re.compile(r"[，。！？；、,.!?;（）()【】\[\]]")
+
+
+def cut_leak(reply: str, instructions: str, run: int = 8) -> str:
+    """The reply up to where it starts copying its instructions. A small model playing the
+    debtor wrote the prompt's stage directions into its line (seen on Qwen2.5-1.5B: "现在靠
+    打零工（只有当催收员认真、礼貌地问到…"); a clause sharing `run` letters in a row with
+    the instructions is where the line ends. `instructions` must leave out what the role may
+    say (its facts, its opening line)."""
+    inst = norm(instructions)
+    if len(inst) < run:
+        return reply
+    runs = {inst[i : i + run] for i in range(len(inst) - run + 1)}
+    pos = 0
+    for clause in _CLAUSE.split(reply):
+        n = norm(clause)
+        if any(n[i : i + run] in runs for i in range(len(n) - run + 1)):
+            return reply[:pos].rstrip(" （(【[，、,")
+        pos += len(clause) + 1
+    return reply
+
+
+def parrots(reply: str, other: str, share: float = 0.8) -> bool:
+    """A reply that mostly repeats the other side's last line (a small model echoing)."""
+    r = norm(reply)
+    pairs = _pairs(r)
+    if len(r) < 6 or not pairs:
+        return False
+    return len(pairs & _pairs(norm(other))) / len(pairs) >= share

@@ -21,7 +21,7 @@ from coaching.llm import (
     StreamCut,
 )
 from coaching.llm_tokens import ESTIMATE, Counter
-from coaching.llm_validate import is_refusal, wrong_language
+from coaching.llm_validate import cut_leak, is_refusal, parrots, wrong_language
 from coaching.redact import redact
 from coaching.roleplay import llm_guard, scripted, store
 from coaching.roleplay import summary as history
@@ -90,6 +90,14 @@ def debtor_messages(
         if len(recent) <= 2 or counter.prompt(msgs) <= DEBTOR_BUDGET:
             return msgs
         recent = recent[1:]
+
+
+def _instructions(sc: Scenario, msgs: list[Message]) -> str:
+    """The debtor prompt without what the role may say: its facts and its opening line."""
+    text = str(msgs[0]["content"]) if msgs else ""
+    for said in [f.fact for f in sc.hidden_facts] + [sc.script.opening]:
+        text = text.replace(said, "")
+    return text
 
 
 def _strip_markers(text: str) -> str:
@@ -176,11 +184,12 @@ class Engine:
             text, ended = scripted.reply(sc, turns)  # shown whole by the caller
         else:
             msgs = debtor_messages(sc, turns, drill.summary, self.llm.counter)
-            got = await self._stream_reply(msgs, sink)
+            said = [t.text for t in turns if t.speaker == "collector"][-1:]
+            got = await self._stream_reply(msgs, sink, _instructions(sc, msgs), said)
             if isinstance(got, TurnOutcome):
                 return got
             raw = got
-            text = _strip_markers(raw) or "……"
+            text = cut_leak(_strip_markers(raw), _instructions(sc, msgs)) or "……"
             ended = "success" if DEAL in raw else "hangup" if HANGUP in raw else ""
         ended = await self.ctx.run(
             store.record_reply, drill.id, text, ended, self.ctx.clock.now(), turns[-1].seq + 1
@@ -189,10 +198,13 @@ class Engine:
             await self._fold(drill, [*turns, store.Turn(0, "debtor", text, [])])
         return TurnOutcome(reply=text, ended=ended)
 
-    async def _stream_reply(self, msgs: list[Message], sink: Sink | None) -> str | TurnOutcome:
+    async def _stream_reply(
+        self, msgs: list[Message], sink: Sink | None, instructions: str, said: list[str]
+    ) -> str | TurnOutcome:
         """The debtor's whole line, or why there is none. A line is complete only when the
-        stream ended with a finish reason; a cut stream, a refusal or a line in the wrong
-        language is asked for once more, then given up (the caller offers a retry)."""
+        stream ended with a finish reason; a cut stream, a refusal, a line in the wrong
+        language, one that parrots the collector or is nothing but the prompt's own
+        directions is asked for once more, then given up (the caller offers a retry)."""
         assert self.llm is not None
         budget = self.llm.budget("debtor")
         problem, raw = "", ""
@@ -212,7 +224,12 @@ class Engine:
                 return TurnOutcome(error=exc.kind)
             else:
                 body = _strip_markers(raw)
-                if is_refusal(body) or wrong_language(body, "zh_CN"):
+                if (
+                    is_refusal(body)
+                    or wrong_language(body, "zh_CN")
+                    or not cut_leak(body, instructions)
+                    or any(parrots(body, line) for line in said)
+                ):
                     problem = "unusable"
                 else:
                     return raw
