@@ -151,6 +151,23 @@ async def test_small_model_near_quotes_grade_with_the_trainees_own_line(
     assert quotes == {line}
 
 
+async def test_a_quote_of_someone_elses_words_is_dropped_not_stored(
+    ctx, harness: Harness, online: LLMDouble
+) -> None:
+    seed(ctx)
+    await _start(harness)
+    await harness.chat.send(COLLECTOR, "理解您的难处，方便说说现在的收入情况吗？")
+    debtor_words = "我真的没有钱，下个月再说吧"
+    online.scorecard = {
+        k: {"score": 70, "quote": debtor_words, "better_line": f"{k}：我们一起想个办法。"}
+        for k in ("compliance", "empathy", "negotiation", "problem_solving", "outcome")
+    }
+    replies = await harness.chat.send(COLLECTOR, "/end")
+    assert "练习报告" in replies[-1].text and debtor_words not in replies[-1].text
+    [d] = drills(ctx)
+    assert d.graded_by == "llm" and {c["quote"] for c in d.report["criteria"].values()} == {""}
+
+
 async def test_echoed_schema_never_becomes_a_report_or_a_flag(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:

@@ -5,6 +5,7 @@ the wrong language, a line repeated across criteria. Nothing that failed is retu
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from coaching.llm import LLMClient, MalformedOutput, Message
@@ -20,6 +21,8 @@ from coaching.roleplay import store
 from coaching.roleplay.grading import Criterion, CriterionGrade, GradeSummary, Scorecard
 from coaching.roleplay.prompting import clip, render_prompt
 from coaching.roleplay.scenarios import CRITERIA, Scenario, persona_names
+
+log = logging.getLogger(__name__)
 
 GRADER_BUDGET = 2000  # estimated prompt tokens
 DEBTOR_WINDOW = 8
@@ -140,11 +143,14 @@ async def grade_llm(
     for name in CRITERIA:
 
         def check(g: CriterionGrade, name: str = name) -> list[str]:
-            # A near-copy of the trainee's line is replaced by the line itself (snap_quote);
-            # anything else stays and is rejected below.
+            # The quote is evidence, not the grade: a near-copy of the trainee's line becomes
+            # the line itself (snap_quote), anything else (the debtor's words, an invention)
+            # is dropped rather than stored, and the score and better line still count. A
+            # 1.5B model misquoted on most tries, so insisting cost every grade.
             snapped = snap_quote(g.quote, lines)
-            if snapped is not None:
-                g.quote = snapped
+            if snapped is None:
+                log.info("grader %s: quote not the trainee's words, dropped", name)
+            g.quote = snapped if snapped is not None else ""
             return criterion_problems(
                 name, g, lines=lines, locale=locale, outcome=outcome, taken=taken
             )
