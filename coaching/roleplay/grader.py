@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 GRADER_BUDGET = 2000  # estimated prompt tokens
 DEBTOR_WINDOW = 8
 QUESTION_TOKENS = 250
+# A generic better line. Not shown to the model (Qwen2.5-1.5B copied it into every answer even
+# when told not to); an answer that copies it anyway is rejected as a placeholder.
 EXAMPLE = {
     "zh_CN": "我理解您的难处，我们一起看看每月能还多少。",
     "en": "I understand it is hard; let's see what you can pay each month.",
@@ -52,7 +54,7 @@ def grader_messages(
     collector line is kept (quotes must be theirs); the debtor's only near the end, older ones
     are represented by the running summary. Over budget, the debtor lines go and collector
     lines are cut shorter (prefixes keep quotes verbatim)."""
-    system = render_prompt("grader", sc=sc, locale=locale, example=EXAMPLE.get(locale, ""))
+    system = render_prompt("grader", sc=sc, locale=locale)
     flagged = sorted(
         {f"{v['rule']} ({v['severity']}, {v['layer']})" for t in turns for v in t.violations}
     )
