@@ -17,6 +17,7 @@ servers that reject a response format). Every request body is recorded.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import socket
 import threading
@@ -180,7 +181,21 @@ def default_reply(purpose: str, body: dict[str, Any]) -> Reply:
         )
     if purpose == "summary":
         return Reply("债务人称没钱，催收员表示理解并询问了收入情况。")
-    return Reply("哎，我再想想吧，现在手头真的紧。")
+    # A model says something new each turn (a debtor repeating its last lines is refused).
+    return Reply(DEBTOR_LINES[next(_DEBTOR_TURN) % len(DEBTOR_LINES)])
+
+
+_DEBTOR_TURN = itertools.count()
+DEBTOR_LINES = (
+    "哎，我再想想吧，现在手头真的紧。",
+    "这个月工资还没发，下旬再说行吗？",
+    "你们的方案我得跟家里商量一下。",
+    "我不是不想还，是真的周转不开。",
+    "那最少要还多少？",
+    "分期的话每个月多少？",
+    "我下周能先凑一点。",
+    "别老打电话了，我在上班。",
+)
 
 
 @dataclass

@@ -50,3 +50,17 @@ async def test_leaked_directions_never_reach_the_stored_line(
     with ctx.db.session() as s:
         said = [t.text for t in s.execute(select(DrillTurn)).scalars() if t.speaker == "debtor"]
     assert said[-1] == "我现在靠打零工" and not any("只有当" in t for t in said)
+
+
+async def test_a_debtor_looping_on_its_opening_line_is_asked_again(
+    ctx, harness: Harness, online: LLMDouble
+) -> None:
+    """Seen on Qwen2.5-1.5B: the scenario's opening line as every answer."""
+    seed(ctx)
+    await harness.chat.send(COLLECTOR, "/roleplay no_money")
+    opening = library()["no_money"].script.opening
+    online.push(Reply(opening), Reply("十五号？我得看看那天钱到没到。"), purpose="debtor")
+    await harness.chat.send(COLLECTOR, "您好，我们商量一下还款时间好吗？")
+    with ctx.db.session() as s:
+        said = [t.text for t in s.execute(select(DrillTurn)).scalars() if t.speaker == "debtor"]
+    assert said[-1] == "十五号？我得看看那天钱到没到。" and said.count(opening) <= 1

@@ -210,11 +210,22 @@ async def test_prompt_tokens_stay_under_budget_at_turn_20(
     ctx.settings = ctx.settings.model_copy(update={"roleplay_turn_limit": 30})
     await _start(harness, "instalment_m6")
     long_reply = "我每个月工资不多，扣掉房租和生活费真的剩不下多少钱，你们也要体谅一下我的难处啊。"
+    # Long debtor lines, a different one each turn (a debtor repeating itself is asked again).
+    replies = [
+        long_reply,
+        "孩子下个学期的学费也要交，老人看病也花了不少，我现在真的是拆东墙补西墙。",
+        "上个月公司效益不好，奖金全扣了，房东又说要涨租金，我哪有余钱先还你们。",
+        "你们说的分期我也想过，可是首付那么多，我一下子拿不出来，能不能再少一点。",
+        "我不是不想还，之前一直按时还的，就是这半年出了事，等我缓过来一定还上。",
+    ]
+    turn = iter(range(1000))
 
     def responder(purpose: str, body: dict) -> Reply:
         if purpose == "summary":  # a chatty model: the summary is clipped by the bot
             return Reply("摘要：" + long_reply * 5)
-        return Reply(long_reply) if purpose == "debtor" else default_reply(purpose, body)
+        if purpose == "debtor":
+            return Reply(replies[next(turn) % len(replies)])
+        return default_reply(purpose, body)
 
     online.responder = responder
     line = (

@@ -185,7 +185,11 @@ class Engine:
         else:
             msgs = debtor_messages(sc, turns, drill.summary, self.llm.counter)
             said = [t.text for t in turns if t.speaker == "collector"][-1:]
-            got = await self._stream_reply(msgs, sink, _instructions(sc, msgs), said)
+            # The debtor's last lines: a small model may loop on one (seen: the opening line as
+            # every answer), which ends the role-play as surely as a refusal. (A line from
+            # long ago may come back: "我真的没钱" twice in a call is a debtor, not a loop.)
+            said_before = [t.text for t in turns if t.speaker == "debtor"][-3:]
+            got = await self._stream_reply(msgs, sink, _instructions(sc, msgs), said, said_before)
             if isinstance(got, TurnOutcome):
                 return got
             raw = got
@@ -199,12 +203,18 @@ class Engine:
         return TurnOutcome(reply=text, ended=ended)
 
     async def _stream_reply(
-        self, msgs: list[Message], sink: Sink | None, instructions: str, said: list[str]
+        self,
+        msgs: list[Message],
+        sink: Sink | None,
+        instructions: str,
+        said: list[str],
+        said_before: list[str] | None = None,
     ) -> str | TurnOutcome:
         """The debtor's whole line, or why there is none. A line is complete only when the
         stream ended with a finish reason; a cut stream, a refusal, a line in the wrong
-        language, one that parrots the collector or is nothing but the prompt's own
-        directions is asked for once more, then given up (the caller offers a retry)."""
+        language, one that parrots the collector or repeats the debtor's own earlier line, or
+        is nothing but the prompt's own directions is asked for once more, then given up
+        (the caller offers a retry)."""
         assert self.llm is not None
         budget = self.llm.budget("debtor")
         problem, raw = "", ""
@@ -229,6 +239,7 @@ class Engine:
                     or wrong_language(body, "zh_CN")
                     or not cut_leak(body, instructions)
                     or any(parrots(body, line) for line in said)
+                    or any(parrots(body, line, 0.9) for line in said_before or [])
                 ):
                     problem = "unusable"
                 else:
