@@ -164,10 +164,11 @@ def trickle_body(port: int, head: bytes, seconds: float = 6.0) -> tuple[bytes, f
         sock.sendall(head)
         t0 = time.monotonic()
         while time.monotonic() - t0 < seconds:
-            try:
-                sock.sendall(b"a")
-            except OSError:
-                break
+            if not answer:  # once the server answers, only read (a byte sent into a closed
+                try:  # connection can reset it and lose the rest of the answer)
+                    sock.sendall(b"a")
+                except OSError:
+                    break
             sock.settimeout(0.3)
             try:
                 data = sock.recv(65536)
