@@ -56,7 +56,10 @@ BEHAVIOURS = {
     "refuse": "answers with a refusal",
     "near_quotes": "grading quotes copy the trainee's line with one character dropped "
     "(Qwen2.5-1.5B on llama.cpp)",
+    "one_better_line": "every grading answer gives the same better line, whatever the "
+    "criterion and however often asked again (Qwen2.5-1.5B on llama.cpp)",
 }
+ONE_BETTER_LINE = "我理解您现在的困难，我们一起商量一个您能承受的还款计划。"
 SLOW_FIRST_TOKEN_S = 1.5
 REFUSAL = "I'm sorry, but I can't help with that request."
 
@@ -134,6 +137,16 @@ def _drop_a_character(text: str) -> str:
     q = obj.get("quote") if isinstance(obj, dict) else None
     if isinstance(q, str) and len(q) > 4:
         obj["quote"] = q[: len(q) // 2] + q[len(q) // 2 + 1 :]
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _same_better_line(text: str) -> str:
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(obj, dict) and "better_line" in obj:
+        obj["better_line"] = ONE_BETTER_LINE
     return json.dumps(obj, ensure_ascii=False)
 
 
@@ -252,6 +265,8 @@ class LLMDouble:
             reply = english_reply(purpose, body)
         if "near_quotes" in b and purpose == "grader":
             reply.content = _drop_a_character(reply.content)
+        if "one_better_line" in b and purpose == "grader":
+            reply.content = _same_better_line(reply.content)
         if "cut_streams" in b and body.get("stream"):
             reply.finish_reason = None
         if "slow_first_token" in b:

@@ -14,6 +14,7 @@ from db.models import CoachTip, DrillTurn
 from db.models.coaching import DrillStatus
 from tests.conftest import Harness
 from tests.llm_double import (  # noqa: F401  (fixtures)
+    ONE_BETTER_LINE,
     LLMDouble,
     Reply,
     llm_double_fixture,
@@ -149,6 +150,34 @@ async def test_small_model_near_quotes_grade_with_the_trainees_own_line(
     assert d.graded_by == "llm" and d.status == DrillStatus.DONE
     quotes = {c["quote"] for c in d.report["criteria"].values()}
     assert quotes == {line}
+
+
+async def test_one_better_line_for_every_criterion_still_grades(
+    ctx, harness: Harness, online: LLMDouble
+) -> None:
+    """Qwen2.5-1.5B gave one better line for all five criteria, on every try, so grading never
+    completed. The first criterion keeps it; each later one is asked once for a different
+    line and then gets the scenario's own model line for that criterion."""
+    from coaching.roleplay.scenarios import CRITERIA, library
+
+    seed(ctx)
+    await _start(harness)
+    online.behaviours = {"one_better_line"}
+    await harness.chat.send(COLLECTOR, "理解您的难处，方便说说现在的收入情况吗？")
+    replies = await harness.chat.send(COLLECTOR, "/end")
+    assert "练习报告" in replies[-1].text and "评分暂时失败" not in replies[-1].text
+    [d] = drills(ctx)
+    assert d.graded_by == "llm" and d.status == DrillStatus.DONE
+    model_lines = library()["no_money"].model_lines
+    lines = [d.report["criteria"][k]["better_line"] for k in CRITERIA]
+    assert lines == [ONE_BETTER_LINE] + [model_lines[k] for k in CRITERIA[1:]]
+    assert len(set(lines)) == len(lines)
+    # One answer for the first criterion, two (the repair, then the model line) for the rest.
+    per_criterion = [
+        sum(1 for r in online.of("grader") if f"criterion: {k} " in str(r["messages"]))
+        for k in CRITERIA
+    ]
+    assert per_criterion == [1, 2, 2, 2, 2]
 
 
 async def test_a_quote_of_someone_elses_words_is_dropped_not_stored(

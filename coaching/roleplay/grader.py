@@ -33,6 +33,7 @@ EXAMPLE = {
     "zh_CN": "我理解您的难处，我们一起看看每月能还多少。",
     "en": "I understand it is hard; let's see what you can pay each month.",
 }
+REPEATED = "better_line repeats the line given for another criterion"
 ASK = {
     "compliance": "legal and policy compliance",
     "empathy": "acknowledging the debtor's situation and emotions",
@@ -119,7 +120,7 @@ def criterion_problems(
     elif quote and norm(better) == norm(quote):
         p.append("better_line only repeats the quote")
     elif any(norm(better) == norm(t) for t in taken):
-        p.append("better_line repeats the line given for another criterion")
+        p.append(REPEATED)
     if name == "outcome" and outcome == "hangup" and g.score > 60:
         p.append(f"outcome score {g.score} is inconsistent with the debtor hanging up")
     if name == "outcome" and outcome == "success" and g.score < 40:
@@ -143,19 +144,32 @@ async def grade_llm(
     got: dict[str, Any] = {}
     taken: list[str] = []
     for name in CRITERIA:
+        answers = [0]
 
-        def check(g: CriterionGrade, name: str = name) -> list[str]:
+        def check(g: CriterionGrade, name: str = name, answers: list[int] = answers) -> list[str]:
             # The quote is evidence, not the grade: a near-copy of the trainee's line becomes
             # the line itself (snap_quote), anything else (the debtor's words, an invention)
             # is dropped rather than stored, and the score and better line still count. A
             # 1.5B model misquoted on most tries, so insisting cost every grade.
+            answers[0] += 1
             snapped = snap_quote(g.quote, lines)
             if snapped is None:
                 log.info("grader %s: quote not the trainee's words, dropped", name)
             g.quote = snapped if snapped is not None else ""
-            return criterion_problems(
+            p = criterion_problems(
                 name, g, lines=lines, locale=locale, outcome=outcome, taken=taken
             )
+            if p == [REPEATED] and answers[0] > 1:
+                # Asked once for a different line and it came back the same (Qwen2.5-1.5B
+                # gave one better line for every criterion): the score stands, the better
+                # line becomes the scenario's own model line for this criterion, which the
+                # firm's trainers wrote, rather than failing the whole grade.
+                log.info("grader %s: better line repeated again, model line used", name)
+                g.better_line = sc.model_lines[name]
+                p = criterion_problems(
+                    name, g, lines=lines, locale=locale, outcome=outcome, taken=taken
+                )
+            return p
 
         g = await llm.structured(
             "grader",
