@@ -109,6 +109,19 @@ def test_bad_parameters_are_a_clear_400(ctx: Any, web: Any) -> None:
     assert get(client, ctx, ds.ADMIN, "/app/api/person", e="999999").status_code == 404
 
 
+def test_non_ascii_digits_in_ids_are_a_clear_400(ctx: Any, web: Any) -> None:
+    """`str.isdigit()` is true for superscripts and other scripts' digits, which `int()`
+    rejects (a 500) or reads (١٢ = 12): an id is ASCII digits only, else a clear 400."""
+    client, _ = web
+    for page, name in (("team", "team"), ("person", "e")):
+        for raw in ("²", "¹²", "١٢", "１２"):
+            r = get(client, ctx, ds.ADMIN, f"/app/api/{page}", **{name: raw})
+            assert r.status_code == 400, (page, raw, r.status_code, r.text[:200])
+            assert r.json()["error"] == "bad_param"
+            h = get(client, ctx, ds.ADMIN, f"/app/p/{page}", **{name: raw})
+            assert h.status_code == 400 and "Traceback" not in h.text
+
+
 # Which page each role may open: the chat commands' scopes.
 MATRIX = {
     ds.LEAD: {"home", "team", "person"},

@@ -73,7 +73,8 @@ def _int(params: dict[str, str], name: str) -> int | None:
     raw = params.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    # ASCII only: str.isdigit() also accepts "²" (int() refuses it: a 500) and "١٢" (12).
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise Refused(400, f"bad parameter {name}", "dash.bad_param")
     return int(raw)
 
