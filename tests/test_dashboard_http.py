@@ -122,6 +122,25 @@ def test_non_ascii_digits_in_ids_are_a_clear_400(ctx: Any, web: Any) -> None:
             assert h.status_code == 400 and "Traceback" not in h.text
 
 
+def test_ids_beyond_the_id_columns_are_refused_not_a_500(ctx: Any, web: Any) -> None:
+    """Ids are INTEGER columns: a larger number was a 500 (PostgreSQL: "integer out of range";
+    SQLite: OverflowError), with the SQL in the log. A page parameter is a 400, an action on
+    such an id a 404, and nothing is recorded."""
+    client, _ = web
+    for page, name in (("team", "team"), ("person", "e")):
+        for raw in ("2147483648", "999999999999"):
+            r = get(client, ctx, ds.ADMIN, f"/app/api/{page}", **{name: raw})
+            assert r.status_code == 400, (page, raw, r.status_code, r.text[:200])
+            assert r.json()["error"] == "bad_param"
+    headers = {INIT_HEADER: ds.init_data(ctx, ds.ADMIN)}
+    for eid in ("2147483648", "9" * 30):
+        r = client.post(f"/app/api/risk/{eid}/snooze", headers=headers)
+        assert r.status_code == 404, (eid, r.status_code, r.text[:200])
+        assert r.json()["message"] and "Traceback" not in r.text
+    with ctx.db.session() as s:
+        assert s.execute(select(RiskAction)).scalars().all() == []
+
+
 # Which page each role may open: the chat commands' scopes.
 MATRIX = {
     ds.LEAD: {"home", "team", "person"},

@@ -28,6 +28,8 @@ from coaching.scoring import service as svc
 from coaching.scoring.config import ScoringConfig
 from db.models import Branch, Employee
 
+MAX_ID = 2**31 - 1  # the id columns are INTEGER
+
 
 class Refused(Exception):
     def __init__(self, status: int, detail: str, key: str = "dash.refused_scope") -> None:
@@ -74,7 +76,8 @@ def _int(params: dict[str, str], name: str) -> int | None:
     if raw is None or raw == "":
         return None
     # ASCII only: str.isdigit() also accepts "²" (int() refuses it: a 500) and "١٢" (12).
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+    # Ids are INTEGER columns: a larger number fails in the database (a 500), not a lookup.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) > MAX_ID:
         raise Refused(400, f"bad parameter {name}", "dash.bad_param")
     return int(raw)
 

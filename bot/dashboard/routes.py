@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 from bot.context import AppContext
 from bot.dashboard import auth, render
 from bot.dashboard.cache import page_cache
-from bot.dashboard.pages import PAGES, Env, Refused
+from bot.dashboard.pages import MAX_ID, PAGES, Env, Refused
 from bot.dashboard.scope import Viewer
 from bot.i18n import label
 from coaching import people
@@ -159,7 +159,7 @@ def routes(ctx: AppContext) -> list[BaseRoute]:
         if isinstance(viewer, Response):
             return viewer
         code = ACTIONS.get(request.path_params["action"])
-        if code is None:
+        if code is None or request.path_params["employee_id"] > MAX_ID:
             return refusal(True, 404, "dash.not_found", viewer.locale)
         if not viewer.may_open("risk"):
             await audit(action, "denied", viewer, viewer.telegram_user_id, "role")
