@@ -71,3 +71,28 @@ def test_thread_mode_draws_in_process(tmp_path, monkeypatch):
     chart = Chart("bot.charts.scoring:trend_chart", (_points(), "C0001"), {"locale": "en"})
     asyncio.run(worker.draw(chart, tmp_path / "t.png"))
     assert (tmp_path / "t.png").read_bytes()[:4] == PNG
+
+
+def test_a_cached_chart_stays_in_its_folder_whatever_the_name_holds(tmp_path, monkeypatch):
+    """The stem carries an employee number (an ingest token may create `a/../../x` or `*`):
+    the file is written in the chart folder, and clearing older versions of one chart never
+    globs another person's."""
+    from bot.charts import cache
+
+    async def fake_draw(chart: Chart, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)  # as bot.charts.kit.save does
+        path.write_bytes(PNG)
+        return path
+
+    monkeypatch.setattr(cache, "draw", fake_draw)
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    other = charts / f"trend-AB-2026-03-{'0' * 16}.png"
+    other.write_bytes(PNG)
+    chart = Chart("bot.charts.scoring:trend_chart", (_points(), "x"), {"locale": "zh_CN"})
+    for stem in ("trend-../../../escaped-2026-03", "trend-*-2026-03", "trend-a/b-2026-03"):
+        got = asyncio.run(cache.render_once(charts, stem, chart))
+        assert got.parent == charts and got.read_bytes() == PNG, (stem, got)
+    assert other.exists()
+    assert not any(p.name.startswith("escaped") for p in tmp_path.rglob("*"))
+    assert sorted(p.parent for p in tmp_path.rglob("*.png")) == [charts] * 4

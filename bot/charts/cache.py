@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import uuid
 from pathlib import Path
 
 from bot.charts.worker import Chart, draw
 
+_UNSAFE = re.compile(r"[^\w-]")
+
 
 async def render_once(directory: Path, stem: str, chart: Chart) -> Path:
     """The chart `stem` for the chart's data (its arguments have a faithful repr)."""
+    # The stem names a person or team (an employee number is any text an import gave it):
+    # no path separator and no glob pattern may come from it.
+    stem = _UNSAFE.sub("_", stem)
     key = (chart.func, chart.args, sorted(chart.kwargs.items()))
     digest = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
     path = directory / f"{stem}-{digest}.png"
