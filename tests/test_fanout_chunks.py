@@ -134,6 +134,38 @@ def test_a_dead_claimers_chunk_is_taken_over_after_its_lease(ctx, monkeypatch) -
     assert taken.status == "done" and taken.owner == chunks.owner(ctx)
 
 
+def test_a_chunk_past_its_jobs_grace_is_closed_not_built(ctx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The scheduler skips a run missed by more than its grace; an open chunk must not send
+    it anyway hours later (every process down from 09:00 to 15:00, then one comes back), and
+    a chunk whose build always fails is retried within that window only, not forever."""
+    ids = _org(ctx)
+    _small_chunks(ctx, monkeypatch)
+    branch = ctx.call(all_branches)[0]
+    now = ctx.clock.now()
+    key = f"morning_plan:{branch.code}:{branch.local(now).date().isoformat()}"
+    ctx.call(chunks.split, key, "morning_plan", branch.id, now, ids, 5)
+    calls: list[int] = []
+    real = chunks.BUILDERS["morning_plan"]
+
+    def failing_first(s, chunk, branch, at):  # type: ignore[no-untyped-def]
+        calls.append(chunk.seq)
+        if chunk.seq == 0:
+            raise RuntimeError("a template error")
+        return real(s, chunk, branch, at)
+
+    monkeypatch.setitem(chunks.BUILDERS, "morning_plan", failing_first)
+    with pytest.raises(RuntimeError):
+        chunks.help_once(ctx)  # within grace: tried (and failed)
+    assert calls == [0]
+    ctx.clock.set(now + timedelta(hours=6))
+    helper = _twin(ctx)
+    while chunks.help_once(helper):
+        pass
+    assert calls == [0], "built after its grace"
+    assert _plan_rows(ctx) == []
+    assert ctx.call(chunks.progress, key)[0] == 0  # closed: nobody waits for it, nobody retries
+
+
 def test_a_rerun_keeps_done_chunks_and_a_forced_one_resplits(ctx, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _org(ctx)
     _small_chunks(ctx, monkeypatch)

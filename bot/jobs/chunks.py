@@ -180,6 +180,12 @@ def prune(s: Session, before: datetime) -> int:
 # --- building ----------------------------------------------------------------------------------
 
 
+def _grace(job: str) -> timedelta | None:
+    from bot.jobs.registry import JOBS
+
+    return next((spec.grace for spec in JOBS if spec.name == job), None)
+
+
 def build(ctx: AppContext, chunk: Chunk) -> int:
     """Build one claimed chunk and mark it done, in one transaction. Returns rows queued."""
     if not BUILDERS:
@@ -206,9 +212,24 @@ def help_once(ctx: AppContext) -> bool:
     if not lock.acquire(blocking=False):
         return False
     try:
-        chunk = ctx.call(claim, owner(ctx), ctx.clock.now())
+        now = ctx.clock.now()
+        chunk = ctx.call(claim, owner(ctx), now)
         if chunk is None:
             return False
+        # A run nobody is running any more (the scheduler skips one missed by more than its
+        # grace): its chunk left open (every process down for hours, or a build that always
+        # fails) is closed unbuilt, not sent late or retried for ever. The job's own process
+        # (run_all: the scheduler within grace, or a forced run) builds whatever is open.
+        grace = _grace(chunk.job)
+        if grace is not None and now - chunk.at > grace:
+            ctx.call(finish, chunk.id, 0, now)
+            log.warning(
+                "fan-out chunk %s/%d closed unbuilt: %s after its run, past the job's grace",
+                chunk.run_key,
+                chunk.seq,
+                str(now - chunk.at).split(".")[0],
+            )
+            return True
         n = build(ctx, chunk)
         log.debug("chunk %s/%d built: %d queued", chunk.run_key, chunk.seq, n)
         return True
