@@ -203,6 +203,9 @@ def routes(ctx: AppContext) -> list[Route]:
                 return _error(503, "busy", "the database stayed busy; send the request again")
             log.exception("ingest %s failed in the database", kind)
             return _error(500, "internal", "the database refused the write; nothing was stored")
+        except Exception:  # e.g. the driver's own error from a COPY (not a DBAPIError)
+            log.exception("ingest %s failed", kind)
+            return _error(500, "internal", "the import failed; nothing was stored")
         data = report.to_dict()
         data.pop("rejects_path", None)
         if report.fatal:

@@ -149,3 +149,29 @@ def test_a_body_cut_at_the_limit_stores_nothing(ctx: AppContext, server: str) ->
     r = httpx.post(url, content=chunks(), headers=auth)
     assert r.status_code == 413
     assert count(ctx, Call) == 0
+
+
+def test_a_driver_error_during_copy_is_a_json_500_and_stores_nothing(
+    ctx: AppContext, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The COPY runs on the driver's own connection (staging path, PostgreSQL writer): its
+    errors are psycopg's, not SQLAlchemy's DBAPIError. A statement timeout or a dropped
+    connection there was answered with a bare text 500; the API's contract is JSON."""
+    if ctx.db.engine.dialect.name != "postgresql":
+        pytest.skip("the COPY paths are PostgreSQL's")
+    import psycopg
+
+    from coaching.ingest import staged
+
+    def timeout(*_a: object, **_k: object) -> int:
+        raise psycopg.errors.QueryCanceled("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(staged, "_stream", timeout)
+    _, raw = token(ctx)
+    headers = {"Authorization": f"Bearer {raw}", "Content-Type": "text/csv"}
+    body = "通话编号,案件编号,开始时间,通话时长,通话结果\nB1,K2,2026-03-02 10:00,30,未接通\n"
+    r = httpx.post(f"{server}/api/v1/ingest/calls", content=body.encode(), headers=headers)
+    assert r.status_code == 500, r.text
+    assert r.json()["error"] == "internal" and "nothing was stored" in r.json()["detail"]
+    assert "Traceback" not in r.text and "_ingest_raw" not in r.text
+    assert count(ctx, Call) == 0
