@@ -144,3 +144,35 @@ def test_no_raw_debtor_identifier_anywhere(
     for where, body in texts.items():
         for raw in RAW:
             assert raw not in body, f"raw debtor identifier {raw} found in {where}"
+
+
+def test_a_driver_error_during_copy_is_a_clean_cli_error(
+    ctx: AppContext, cli: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The staging COPY runs on the driver's connection: its errors are psycopg's, which the
+    CLI's DBAPIError handler missed (a traceback). import_table hands them on as DBAPIError."""
+    if ctx.db.engine.dialect.name != "postgresql":
+        pytest.skip("the COPY paths are PostgreSQL's")
+    import psycopg
+
+    from coaching.ingest import staged
+
+    world(ctx)
+    assert invoke(cli, "import", "cases", str(write(tmp_path / "k.csv", CASES_ZH, "gbk")))[0] == 0
+
+    def timeout(*_a: object, **_k: object) -> int:
+        raise psycopg.errors.QueryCanceled("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(staged, "_stream", timeout)
+    calls = write(
+        tmp_path / "calls.csv",
+        "通话编号,案件编号,开始时间,通话时长,通话结果,被叫号码\n"
+        f"A1,K1,2026-03-02 09:00,5,rpc,{PHONE_1}\n",
+    )
+    res = CliRunner().invoke(cli, ["import", "calls", str(calls)])
+    out = " ".join(res.output.split(" \n"))
+    assert res.exit_code == 2  # the CLI's code for a refused import (bot.cli.fail)
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert "statement timeout" in out and "nothing was stored" in out, out
+    assert "Traceback" not in out and PHONE_1 not in out
+    assert count(ctx, Call) == 0

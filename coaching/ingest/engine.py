@@ -231,6 +231,9 @@ def import_table(ctx: Any, kind: str, table: Table, opts: Options) -> ImportRepo
 
     db, settings = ctx.db, ctx.settings
     now = ctx.clock.now()
+    # The COPYs run on the driver's own connection: their errors are the driver's, not
+    # DBAPIError; they are handed on as DBAPIError (retry, the CLI's and API's handlers).
+    driver_error = getattr(db.engine.dialect.dbapi, "Error", None) or ()
     with Session(db.engine) as s:
         try:
             report = run_import(
@@ -243,6 +246,9 @@ def import_table(ctx: Any, kind: str, table: Table, opts: Options) -> ImportRepo
                 opts=opts,
                 rules=rules_from_settings(settings),
             )
+        except driver_error as exc:
+            s.rollback()
+            raise DBAPIError.instance(None, None, exc, driver_error) from exc
         except InputError as exc:
             s.rollback()
             report = ImportReport(kind=kind, source=table.source, encoding=table.encoding)
