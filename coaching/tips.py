@@ -154,11 +154,12 @@ def save(
     s.flush()
 
 
-def tip_problems(t: Tips, locale: str) -> list[str]:
-    """Why an LLM tip list cannot be shown or cached ([] when it can)."""
+def tip_problems(t: Tips, locale: str, *, at_least: int = 3) -> list[str]:
+    """Why an LLM tip list cannot be shown or cached ([] when it can). `at_least`: how many
+    distinct non-empty tips it must hold (the rest are topped up by rule tips)."""
     tips = [x.strip() for x in t.tips]
     p: list[str] = []
-    if len([x for x in tips if x]) < 3:
+    if len([x for x in tips if x]) < at_least:
         p.append("give exactly three non-empty tips")
     if len({norm(x) for x in tips if x}) < len([x for x in tips if x]):
         p.append("the tips repeat each other")
@@ -168,6 +169,19 @@ def tip_problems(t: Tips, locale: str) -> list[str]:
     if any(is_refusal(x) for x in tips):
         p.append("a tip is a refusal")
     return p
+
+
+def top_up(got: list[str], ruled: list[str]) -> list[str]:
+    """The model's tips (empty ones dropped), then rule tips up to three."""
+    tips = [t.strip()[:200] for t in got if t.strip()][:3]
+    seen = {norm(t) for t in tips}
+    for r in ruled:
+        if len(tips) >= 3:
+            break
+        if norm(r) not in seen:
+            tips.append(r)
+            seen.add(norm(r))
+    return tips
 
 
 async def todays_tips(
@@ -197,10 +211,18 @@ async def todays_tips(
         {"role": "system", "content": render_prompt("coach_tips", locale=locale)},
         {"role": "user", "content": json.dumps(agg.as_prompt(), ensure_ascii=False)},
     ]
+    answers = [0]
+
+    def check(t: Tips) -> list[str]:
+        # Asked once more for three; after that one or two good tips are kept and the rule
+        # tips fill the rest (Qwen2.5-1.5B gave fewer than three on every try).
+        answers[0] += 1
+        return tip_problems(t, locale, at_least=3 if answers[0] == 1 else 1)
+
     try:
-        got = await llm.structured("coach", msgs, Tips, check=lambda t: tip_problems(t, locale))
+        got = await llm.structured("coach", msgs, Tips, check=check)
     except (LLMUnavailable, MalformedOutput):
         return ruled, "rules"  # not cached: the next /coach may do better
-    tips = [t.strip()[:200] for t in got.tips][:3]
+    tips = top_up(got.tips, ruled)
     await ctx.run(save, employee_id, day, locale, tips, "llm", now)
     return tips, "llm"

@@ -138,3 +138,23 @@ async def test_coach_echoed_schema_is_never_cached(
     online.behaviours = set()
     [r2] = await harness.chat.send(COLLECTOR, "/coach")
     assert "先复盘投诉录音" in r2.text and "string" not in r2.text
+
+
+async def test_coach_fewer_than_three_tips_are_topped_up_with_rule_tips(
+    ctx, harness: Harness, online: LLMDouble
+) -> None:
+    """Qwen2.5-1.5B gave one tip on every try, so /coach never showed a model tip: asked once
+    more for three, its one good tip is kept and the rule tips fill the rest (cached)."""
+    from tests.llm_double import FEW_TIP
+
+    seed(ctx)
+    work_data(ctx)
+    online.behaviours = {"few_tips"}
+    [r] = await harness.chat.send(COLLECTOR, "/coach")
+    lines = [ln for ln in r.text.splitlines() if ln[:2] in ("1.", "2.", "3.")]
+    assert len(lines) == 3 and FEW_TIP in lines[0]
+    assert "1 次投诉" in lines[1] and "一般质检问题" in lines[2]
+    assert len(online.of("coach")) == 2  # the first answer was asked again once
+    with ctx.db.session() as s:
+        [tip] = s.execute(select(CoachTip)).scalars()
+        assert tip.source == "llm" and tip.tips[0] == FEW_TIP and len(tip.tips) == 3
