@@ -95,7 +95,8 @@ async def run(
     with db.session() as s:
         d = s.execute(select(Drill)).scalars().first()
         assert d is not None
-        checks = [v for t in s.execute(select(DrillTurn)).scalars() for v in t.violations or []]
+        turns_ = list(s.execute(select(DrillTurn)).scalars())
+        checks = [v for t in turns_ for v in t.violations or []]
         tip = s.execute(select(CoachTip)).scalars().first()
         stored = {
             "status": d.status,
@@ -104,6 +105,7 @@ async def run(
             "passed": d.passed,
             "report": d.report,
             "llm_findings": [v for v in checks if v["layer"] == "llm"],
+            "collector_lines": sum(1 for t in turns_ if t.speaker == "collector"),
             "tips": {"source": tip.source, "tips": tip.tips} if tip else None,
         }
     stats = {k: dict(v.__dict__) for k, v in llm.stats.items()}

@@ -40,6 +40,7 @@ PURPOSE_BUDGET = {
     "debtor": "debtor",
     "summary": "debtor",
     "compliance": "guard",
+    "confirm": "guard",  # the one-rule yes/no second key on a major finding
     "grader": "grading",
     "grader_summary": "grading",
     "coach": "tips",

@@ -56,9 +56,12 @@ BEHAVIOURS = {
     "refuse": "answers with a refusal",
     "near_quotes": "grading quotes copy the trainee's line with one character dropped "
     "(Qwen2.5-1.5B on llama.cpp)",
+    "few_tips": "coaching answers hold one tip (and an empty one) however often asked for three "
+    "(Qwen2.5-1.5B on llama.cpp)",
     "one_better_line": "every grading answer gives the same better line, whatever the "
     "criterion and however often asked again (Qwen2.5-1.5B on llama.cpp)",
 }
+FEW_TIP = "每通电话结束前都约定一个具体的还款日期。"
 ONE_BETTER_LINE = "我理解您现在的困难，我们一起商量一个您能承受的还款计划。"
 SLOW_FIRST_TOKEN_S = 1.5
 REFUSAL = "I'm sorry, but I can't help with that request."
@@ -71,6 +74,8 @@ def purpose_of(body: dict[str, Any]) -> str:
         return "grader"
     if "compliance officer" in system:
         return "compliance"
+    if "against ONE rule" in system:
+        return "confirm"
     if "team coach" in system:
         return "coach"
     if "通话记录员" in system:
@@ -166,6 +171,8 @@ GOOD_LINES = {
 
 
 def default_reply(purpose: str, body: dict[str, Any]) -> Reply:
+    if purpose == "confirm":
+        return Reply("Yes")  # a finding the double raised, it confirms
     if purpose == "compliance":
         return Reply(
             json.dumps(
@@ -265,6 +272,8 @@ class LLMDouble:
             reply = english_reply(purpose, body)
         if "near_quotes" in b and purpose == "grader":
             reply.content = _drop_a_character(reply.content)
+        if "few_tips" in b and purpose == "coach":
+            reply = Reply(json.dumps({"tips": [FEW_TIP, ""]}, ensure_ascii=False))
         if "one_better_line" in b and purpose == "grader":
             reply.content = _same_better_line(reply.content)
         if "cut_streams" in b and body.get("stream"):

@@ -46,16 +46,17 @@ async def test_whole_drill_on_a_real_server() -> None:
     result = await bench.run(BASE_URL, MODEL, key, turns, "no_money", tokenizer)
     bench.report(result)
     stored, stats = result["stored"], result["stats"]
-    # The guard gave a valid verdict on every collector line; the debtor answered each one.
-    said = stats["debtor"]["valid"]
-    assert said >= 1
+    # The guard gave a valid verdict on every collector line stored (the debtor's valid
+    # answers may be more: a line the loop check refused was a complete stream too).
+    said = stored["collector_lines"]
+    assert said >= 1 and stats["debtor"]["valid"] >= said
     assert stats["compliance"]["valid"] >= said, stats["compliance"]
     # Five criteria and the closing sentence, each a validated answer.
     assert stats["grader"]["valid"] == 5 and stats["grader_summary"]["valid"] == 1
     if stored["status"] != "done":
         pytest.fail(f"drill not graded: {stored}")
     assert stored["graded_by"] == "llm"
-    lines = bench.LINES[: stats["compliance"]["valid"]]
+    lines = bench.LINES[:said]
     for name, c in stored["report"]["criteria"].items():
         assert 0 <= c["score"] <= 100, name
         assert c["better_line"].strip().lower() not in PLACEHOLDERS, name

@@ -250,6 +250,42 @@ async def test_confirmed_llm_major_finding_fails_chat_report_and_assessment(
     assert d.passed is False and d.total == 0 and d.failed_reason == "false_legal"
     [res] = results(ctx)
     assert res.passed is False and res.score == 0
+    # The veto took two keys: the verdict, then the one-rule question on that line.
+    [confirm] = online.of("confirm")
+    assert "Rule (false_legal)" in confirm["messages"][0]["content"]
+    assert "把您全家的账户都停掉" in confirm["messages"][-1]["content"]
+
+
+async def test_llm_major_finding_the_second_key_denies_does_not_veto(
+    ctx, harness: Harness, online: LLMDouble
+) -> None:
+    """Qwen2.5-1.5B flagged "家里有没有其他人可以帮忙分担一部分？" as impersonation, quote and
+    all, and the drill was vetoed; asked about that one rule it says no: nothing is flagged."""
+    seed(ctx)
+    await _start(harness)
+    line = "家里有没有其他人可以帮忙分担一部分？"
+    verdict = {
+        "violation": True,
+        "rule": "impersonation",
+        "severity": "major",
+        "quote": line,
+        "reason": "冒充",
+    }
+    online.push(Reply(json.dumps(verdict, ensure_ascii=False)), purpose="compliance")
+    online.push(Reply("No."), purpose="confirm")
+    replies = await harness.chat.send(COLLECTOR, line)
+    assert not any("合规警告" in m.text or "不合格" in m.text for m in replies)
+    online.scorecard = {
+        k: {"score": 90, "quote": "", "better_line": f"{k}：我理解您的难处，我们一起想办法。"}
+        for k in ("compliance", "empathy", "negotiation", "problem_solving", "outcome")
+    }
+    replies = await harness.chat.send(COLLECTOR, "/end")
+    assert "未通过" not in replies[-1].text
+    [d] = drills(ctx)
+    assert d.passed is True and d.failed_reason in ("", None)
+    with ctx.db.session() as s:
+        turns = s.execute(select(DrillTurn).where(DrillTurn.speaker == "collector")).scalars()
+        assert all(not t.violations for t in turns)
 
 
 async def test_unconfirmed_llm_finding_is_ignored(ctx, harness: Harness, online: LLMDouble) -> None:

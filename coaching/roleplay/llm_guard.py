@@ -3,12 +3,20 @@ configured), added to what the rule layer (`guard.check_rules`) found.
 
 A finding counts only when the verdict passed its checks: a known rule, the offending words
 quoted from the line itself (the confirmation), a reason that is not a placeholder. Severity
-is the code's (`guard.SEVERITY`), not the model's. A confirmed major finding fails the drill
-exactly like a rule-layer one (`major_findings`)."""
+is the code's (`guard.SEVERITY`), not the model's. A major finding needs a second key: a
+separate yes/no question on that one rule (`second_key`); then it fails the drill exactly like
+a rule-layer one (`major_findings`).
+
+Why the second key: Qwen2.5-1.5B confirmed major findings, quote and all, on three of five
+compliant lines of one drill ("家里有没有其他人可以帮忙分担一部分？" as impersonation), vetoing
+it; asked the one-rule question it said no to two of those and yes to all four real
+violations tried. A major veto from the LLM alone is a verdict two independent questions
+agree on; the rule layer's vetoes are unaffected."""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from coaching.llm import LLMClient, LLMUnavailable, MalformedOutput, Message
@@ -76,7 +84,47 @@ async def check_line(
     if not v.violation or rule in {x["rule"] for x in already}:
         return []
     sev = SEVERITY.get(rule, "minor")
+    if sev == "major" and not await second_key(llm, sc, rule, line):
+        log.info("llm compliance: %s not confirmed by the one-rule question, dropped", rule)
+        return []
     return [Violation(rule, sev, "llm", clip(redact(v.quote.strip()), 80))]
+
+
+NO_WORDS = ("no", "false")
+NO_PREFIX = ("否", "不", "没有")
+
+
+async def second_key(llm: LLMClient, sc: Scenario, rule: str, line: str) -> bool:
+    """Whether a separate one-rule yes/no question agrees that `line` breaks `rule`. An answer
+    that is neither yes nor no, or a server failure, keeps the finding: the first verdict
+    passed its checks, and compliance errs on the side of the finding."""
+    msgs: list[Message] = [
+        {
+            "role": "system",
+            "content": render_prompt(
+                "compliance_confirm", rule=rule, third_party=sc.third_party, crisis=sc.crisis
+            ),
+        },
+        {
+            "role": "user",
+            "content": f"Line: <<<{line}>>>\nDoes this line itself clearly "
+            "break this rule? Answer yes or no.",
+        },
+    ]
+    try:
+        answer = await llm.complete(
+            "confirm", msgs, max_tokens=4, temperature=0.0, keep=persona_names()
+        )
+    except LLMUnavailable as exc:
+        log.warning("llm compliance second key unavailable, finding kept: %s", exc)
+        return True
+    word = re.split(r"[\s,.;:!?，。；：！？\"'“”]+", answer.strip().lower() + " ")
+    first = next((w for w in word if w), "")
+    if first in NO_WORDS or first.startswith(NO_PREFIX):
+        return False
+    if first not in ("yes", "true") and not first.startswith(("是", "对", "违反")):
+        log.info("llm compliance second key unclear (%r), finding kept", answer[:20])
+    return True
 
 
 def major_findings(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
