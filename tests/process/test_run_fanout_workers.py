@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from bench._fanout_kit import seed
 from db import leases
 from db.models import JobChunk, JobRun, Outbox
 from db.session import Database
-from tests.process.harness import STARTUP_S, start_bot
+from tests.process.harness import STARTUP_S, pg_fresh, scratch_name, start_bot
 from tests.servers import wait_for
 
 pytestmark = pytest.mark.slow
@@ -29,14 +29,7 @@ AT = MONDAY.replace(hour=8, minute=40)  # the morning plan's time
 
 def _fresh_db() -> str:
     assert PG_URL
-    base, _, name = PG_URL.rpartition("/")
-    name = name.split("?")[0] + "_fanout_run"  # named after the test database: no collisions
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = f"{base}/{name}"
+    url = pg_fresh(PG_URL, scratch_name(PG_URL, "_fanout_run"))
     from db.migrate import upgrade
 
     upgrade(url)
