@@ -33,6 +33,15 @@ def coachbot() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "bot.cli"]
 
 
+def run_python(code: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+    """`python -c code` with this interpreter from the repository root, output captured as
+    text (`kw`: timeout, check, …)."""
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, **kw
+    )
+
+
 def base_env(url: str, tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COACHBOT_", "OPENAI_"))}
     env.pop("TELEGRAM_BOT_TOKEN", None)
