@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 from telegram import Bot
 
 from bot import outbox
@@ -42,9 +43,20 @@ def pin_one_core() -> str:
     return f"bot pinned to core {cpus[0]}, sink on {cpus[1:]}"
 
 
-def seed(db: Database, n: int) -> list[int]:
+def seed(
+    db: Database,
+    n: int,
+    *,
+    branches_of: tuple[tuple[str, str, str], ...] = BRANCHES,
+    cases: int = 8,
+    calls: bool = True,
+    bound_at: datetime = NOW,
+) -> list[int]:
+    """`n` bound collectors spread over `branches_of` (code, timezone, locale), `cases` cases
+    each (the last one a target) and, with `calls`, a call on every other case; their chat
+    ids. The firm of tests/process/test_run_fanout_workers.py too."""
     with db.session() as s:
-        branches = [Branch(code=c, name=c, timezone=tz, locale=loc) for c, tz, loc in BRANCHES]
+        branches = [Branch(code=c, name=c, timezone=tz, locale=loc) for c, tz, loc in branches_of]
         s.add_all(branches)
         s.flush()
         s.execute(
@@ -69,16 +81,16 @@ def seed(db: Database, n: int) -> list[int]:
                     employee_id=i,
                     telegram_user_id=10_000_000 + i,
                     chat_id=10_000_000 + i,
-                    bound_at=NOW,
+                    bound_at=bound_at,
                     active=True,
                 )
                 for i in ids
             ],
         )
-        cases = []
+        rows = []
         for i in ids:
-            for k in range(8):
-                cases.append(
+            for k in range(cases):
+                rows.append(
                     dict(
                         case_ref=f"C{i:06d}{k}",
                         collector_id=i,
@@ -86,30 +98,36 @@ def seed(db: Database, n: int) -> list[int]:
                         amount_owed=Decimal(5_000 + 9_000 * k),
                         days_overdue=10 * k + 1,
                         bucket="M1",
-                        is_target=k == 7,
+                        is_target=k == cases - 1,
                         is_instalment=False,
                         product="",
                         region="",
                         assigned_on=date(2026, 1, 5),
                     )
                 )
-        s.execute(insert(Case), cases)
-        case_ids = list(s.execute(select(Case.id, Case.collector_id)).all())
-        calls = [
-            dict(
-                call_ref=f"K{cid}",
-                case_id=cid,
-                collector_id=emp,
-                debtor_key="x",
-                started_at=NOW - timedelta(days=1 + cid % 9, hours=cid % 11),
-                duration_s=60,
-                outcome=("rpc", "no_answer", "contacted")[cid % 3],
-            )
-            for cid, emp in case_ids
-            if cid % 2
-        ]
-        s.execute(insert(Call), calls)
+        s.execute(insert(Case), rows)
+        if calls:
+            _seed_calls(s)
     return [10_000_000 + i for i in ids]
+
+
+def _seed_calls(s: Session) -> None:
+    """A call on every other case, in the nine days before NOW."""
+    case_ids = list(s.execute(select(Case.id, Case.collector_id)).all())
+    calls = [
+        dict(
+            call_ref=f"K{cid}",
+            case_id=cid,
+            collector_id=emp,
+            debtor_key="x",
+            started_at=NOW - timedelta(days=1 + cid % 9, hours=cid % 11),
+            duration_s=60,
+            outcome=("rpc", "no_answer", "contacted")[cid % 3],
+        )
+        for cid, emp in case_ids
+        if cid % 2
+    ]
+    s.execute(insert(Call), calls)
 
 
 async def deliver(ctx: AppContext, base_url: str, pacer: outbox.Pacer, concurrency: int) -> int:

@@ -256,7 +256,8 @@ def job_memory(url: str) -> tuple[float, float]:
     (peak RSS before, peak RSS after), MB. Run in a subprocess so the data generation's own
     peak does not hide it."""
     import json
-    import subprocess
+
+    from tests.process.harness import run_python
 
     code = (
         "import json, sys; sys.argv = ['x']; sys.path.insert(0, 'bench');"
@@ -264,10 +265,7 @@ def job_memory(url: str) -> tuple[float, float]:
         f"db = Database({url!r}); db.engine.connect().close(); before = d._hwm_mb();"
         "d.precompute(db); print(json.dumps([before, d._hwm_mb()]))"
     )
-    root = Path(__file__).resolve().parents[1]
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
-    )
+    out = run_python(code, check=True)
     before, after = json.loads(out.stdout.strip().splitlines()[-1])
     return before, after
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from db.models import AssessmentResult, Drill
 from tests import factories as f
+
+if TYPE_CHECKING:
+    from tests.conftest import Harness
 
 COLLECTOR, OTHER, HR, STRANGER = 1001, 1002, 2001, 999
 
@@ -23,6 +26,12 @@ def seed(ctx: Any) -> None:
         f.bind(s, c, COLLECTOR, now)
         f.bind(s, o, OTHER, now)
         f.bind(s, h, HR, now)
+
+
+async def start_drill(ctx: Any, harness: Harness, scenario: str = "no_money") -> None:
+    """The world seeded and COLLECTOR in a drill of `scenario` (its opening line sent)."""
+    seed(ctx)
+    await harness.chat.send(COLLECTOR, f"/roleplay {scenario}")
 
 
 def drills(ctx: Any) -> list[Drill]:

@@ -6,16 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from bot.charts import worker
 from bot.charts.worker import Chart
 from coaching.scoring.snapshots import TrendPoint
+from tests.process.harness import run_python
 
 PNG = b"\x89PNG"
 
@@ -57,10 +55,7 @@ def test_bot_process_never_imports_matplotlib(tmp_path):
         f"asyncio.run(worker.draw(c, pathlib.Path({str(tmp_path / 'c.png')!r})))\n"
         "print('matplotlib' in sys.modules)\n"
     )
-    root = Path(__file__).resolve().parents[1]
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
-    )
+    out = run_python(code, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
     assert (tmp_path / "c.png").read_bytes()[:4] == PNG

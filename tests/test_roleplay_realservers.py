@@ -20,7 +20,7 @@ from tests.llm_double import (  # noqa: F401  (fixtures)
     llm_double_fixture,
     online_fixture,
 )
-from tests.roleplay_helpers import COLLECTOR, drills, results, seed
+from tests.roleplay_helpers import COLLECTOR, drills, results, seed, start_drill
 
 
 def debtor_lines(ctx) -> list[str]:  # type: ignore[no-untyped-def]
@@ -29,16 +29,11 @@ def debtor_lines(ctx) -> list[str]:  # type: ignore[no-untyped-def]
         return [r.text for r in rows]
 
 
-async def _start(harness: Harness, scenario: str = "no_money") -> None:
-    await harness.chat.send(COLLECTOR, f"/roleplay {scenario}")
-
-
 async def test_llamacpp_server_grades_a_whole_drill(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:
     online.behaviours = {"schema_500"}
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     lines = ["您好，我是XX资产的专员，最近工作还好吗？", "理解您的难处，方便说说收入情况吗？"]
     for line in lines:
         await harness.chat.send(COLLECTOR, line)
@@ -58,8 +53,7 @@ async def test_llamacpp_server_grades_a_whole_drill(
 async def test_cut_stream_is_retried_once_and_stored_once(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     online.push(Reply("我现在真的", finish_reason=None), purpose="debtor")
     online.push(Reply("我现在真的没钱，下个月再说吧。"), purpose="debtor")
     [msg] = await harness.chat.send(COLLECTOR, "您好，最近方便沟通吗？")
@@ -71,8 +65,7 @@ async def test_cut_stream_is_retried_once_and_stored_once(
 async def test_stream_cut_twice_is_shown_as_cut_and_not_stored(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     online.behaviours = {"cut_streams"}
     online.push(Reply("我现在真的"), Reply("我现在真的没"), purpose="debtor")
     replies = await harness.chat.send(COLLECTOR, "您好，最近方便沟通吗？")
@@ -90,8 +83,7 @@ async def test_stream_cut_twice_is_shown_as_cut_and_not_stored(
 async def test_refusal_and_wrong_language_are_not_debtor_lines(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     online.push(Reply("I'm sorry, but I can't help with that request."), purpose="debtor")
     online.push(Reply("我现在手头紧，过几天再说。"), purpose="debtor")
     await harness.chat.send(COLLECTOR, "您好，最近方便沟通吗？")
@@ -106,8 +98,7 @@ async def test_refusal_and_wrong_language_are_not_debtor_lines(
 async def test_grading_in_the_wrong_language_is_unavailable_not_stored(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     await harness.chat.send(COLLECTOR, "理解您的难处，方便说说情况吗？")
     online.behaviours = {"wrong_language"}
     replies = await harness.chat.send(COLLECTOR, "/end")
@@ -123,8 +114,7 @@ async def test_slow_first_token_shows_typing_and_arrives(
     ctx.settings = ctx.settings.model_copy(
         update={"llm_timeout_s": 5.0, "llm_budget_debtor": "4,100,0.8"}
     )
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     online.push(Reply("嗯……你说吧。", first_token_delay_s=1.5), purpose="debtor")
     harness.api.calls.clear()
     [msg] = await harness.chat.send(COLLECTOR, "您好，最近方便沟通吗？")
@@ -139,8 +129,7 @@ async def test_small_model_near_quotes_grade_with_the_trainees_own_line(
 ) -> None:
     """Qwen2.5-1.5B dropped a character when copying every quote, so no grade was ever usable;
     a near-copy now stands for the trainee's whole line (never for anyone else's words)."""
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     online.behaviours = {"near_quotes"}
     line = "理解您的难处，方便说说现在的收入情况吗？"
     await harness.chat.send(COLLECTOR, line)
@@ -160,8 +149,7 @@ async def test_one_better_line_for_every_criterion_still_grades(
     line and then gets the scenario's own model line for that criterion."""
     from coaching.roleplay.scenarios import CRITERIA, library
 
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     online.behaviours = {"one_better_line"}
     await harness.chat.send(COLLECTOR, "理解您的难处，方便说说现在的收入情况吗？")
     replies = await harness.chat.send(COLLECTOR, "/end")
@@ -183,8 +171,7 @@ async def test_one_better_line_for_every_criterion_still_grades(
 async def test_a_quote_of_someone_elses_words_is_dropped_not_stored(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     await harness.chat.send(COLLECTOR, "理解您的难处，方便说说现在的收入情况吗？")
     debtor_words = "我真的没有钱，下个月再说吧"
     online.scorecard = {
@@ -200,8 +187,7 @@ async def test_a_quote_of_someone_elses_words_is_dropped_not_stored(
 async def test_echoed_schema_never_becomes_a_report_or_a_flag(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     online.behaviours = {"echo_schema"}
     replies = await harness.chat.send(COLLECTOR, "理解您的难处，方便说说情况吗？")
     assert not any("string" in m.text for m in replies)  # no "string" compliance warning
@@ -220,8 +206,7 @@ async def test_echoed_schema_never_becomes_a_report_or_a_flag(
 async def test_confirmed_llm_major_finding_fails_chat_report_and_assessment(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     line = "再不还款，银行会把您全家的账户都停掉"  # the rule layer misses this one
     verdict = {
         "violation": True,
@@ -289,8 +274,7 @@ async def test_llm_major_finding_the_second_key_denies_does_not_veto(
 
 
 async def test_unconfirmed_llm_finding_is_ignored(ctx, harness: Harness, online: LLMDouble) -> None:
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     # The "quote" is not in the line: three tries, then the check is skipped.
     bad = {
         "violation": True,
@@ -350,8 +334,7 @@ async def test_llm_check_reports_the_negotiated_format(ctx, llm_double: LLMDoubl
 async def test_drills_regrade_grades_what_was_left_waiting(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     await harness.chat.send(COLLECTOR, "理解您的难处，方便说说情况吗？")
     online.behaviours = {"echo_schema"}
     await harness.chat.send(COLLECTOR, "/end")

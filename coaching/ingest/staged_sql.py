@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from coaching.ingest.fields import YEAR_MAX, YEAR_MIN
 from coaching.ingest.kinds import OUTCOMES, Kind
-from coaching.ingest.writers import update_columns
+from coaching.ingest.writers import pg_conflict
 from db.models import Branch
 
 RAW, READY = "_ingest_raw", "_ingest_ready"
@@ -131,16 +131,7 @@ def merge_sql(kind: Kind, present: set[str]) -> str:
     t = kind.table.name  # type: ignore[union-attr]
     cols = ", ".join(f'"{c}"' for c in kind.db_columns)
     key = ", ".join(f'"{c}"' for c in kind.natural_key)
-    upd = update_columns(kind, present)
-    if upd:
-        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in upd)
-        old = ", ".join(f'"{t}"."{c}"' for c in upd)
-        new = ", ".join(f'EXCLUDED."{c}"' for c in upd)
-        conflict = (
-            f"ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE ROW({old}) IS DISTINCT FROM ROW({new})"
-        )
-    else:
-        conflict = f"ON CONFLICT ({key}) DO NOTHING"
+    conflict = pg_conflict(kind, present)
     # `src` is read twice, so it is materialised once, in key order; the insert reads it in
     # that order, so concurrent imports lock overlapping keys in the same order.
     return f"""

@@ -42,6 +42,20 @@ def update_columns(kind: Kind, present: set[str]) -> list[str]:
     ]
 
 
+def pg_conflict(kind: Kind, present: set[str]) -> str:
+    """PostgreSQL's ON CONFLICT clause for an upsert into `kind`'s table: the columns the file
+    brought are updated, and only where the row differs (an unchanged row is not rewritten)."""
+    t = kind.table.name  # type: ignore[union-attr]
+    key = ", ".join(f'"{c}"' for c in kind.natural_key)
+    upd = update_columns(kind, present)
+    if not upd:
+        return f"ON CONFLICT ({key}) DO NOTHING"
+    sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in upd)
+    old = ", ".join(f'"{t}"."{c}"' for c in upd)
+    new = ", ".join(f'EXCLUDED."{c}"' for c in upd)
+    return f"ON CONFLICT ({key}) DO UPDATE SET {sets} WHERE ROW({old}) IS DISTINCT FROM ROW({new})"
+
+
 class SqliteWriter(Writer):
     """executemany into a temporary staging table, then one INSERT … SELECT … ON CONFLICT."""
 
@@ -185,17 +199,7 @@ class PostgresWriter(Writer):
         # Rows are merged in key order: concurrent imports of overlapping keys then lock them
         # in the same order instead of deadlocking (7 of 16 overlapping posts failed before).
         select_plain = f"SELECT {cols} FROM {self.STAGE} ORDER BY {key}"
-        upd = update_columns(kind, present)
-        if upd:
-            sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in upd)
-            old = ", ".join(f'"{t}"."{c}"' for c in upd)
-            new = ", ".join(f'EXCLUDED."{c}"' for c in upd)
-            conflict = (
-                f"ON CONFLICT ({key}) DO UPDATE SET {sets} "
-                f"WHERE ROW({old}) IS DISTINCT FROM ROW({new})"
-            )
-        else:
-            conflict = f"ON CONFLICT ({key}) DO NOTHING"
+        conflict = pg_conflict(kind, present)
         self.merge_sql, self.merge_unique_sql = (
             f'WITH up AS (INSERT INTO "{t}" ({cols}) {select_sql} {conflict} '
             f"RETURNING (xmax = 0) AS ins) "

@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, select, text
 from bot import outbox
 from db.models import Outbox, TelegramBinding
 from db.session import Database
-from tests.process.harness import BIND_BASE, STARTUP_S, Bot, build_demo_db, start_bot
+from tests.process.harness import BIND_BASE, STARTUP_S, Bot, build_demo_db, pg_fresh, start_bot
 from tests.servers import serve_in_thread, wait_for
 from tests.telegram_double import TelegramDouble
 
@@ -54,11 +54,7 @@ def pg_template(base_url: str, tmp: Path, name: str) -> str:
     url = f"{root}/{name}"
     if ready and _has_bindings(url):
         return url
-    admin = _admin(base_url)
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    pg_fresh(base_url, name)
     build_demo_db(url, tmp, DEMO_AT)
     return url
 
@@ -91,16 +87,6 @@ def small_firm(url: str, staff: int = 40) -> str:
             f.bind(s, e, BIND_BASE + e.id, now)
     db.dispose()
     return url
-
-
-def pg_fresh(base_url: str, name: str) -> str:
-    root, _, _ = base_url.rpartition("/")
-    admin = _admin(base_url)
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"{root}/{name}"
 
 
 def pg_clone(base_url: str, template: str, name: str) -> str:

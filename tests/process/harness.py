@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, text
 
 from tests.servers import free_port
 
@@ -30,6 +31,15 @@ BIND_BASE = 5_000_000_000  # Telegram ids of the bound demo staff: BIND_BASE + e
 def coachbot() -> list[str]:
     exe = Path(sys.executable).parent / "coachbot"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def run_python(code: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+    """`python -c code` with this interpreter from the repository root, output captured as
+    text (`kw`: timeout, check, …)."""
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, **kw
+    )
 
 
 def base_env(url: str, tmp: Path) -> dict[str, str]:
@@ -60,6 +70,23 @@ def build_demo_db(url: str, tmp: Path, at: datetime) -> None:
         for e in s.query(Employee).all():
             people.bind(s, e, BIND_BASE + e.id, BIND_BASE + e.id, at)
     db.dispose()
+
+
+def scratch_name(base_url: str, suffix: str) -> str:
+    """A database name for one test: the test database's own plus `suffix`, so sessions
+    sharing one PostgreSQL server (each with its own test database) never collide."""
+    return base_url.rpartition("/")[2].split("?")[0] + suffix
+
+
+def pg_fresh(base_url: str, name: str) -> str:
+    """An empty database `name` on `base_url`'s server (dropped first if it exists); its URL."""
+    root, _, _ = base_url.rpartition("/")
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{root}/{name}"
 
 
 def copy_sqlite(src: Path, dst: Path) -> str:

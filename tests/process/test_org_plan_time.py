@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from db.models import JobRun
 from db.session import Database
@@ -23,6 +23,8 @@ from tests.process.harness import (
     build_demo_db,
     coachbot,
     copy_sqlite,
+    pg_fresh,
+    scratch_name,
     start_bot,
 )
 from tests.process.test_run_jobs import assert_each_once, rows
@@ -45,14 +47,7 @@ def firm_db(request: pytest.FixtureRequest, demo_file: Path, tmp_path: Path) -> 
         return copy_sqlite(demo_file, tmp_path / "firm.db")
     if not PG_URL:
         pytest.skip("PostgreSQL run skipped: COACHBOT_TEST_DATABASE_URL is not set")
-    base, _, name = PG_URL.rpartition("/")
-    name = name.split("?")[0] + "_orgplan"  # its own scratch database
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = f"{base}/{name}"
+    url = pg_fresh(PG_URL, scratch_name(PG_URL, "_orgplan"))  # its own scratch database
     build_demo_db(url, tmp_path, at(7, 0))
     return url
 

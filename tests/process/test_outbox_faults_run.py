@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.process.faults import pg_drop, pg_fresh, run_scenario, small_firm
+from tests.process.faults import pg_drop, run_scenario, small_firm
+from tests.process.harness import pg_fresh
 
 pytestmark = pytest.mark.slow
 

@@ -5,26 +5,17 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import select
 
+from bench._fanout_kit import seed
 from db import leases
-from db.models import (
-    Branch,
-    Case,
-    Employee,
-    EmployeeRole,
-    JobChunk,
-    JobRun,
-    Outbox,
-    TelegramBinding,
-)
+from db.models import JobChunk, JobRun, Outbox
 from db.session import Database
-from tests.process.harness import STARTUP_S, start_bot
+from tests.process.harness import STARTUP_S, pg_fresh, scratch_name, start_bot
 from tests.servers import wait_for
 
 pytestmark = pytest.mark.slow
@@ -34,19 +25,11 @@ SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 12, 7, tzinfo=SH)
 N = 400  # collectors: 80 chunks of 5
 AT = MONDAY.replace(hour=8, minute=40)  # the morning plan's time
-CHATS = 6_000_000
 
 
 def _fresh_db() -> str:
     assert PG_URL
-    base, _, name = PG_URL.rpartition("/")
-    name = name.split("?")[0] + "_fanout_run"  # named after the test database: no collisions
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = f"{base}/{name}"
+    url = pg_fresh(PG_URL, scratch_name(PG_URL, "_fanout_run"))
     from db.migrate import upgrade
 
     upgrade(url)
@@ -54,63 +37,13 @@ def _fresh_db() -> str:
 
 
 def _seed(url: str) -> list[int]:
-    """One Shanghai branch of N bound collectors with three cases each."""
+    """One Shanghai branch of N bound collectors with three cases each; their chat ids."""
     db = Database(url)
-    at = MONDAY.replace(hour=7)
-    with db.session() as s:
-        b = Branch(code="SH", name="SH", timezone="Asia/Shanghai", locale="zh_CN")
-        s.add(b)
-        s.flush()
-        s.execute(
-            insert(Employee),
-            [
-                dict(
-                    employee_no=f"F{i:05d}",
-                    name=f"n{i}",
-                    branch_id=b.id,
-                    hire_date=date(2025, 1, 6),
-                    status="active",
-                )
-                for i in range(N)
-            ],
-        )
-        ids = list(s.execute(select(Employee.id).order_by(Employee.id)).scalars())
-        s.execute(insert(EmployeeRole), [dict(employee_id=i, role="collector") for i in ids])
-        s.execute(
-            insert(TelegramBinding),
-            [
-                dict(
-                    employee_id=i,
-                    telegram_user_id=CHATS + i,
-                    chat_id=CHATS + i,
-                    bound_at=at,
-                    active=True,
-                )
-                for i in ids
-            ],
-        )
-        s.execute(
-            insert(Case),
-            [
-                dict(
-                    case_ref=f"K{i:05d}{k}",
-                    collector_id=i,
-                    debtor_key=f"{i}-{k}",
-                    amount_owed=Decimal(5_000 + 9_000 * k),
-                    days_overdue=10 * k + 1,
-                    bucket="M1",
-                    is_target=k == 2,
-                    is_instalment=False,
-                    product="",
-                    region="",
-                    assigned_on=date(2026, 11, 2),
-                )
-                for i in ids
-                for k in range(3)
-            ],
-        )
-    db.dispose()
-    return [CHATS + i for i in ids]
+    try:
+        sh = (("SH", "Asia/Shanghai", "zh_CN"),)
+        return seed(db, N, branches_of=sh, cases=3, calls=False, bound_at=MONDAY.replace(hour=7))
+    finally:
+        db.dispose()
 
 
 def _query(url: str, fn):  # type: ignore[no-untyped-def]
