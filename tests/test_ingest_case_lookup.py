@@ -42,5 +42,10 @@ def test_cases_are_looked_up_per_chunk(
     assert [e.reason for e in rep.errors] == ["unknown case"]
     assert rep.errors[0].line == 5
     assert count(ctx, Call) == 4
-    # One look-up per chunk of two rows, each naming only that chunk's cases.
-    assert asked == [["K1"], ["K2", "K9"], ["K2"]]
+    if ctx.db.is_postgres:
+        # The staged path resolves the rows in SQL; the rows it leaves behind (" K2 ", K9)
+        # are looked up by its fallback, one batch at a time.
+        assert asked == [["K2", "K9"]]
+    else:
+        # One look-up per chunk of two rows, each naming only that chunk's cases.
+        assert asked == [["K1"], ["K2", "K9"], ["K2"]]
