@@ -1,4 +1,4 @@
-"""An import looks up the cases its rows name, a chunk of rows at a time, never the whole
+"""An import looks up the cases its rows name, 1,000 rows at a time, never the whole
 `cases` table (issue #22: several imports at once each held every case of the firm)."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def test_cases_are_looked_up_per_chunk(
         return real(s, refs)
 
     monkeypatch.setattr(engine, "cases_named", spy)
-    monkeypatch.setattr(engine, "CHUNK", 2)
+    monkeypatch.setattr(engine, "LOOKUP", 2)
     rep = run(ctx, "calls", write(tmp_path / "calls.csv", CALLS), skip_invalid=True)
     assert rep.valid == 4 and rep.rejected == 1
     assert [e.reason for e in rep.errors] == ["unknown case"]

@@ -44,6 +44,8 @@ from db.models.ops import AuditLog, DashboardSnapshot
 log = logging.getLogger(__name__)
 
 CHUNK = 5_000
+# Rows read ahead to look up their cases at once: a few hundred kB of cells per import.
+LOOKUP = 1_000
 
 
 # --- references -------------------------------------------------------------------------------
@@ -180,7 +182,7 @@ def run_import(
                 if v is not None and str(v).strip().lower() in m:
                     rec[col] = m[str(v).strip().lower()]
             batch.append((line, cells, rec))
-            if len(batch) >= CHUNK:
+            if len(batch) >= LOOKUP:
                 yield batch
                 batch = []
         if batch:
