@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import pickle
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -102,6 +103,17 @@ def _pid() -> int:
     return os.getpid()
 
 
+def _watch_parent(parent: int) -> None:
+    """Exit when the bot process is gone (killed, not stopped): no orphan keeps the heap."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(2)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 # --- in the bot process ------------------------------------------------------------------
 
 
@@ -113,7 +125,12 @@ def _get_pool() -> ProcessPoolExecutor:
             _idle = None
         if _pool is None:
             ctx = multiprocessing.get_context("spawn")
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+            _pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=ctx,
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
+            )
         _busy += 1
         return _pool
 
