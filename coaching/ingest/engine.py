@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -75,14 +76,23 @@ def load_refs(
 
 
 def cases_named(s: Session, refs: list[str]) -> dict[str, CaseRef]:
-    """The cases with these refs (case_ref is unique), in statements of at most 900 refs."""
+    """The cases with these refs (case_ref is unique), in statements of at most 900 refs.
+
+    Read on a connection of their own, outside the import's transaction (the kinds that
+    look cases up never write them). Read inside it on SQLite, after rows were staged, every
+    import of bench/memory.py failed with "database is locked" through all six retries
+    while the outbox and the jobs committed (twice in two runs; with this, 8 of 8 applied):
+    a read there plausibly pins a WAL snapshot that the next commit elsewhere makes stale."""
     out: dict[str, CaseRef] = {}
     cols = (Case.id, Case.case_ref, Case.collector_id, Case.debtor_key)
-    for i in range(0, len(refs), 900):
-        for cid, ref, coll, key in s.execute(
-            select(*cols).where(Case.case_ref.in_(refs[i : i + 900]))
-        ):
-            out[ref] = CaseRef(cid, coll, key)
+    bind = s.get_bind()
+    own = isinstance(bind, Engine) and ":memory:" not in str(bind.url)
+    with Session(bind) if own else nullcontext(s) as look:
+        for i in range(0, len(refs), 900):
+            for cid, ref, coll, key in look.execute(
+                select(*cols).where(Case.case_ref.in_(refs[i : i + 900]))
+            ):
+                out[ref] = CaseRef(cid, coll, key)
     return out
 
 
