@@ -31,6 +31,7 @@ from telegram.ext import Application
 from bot.app import build_application, build_sender_bot, close_services
 from bot.charts import worker as charts
 from bot.context import AppContext
+from bot.dashboard import worker as dashboard_worker
 from bot.health import Health
 from bot.lifecycle import Background
 from bot.menus import set_default_menus
@@ -172,6 +173,7 @@ async def serve(ctx: AppContext) -> None:
             await application.updater.stop()
         await bg.stop()
         charts.shutdown()
+        dashboard_worker.shutdown()  # the precompute's process, if one is running
         with contextlib.suppress(Exception):
             await bg.bot.shutdown()
         if application.running:

@@ -10,7 +10,6 @@ Four signals, each kept narrow so ordinary words survive:
 
 from __future__ import annotations
 
-import logging
 import re
 from functools import lru_cache
 
@@ -85,12 +84,9 @@ NOT_NAMES = {
 
 @lru_cache(maxsize=1)
 def _jieba():  # type: ignore[no-untyped-def]
-    import jieba
-    import jieba.posseg as pseg
+    from coaching.segment import posseg  # jieba with its word tables sharing strings
 
-    jieba.setLogLevel(logging.WARNING)
-    jieba.dt.initialize()
-    return pseg
+    return posseg()
 
 
 def _is_word(text: str, a: int, b: int) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.context import AppContext
-from bot.dashboard import snapshots
+from bot.dashboard import snapshots, worker
 from coaching.calendar import BranchInfo, all_branches
 from coaching.scoring import config_for
 from db.models import JobRun
@@ -56,7 +56,8 @@ def precompute(ctx: AppContext, branch: BranchInfo, now: datetime) -> str:
     if why is None:
         return "current"
     first = ctx.call(lambda s: [b.id for b in all_branches(s)][:1] == [branch.id])
-    n, took = ctx.call(snapshots.refresh, branch, now, inputs(ctx), first)
+    # Computed in the dashboard worker process (bot/dashboard/worker.py), stored by it.
+    n, took = worker.refresh(ctx, branch, now, inputs(ctx), first)
     ctx.call(_prune, branch, now)
     log.info("dashboard data for %s: %d parts in %.1f s (%s)", branch.code, n, took, why)
     return f"{n} parts in {took:.1f} s ({why})"

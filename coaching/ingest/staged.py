@@ -292,7 +292,10 @@ def _fallback(
             f"SELECT {sel} FROM {RAW} r WHERE NOT EXISTS "
             f"(SELECT 1 FROM {READY} y WHERE y._line = r._line) ORDER BY _line"
         )
+        at = 2 + text_cols.index("case_ref") if "case_ref" in text_cols else None
         while batch := sc.fetchmany(BATCH):
+            if at is not None:  # the batch's cases, looked up at once (not the whole table)
+                refs.prefetch_cases({r[at].strip() for r in batch if r[at] and r[at].strip()})
             good: list[tuple[Any, ...]] = []
             lines: list[int] = []
             for rec_row in batch:

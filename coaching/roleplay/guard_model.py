@@ -36,9 +36,10 @@ ANY = "_any"
 
 @cache
 def _pinyin(ch: str) -> str:
-    from pypinyin import Style, pinyin
+    from coaching.roleplay.guard_pinyin import pypinyin
 
-    return pinyin(ch, style=Style.NORMAL, errors="ignore")[0][0] if ch else ""
+    py = pypinyin()
+    return py.pinyin(ch, style=py.Style.NORMAL, errors="ignore")[0][0] if ch else ""
 
 
 def features(text: str) -> set[str]:

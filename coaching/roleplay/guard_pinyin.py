@@ -11,8 +11,10 @@ Matching is per syllable, so "fei wu" never fires inside "feiwuyu…" half-sylla
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
+from types import ModuleType
 
 import ahocorasick
 
@@ -21,18 +23,27 @@ from coaching.normalize import is_cjk
 _WORD = re.compile(r"[a-z]+")
 
 
+def pypinyin() -> ModuleType:
+    """pypinyin without its phrase dictionary. The guard reads single characters only (and
+    the syllable set below), which the per-character dictionary answers alone, identically
+    for every character (U+3400-U+9FFF checked); the phrase dictionary cost the bot process
+    ~50 MB resident from start-up (issue #22). pypinyin reads the switches at its first
+    import, so every use here goes through this function."""
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")  # no custom dictionaries are loaded
+    import pypinyin as mod
+
+    return mod
+
+
 @lru_cache(maxsize=1)
 def syllables() -> frozenset[str]:
-    from pypinyin import lazy_pinyin
-
-    return frozenset(lazy_pinyin("".join(chr(c) for c in range(0x4E00, 0x9FA6))))
+    return frozenset(pypinyin().lazy_pinyin("".join(chr(c) for c in range(0x4E00, 0x9FA6))))
 
 
 @lru_cache(maxsize=30000)
 def _char_pinyin(ch: str) -> str:
-    from pypinyin import lazy_pinyin
-
-    return lazy_pinyin(ch)[0]
+    return pypinyin().lazy_pinyin(ch)[0]
 
 
 def split_word(word: str) -> list[str] | None:

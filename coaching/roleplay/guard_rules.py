@@ -145,13 +145,9 @@ def _word_ok(text: str, start: int, end: int, term: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _jieba():  # type: ignore[no-untyped-def]
-    import logging
+    from coaching.segment import tokenizer  # the one jieba load of the process
 
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.dt.initialize()
-    return jieba
+    return tokenizer()
 
 
 def _cuts(text: str) -> list[tuple[int, int]]:

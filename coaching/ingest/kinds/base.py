@@ -161,7 +161,11 @@ class Refs:
     default_tz: ZoneInfo
     employees: dict[str, EmpRef] = field(default_factory=dict)
     employees_by_id: dict[int, EmpRef] = field(default_factory=dict)
+    # The cases the rows name, looked up a chunk at a time (`prefetch_cases`), never the whole
+    # table: with several imports at once in one process, a branch's every case per import
+    # was tens of MB each (issue #22). `case_source` answers a miss, None: only `cases`.
     cases: dict[str, CaseRef] = field(default_factory=dict)
+    case_source: Callable[[list[str]], dict[str, CaseRef]] | None = None
     branches: dict[str, int] = field(default_factory=dict)
     currencies: dict[int, str] = field(default_factory=dict)  # branch id -> ISO code
     teams: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -169,6 +173,7 @@ class Refs:
     call_days: set[tuple[int, date]] = field(default_factory=set)
     # raw identifier -> key, for this import only (a debtor is called many times).
     _keys: dict[str, str] = field(default_factory=dict)
+    _no_case: set[str] = field(default_factory=set)
 
     def debtor(self, raw: str) -> str:
         key = self._keys.get(raw)
@@ -184,8 +189,21 @@ class Refs:
             raise Problem(column, "unknown employee number")
         return e
 
+    def prefetch_cases(self, refs: set[str]) -> None:
+        """Hold the cases named by the next chunk of rows (and forget the previous chunk's)."""
+        if self.case_source is None:
+            return
+        self.cases = self.case_source(sorted(refs))
+        self._no_case = refs - self.cases.keys()
+
     def case(self, column: str, ref: str) -> CaseRef:
         c = self.cases.get(ref)
+        if c is None and self.case_source is not None and ref not in self._no_case:
+            c = self.case_source([ref]).get(ref)  # a ref the chunk's prefetch did not see
+            if c is not None:
+                self.cases[ref] = c
+            else:
+                self._no_case.add(ref)
         if c is None:
             raise Problem(column, "unknown case")
         return c
