@@ -30,6 +30,7 @@ from bench.ingest import backend_cpu, seed_org
 from bot.settings import load_settings
 from db.models import Base
 from db.models.activity import install
+from db.models.call_refs import install as install_refs
 from db.session import Database
 
 SCHEMA = "ingest_floor"
@@ -52,32 +53,30 @@ JOIN cases c ON c.id = s.cid
 ORDER BY 1
 """
 
-INDEXES = (
-    "ix_calls_debtor_started",
-    "ix_calls_collector_started",
-    "ix_calls_started",
-    "ix_calls_case_id",
-)
 
-
-def _variants(fks: list[str]) -> dict[str, list[str]]:
+def _variants(fks: list[str], indexes: list[str], triggers: list[str]) -> dict[str, list[str]]:
+    """Each piece of the table as it is (read from the catalog) removed in turn, then all."""
     drop_fk = [f"ALTER TABLE calls DROP CONSTRAINT {f}" for f in fks]
-    trig = ["DROP TRIGGER calls_activity_ins ON calls"]
+    drop_trig = [f"DROP TRIGGER {t} ON calls" for t in triggers]
+    drop_ix = [f"DROP INDEX {ix}" for ix in indexes]
     collate = [
         'ALTER TABLE calls ALTER COLUMN call_ref TYPE varchar(64) COLLATE "C"',
         'ALTER TABLE calls ALTER COLUMN debtor_key TYPE varchar(64) COLLATE "C"',
     ]
     v: dict[str, list[str]] = {"full": []}
-    v["-fks"] = drop_fk
+    if fks:
+        v["-fks"] = drop_fk
     for f in fks:
         v[f"-{f}"] = [f"ALTER TABLE calls DROP CONSTRAINT {f}"]
-    v["-trigger"] = trig
-    for ix in INDEXES:
-        v[f"-{ix}"] = [f"DROP INDEX {ix}"]
+    for t, sql in zip(triggers, drop_trig, strict=True):
+        v[f"-trigger {t}"] = [sql]
+    for ix, sql in zip(indexes, drop_ix, strict=True):
+        v[f"-{ix}"] = [sql]
     v["-unique call_ref"] = ["ALTER TABLE calls DROP CONSTRAINT uq_calls_call_ref"]
     v["+C"] = collate
-    v["pk only"] = [*drop_fk, *trig, *(f"DROP INDEX {ix}" for ix in INDEXES)]
+    v["pk only"] = [*drop_fk, *drop_trig, *drop_ix]
     v["pk only, -unique"] = [*v["pk only"], "ALTER TABLE calls DROP CONSTRAINT uq_calls_call_ref"]
+    v["full (again)"] = []
     return v
 
 
@@ -122,6 +121,20 @@ def main() -> None:
             "AND contype = 'f' ORDER BY 1"
         )
     ]
+    indexes = [
+        r[0]
+        for r in conn.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = 'calls'::regclass AND NOT i.indisunique ORDER BY 1"
+        )
+    ]
+    triggers = [
+        r[0]
+        for r in conn.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'calls'::regclass "
+            "AND NOT tgisinternal AND tgtype & 4 = 4 ORDER BY 1"  # fires on INSERT
+        )
+    ]
     conn.commit()
     data = bytearray()
     with conn.cursor().copy(f"COPY (SELECT {COLS} FROM src ORDER BY call_ref) TO STDOUT") as cp:
@@ -146,7 +159,7 @@ def main() -> None:
 
     base_wall, base_cpu = best("bare")
     print(f"{'bare COPY (no index)':28} {base_wall:7.2f} s  CPU {base_cpu:6.2f} s", flush=True)
-    variants = _variants(fks)
+    variants = _variants(fks, indexes, triggers)
     for name, stmts in variants.items():
         if args.only and name not in args.only:
             continue
@@ -172,6 +185,7 @@ def main() -> None:
         Base.metadata.tables["calls"].create(db.engine)
         with db.engine.begin() as c:
             install(c)
+            install_refs(c)
         db.dispose()
     conn.execute(f"DROP SCHEMA {SCHEMA} CASCADE")
     conn.commit()
