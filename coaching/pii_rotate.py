@@ -50,8 +50,12 @@ def _finding_debtor(key: str) -> str | None:
 
 
 def _rekey_column(s: Session, model, ring: Keyring, report: RotationReport, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Re-key the column batch by batch of ids: each batch's rows are updated by primary key
+    (`calls` has no index on `debtor_key`: nothing else looks calls up by debtor), each
+    distinct old value re-keyed once per batch."""
     cur = ring.current_id
     last = 0
+    new: dict[str, str] = {}
     while True:
         rows = s.execute(
             select(model.id, model.debtor_key)
@@ -61,11 +65,16 @@ def _rekey_column(s: Session, model, ring: Keyring, report: RotationReport, name
         ).all()
         if not rows:
             return
-        last = rows[-1][0]
-        # Many rows share a debtor: each distinct value is re-keyed once, everywhere.
+        first, last = rows[0][0], rows[-1][0]
         for old in {v for _, v in rows if key_id_of(v) != cur}:
+            if old not in new:
+                if len(new) > 100_000:
+                    new.clear()
+                new[old] = ring.rekey(old)
             res = s.execute(
-                update(model).where(model.debtor_key == old).values(debtor_key=ring.rekey(old))
+                update(model)
+                .where(model.id >= first, model.id <= last, model.debtor_key == old)
+                .values(debtor_key=new[old])
             )
             report.rekeyed[name] += res.rowcount or 0
         s.commit()

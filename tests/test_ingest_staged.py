@@ -301,3 +301,37 @@ def test_audit_row_names_the_counts(ctx: AppContext, tmp_path: Path) -> None:
     )
     assert f"inserted={rep.inserted} updated={rep.updated}" in detail
     assert rep.inserted > 10 and asdict(rep.errors[0])["line"] > 1
+
+
+def test_new_keys_take_the_insert_only_merge(
+    ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys that are all new: a plain INSERT (no upsert); the same file again, a repeated key,
+    or keys inside the stored range: the upsert, with the same counts as before."""
+    if not ctx.db.is_postgres:
+        pytest.skip("the staging path is PostgreSQL's")
+    from coaching.ingest import staged
+
+    _world(ctx, tmp_path)
+    _reset(ctx, tmp_path)
+    upserts: list[str] = []
+    real = staged.merge_sql
+    monkeypatch.setattr(staged, "merge_sql", lambda *a: upserts.append("merge") or real(*a))
+
+    def imp(lines: list[str]) -> Any:
+        return import_table(
+            ctx, "calls", read_bytes_csv((HEAD + "\n".join(lines)).encode(), "n.csv"), Options()
+        )
+
+    new = [f"N{i:03d},K{1 + i % 2},,,,2026-03-02 09:{i % 60:02d},{i},rpc,x" for i in range(40)]
+    rep = imp(new)
+    assert (rep.inserted, rep.updated, rep.duplicates, upserts) == (40, 0, 0, [])
+    rep = imp(new)  # unchanged: the upsert writes nothing
+    assert (rep.inserted, rep.updated, rep.unchanged, upserts) == (0, 0, 40, ["merge"])
+    later = [f"Z{i:03d},K1,,,,2026-03-03 09:00,{i},rpc,x" for i in range(3)]
+    rep = imp([*later, later[0].replace(",0,rpc", ",7,rpc")])  # a key twice: the last wins
+    assert (rep.inserted, rep.duplicates, upserts) == (3, 1, ["merge", "merge"])
+    rep = imp([new[5].replace(",5,rpc", ",99,rpc"), "N005A,K1,,,,2026-03-03 10:00,1,rpc,x"])
+    assert (rep.inserted, rep.updated, upserts) == (1, 1, ["merge"] * 3)
+    stored = dict(ctx.call(lambda s: s.execute(select(Call.call_ref, Call.duration_s)).all()))
+    assert sum(k[0] in "NZ" for k in stored) == 44 and stored["Z000"] == 7 and stored["N005"] == 99

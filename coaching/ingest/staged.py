@@ -18,8 +18,11 @@ once, cheaply, and the database does the rest in bulk:
    the kind's pydantic model and `resolve` — so its error is the row path's, word for word, and
    a valid row is stored with the same values. Bad rows are few; this costs nothing on clean
    files.
-4. Merge: one INSERT … SELECT DISTINCT ON (key) … ON CONFLICT DO UPDATE … WHERE (row differs),
-   in key order (concurrent imports lock the same keys in the same order: no deadlock cycles).
+4. Merge: when no stored key lies in the range of the file's keys (a dialler's next export),
+   a plain INSERT … SELECT in key order, in a savepoint; otherwise — or when that insert meets
+   a repeated key or one a concurrent import stored meanwhile — one INSERT … SELECT DISTINCT
+   ON (key) … ON CONFLICT DO UPDATE … WHERE (row differs). Both in key order, byte order
+   (concurrent imports lock the same keys in the same order: no deadlock cycles).
 5. The automatic compliance findings for the (branch, local day)s the rows touched.
 
 The debtor HMAC stays in Python (pgcrypto's `hmac()` was the alternative): the stored key is
@@ -44,6 +47,8 @@ from typing import Any
 
 from pydantic import ValidationError, create_model
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coaching.ingest.fields import mask
@@ -51,7 +56,7 @@ from coaching.ingest.kinds import Kind, Problem, Refs, Row
 from coaching.ingest.kinds.base import SOURCE_REF
 from coaching.ingest.reader import Table
 from coaching.ingest.report import ImportReport, Options, Rejecter, reason_of
-from coaching.ingest.staged_sql import RAW, READY, check_sql, merge_sql
+from coaching.ingest.staged_sql import RAW, READY, check_sql, fresh_sql, insert_sql, merge_sql
 from coaching.ingest.writers import copy_text
 from coaching.privacy import Keyring, keyring_of
 
@@ -59,6 +64,7 @@ TEXT_COLS = ("call_ref", "case_ref", "collector", "started_at", "duration_s", "o
 # Debtor columns and the prefix `resolve_call` hashes them with.
 PII_PREFIX = {"debtor_ref": SOURCE_REF, "debtor": ""}
 BATCH = 5000
+UNIQUE_VIOLATION = "23505"
 WORK_MEM = "256MB"  # the merge's DISTINCT ON sort, transaction-local
 
 
@@ -189,9 +195,7 @@ def run(
     if writing:
         # 4. merge
         conn.execute(text(f"ANALYZE {READY}"))
-        distinct, report.inserted, report.updated = conn.execute(
-            text(merge_sql(kind, set(pos)))
-        ).one()
+        distinct, report.inserted, report.updated = _merge(conn, kind, set(pos))
         report.duplicates = report.valid - distinct
         report.unchanged = max(0, distinct - report.inserted - report.updated)
         t4 = time.perf_counter()
@@ -222,6 +226,22 @@ def run(
     rejecter.write(opts.rejects_path, table.headers)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _merge(conn: Connection, kind: Kind, present: set[str]) -> tuple[int, int, int]:
+    """(distinct keys, inserted, updated): insert-only when every key is new (see
+    `fresh_sql`), else — or when that insert meets a stored or repeated key — the upsert."""
+    probe = fresh_sql(kind)
+    if probe is not None and conn.execute(text(probe)).scalar_one():
+        try:
+            with conn.begin_nested():
+                n = conn.execute(text(insert_sql(kind))).rowcount
+            return n, n, 0
+        except IntegrityError as exc:
+            if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
+                raise
+    distinct, inserted, updated = conn.execute(text(merge_sql(kind, present))).one()
+    return distinct, inserted, updated
 
 
 def _stream(

@@ -125,17 +125,50 @@ WHERE r.ts IS NOT NULL AND r.dur <= 86400
     return sql, params
 
 
+def _key_order(kind: Kind) -> str:
+    """The natural key as the merge orders it: text in byte order (`COLLATE "C"`), which sorts
+    with abbreviated keys and memcmp — the key's equality is the same in any deterministic
+    collation, and every import uses this one order, which is all the lock order needs."""
+    t = kind.table
+    return ", ".join(
+        f'"{c}" COLLATE "C"' if t.c[c].type.python_type is str else f'"{c}"'  # type: ignore[union-attr]
+        for c in kind.natural_key
+    )
+
+
+def fresh_sql(kind: Kind) -> str | None:
+    """One index range probe: true when no stored row's key lies between the ready rows'
+    smallest and largest key, so every ready key is new (a dialler's next export: call ids
+    grow). None for a composite key."""
+    if len(kind.natural_key) != 1:
+        return None
+    t, k = kind.table.name, kind.natural_key[0]  # type: ignore[union-attr]
+    return (
+        f'SELECT NOT EXISTS (SELECT 1 FROM "{t}" WHERE "{k}" BETWEEN '
+        f'(SELECT min("{k}") FROM {READY}) AND (SELECT max("{k}") FROM {READY}))'
+    )
+
+
+def insert_sql(kind: Kind) -> str:
+    """The insert-only merge when every key is new: no DISTINCT ON, no ON CONFLICT probe per
+    row, no materialised CTE. A key repeated in the file, or stored meanwhile by a concurrent
+    import, raises a unique violation: the caller rolls back to its savepoint and merges."""
+    t = kind.table.name  # type: ignore[union-attr]
+    cols = ", ".join(f'"{c}"' for c in kind.db_columns)
+    return f'INSERT INTO "{t}" ({cols}) SELECT {cols} FROM {READY} ORDER BY {_key_order(kind)}'
+
+
 def merge_sql(kind: Kind, present: set[str]) -> str:
     """The upsert from the ready table: the last row for a key wins; returns (distinct keys,
     inserted, updated)."""
     t = kind.table.name  # type: ignore[union-attr]
     cols = ", ".join(f'"{c}"' for c in kind.db_columns)
-    key = ", ".join(f'"{c}"' for c in kind.natural_key)
+    order = _key_order(kind)
     conflict = pg_conflict(kind, present)
     # `src` is read twice, so it is materialised once, in key order; the insert reads it in
     # that order, so concurrent imports lock overlapping keys in the same order.
     return f"""
-WITH src AS (SELECT DISTINCT ON ({key}) {cols} FROM {READY} ORDER BY {key}, _line DESC),
+WITH src AS (SELECT DISTINCT ON ({order}) {cols} FROM {READY} ORDER BY {order}, _line DESC),
 up AS (INSERT INTO "{t}" ({cols}) SELECT {cols} FROM src {conflict} RETURNING (xmax = 0) AS ins)
 SELECT (SELECT count(*) FROM src), count(*) FILTER (WHERE ins), count(*) FILTER (WHERE NOT ins)
 FROM up

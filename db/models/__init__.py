@@ -1,5 +1,6 @@
 """All models, imported here so `Base.metadata` is complete for Alembic and create_all."""
 
+import db.models.call_refs  # noqa: F401  (the reference triggers of `calls`)
 from db.base import Base
 from db.models.activity import CallMonthActivity
 from db.models.coaching import CoachTip, Drill, DrillTurn

@@ -73,18 +73,25 @@ class Case(Base):
 
 
 class Call(Base):
+    """One dialled call: the append-heavy fact table (a million rows per import).
+
+    Its case and collector are checked per statement by triggers, not by foreign keys
+    (db/models/call_refs.py: the same guarantee without a check per row). Indexes: only those
+    a reader uses — a collector's calls in a period (plans, tips, the compliance checks), a
+    case's calls (plans), every call in a period (scoring's edge hours), the natural key.
+    """
+
     __tablename__ = "calls"
     __table_args__ = (
         Index("ix_calls_collector_started", "collector_id", "started_at"),
-        Index("ix_calls_debtor_started", "debtor_key", "started_at"),
         # Scoring reads the hours by which a branch's month differs from the UTC month.
         Index("ix_calls_started", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_ref: Mapped[str] = mapped_column(String(64), unique=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    collector_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    case_id: Mapped[int] = mapped_column(Integer, index=True)  # cases.id (call_refs.py)
+    collector_id: Mapped[int] = mapped_column(Integer)  # employees.id (call_refs.py)
     debtor_key: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     duration_s: Mapped[int] = mapped_column(Integer)
