@@ -9,10 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coaching.calendar import BranchInfo
@@ -26,10 +24,8 @@ from coaching.scoring.queries import (
     month_end,
     month_start,
     parse_month,
-    veto_reasons,
 )
 from coaching.scoring.rules import HUNDRED, NA_REASONS, ZERO, Plan, band_score, raw_values
-from db.models import Branch, Employee, ScoreSnapshot, Team
 
 __all__ = [
     "Component",
@@ -133,7 +129,7 @@ class _Scorer:
         self.plan = Plan(cfg, branch.code)  # the config resolved once, not per collector
         # Each weight as shown (float) and back as the Decimal the shares are computed from.
         self.shown = {n: Decimal(str(float(w))) for n, w in self.weights}
-        self.parts = [(n, w, float(w)) for n, w in self.weights]
+        self.parts = [(n, w, float(w), self.shown[n]) for n, w in self.weights]
         # Effective weights depend only on which components are available: once per set.
         self._shares: dict[Decimal, dict[str, float | None]] = {}
         self._memo: dict[tuple[str, Decimal], tuple[Decimal, float | None, float | None]] = {}
@@ -165,12 +161,17 @@ class _Scorer:
             }
         return shares
 
-    def card(self, row: dict[str, object], teams: dict[int, tuple[str, str]]) -> Scorecard:
+    def card(
+        self, row: dict[str, object], teams: dict[int, tuple[str, str]] | None = None
+    ) -> Scorecard:
+        """One collector's card from its statement row (queries.iter_rows), with last month's
+        arrows; `teams` (id → code, name) for a row without its team's columns."""
         b = self.branch
         raws = raw_values(self.cfg, b.code, row, self.pace, self.names, self.plan)
         comps: dict[str, Component] = {}
-        wsum = acc = ZERO
-        for name, weight, wf in self.parts:
+        wsum = acc = gap = ZERO
+        improve: str | None = None
+        for name, weight, wf, shown_w in self.parts:
             raw, detail, band = raws[name]
             if raw is None:
                 na = str(detail.get("na") or NA_REASONS[name])
@@ -187,6 +188,10 @@ class _Scorer:
             )
             wsum += weight
             acc += weight * exact  # the total uses exact scores, rounded once at display
+            # What to improve: the largest weighted gap to 100 (the first one on a tie).
+            g = shown_w * (HUNDRED - exact)
+            if g > gap:
+                improve, gap = name, g
         total: Decimal | None = None
         if wsum > 0:
             total = acc / wsum
@@ -195,7 +200,10 @@ class _Scorer:
                 if c.exact is not None:
                     c.effective_weight = shares[c.name]
         team_id = row["team_id"]
-        tcode, tname = teams.get(team_id, (None, None)) if team_id else (None, None)  # type: ignore[arg-type]
+        if teams is None:
+            tcode, tname = row.get("team_code"), row.get("team_name")
+        else:
+            tcode, tname = teams.get(team_id, (None, None)) if team_id else (None, None)  # type: ignore[arg-type]
         card = Scorecard(
             row["eid"],  # type: ignore[arg-type]
             row["employee_no"],  # type: ignore[arg-type]
@@ -209,7 +217,9 @@ class _Scorer:
             self.month,
             comps,
             None if total is None else float(total.quantize(_R1, ROUND_HALF_UP)),
+            improve=improve,
             total_exact=total,
+            currency=row.get("currency") or "CNY",  # type: ignore[arg-type]
             is_lead=bool(row.get("is_lead")),
             carries_cases=bool(row.get("cases")),
         )
@@ -217,6 +227,11 @@ class _Scorer:
             card.vetoed = True
             card.total, card.total_exact = 0.0, Decimal(0)
             card.veto_reason = str(row.get("veto_reason") or "major violation")
+            card.improve = "veto"
+        # Last month's snapshot (its components are never NULL; an absent one leaves the
+        # defaults, which is also what a snapshot without total or components gives).
+        if row.get("prev_components") is not None or row.get("prev_total") is not None:
+            _arrows(card, row.get("prev_total"), row.get("prev_components"))  # type: ignore[arg-type]
         return card
 
 
@@ -252,6 +267,16 @@ def _mean(xs: list[Decimal]) -> Decimal | None:
     return sum(xs, Decimal(0)) / len(xs) if xs else None
 
 
+def _arrows(card: Scorecard, total: float | None, components: dict[str, Any] | None) -> None:
+    """Last month's frozen total and scores on the card, and the arrows against them."""
+    card.previous_total = r1(total)
+    card.arrow = _arrow(card.total, card.previous_total)
+    for name, comp in card.components.items():
+        before = (components or {}).get(name, {}).get("score")
+        comp.previous = before
+        comp.arrow = _arrow(comp.score, before)
+
+
 def _arrow(now: float | None, before: float | None) -> str | None:
     if now is None or before is None:
         return None
@@ -262,29 +287,66 @@ def _arrow(now: float | None, before: float | None) -> str | None:
     return "same"
 
 
-@lru_cache(maxsize=256)
-def _weight(w: float) -> Decimal:
-    return Decimal(str(w))
-
-
-def _improve(card: Scorecard) -> str | None:
-    if card.vetoed:
-        return "veto"
-    best, gap = None, Decimal(0)
-    for c in card.components.values():
-        if c.exact is None or c.effective_weight is None:
+def _rank_and_average(cards: list[Scorecard]) -> None:
+    """Branch and team ranks (competition ranking of the displayed totals, as
+    `competition_ranks`), ties, and each team's averages over its ranked members: one sort
+    of the branch, then one pass (a team's members keep their order in the branch's)."""
+    ranked = [c for c in cards if rankable(c)]
+    ranked.sort(key=lambda c: -(c.total or 0))
+    n = len(ranked)
+    seen: dict[object, int] = defaultdict(int)  # rank (branch) / (team, rank) -> holders
+    team_state: dict[int, list] = {}  # type: ignore[type-arg]  # team -> [count, prev, rank]
+    team_n: dict[int | None, int] = defaultdict(int)
+    rank, prev = 0, None
+    for i, c in enumerate(ranked, 1):
+        if c.total != prev:
+            rank, prev = i, c.total
+        c.rank_branch = rank
+        seen[rank] += 1
+        t = c.team_id
+        if t is not None:
+            st = team_state.get(t)
+            if st is None:
+                st = team_state[t] = [0, None, 0]
+            st[0] += 1
+            if c.total != st[1]:
+                st[1], st[2] = c.total, st[0]
+            c.rank_team = st[2]
+            seen[(t, st[2])] += 1
+            team_n[t] += 1
+    for c in ranked:
+        c.tied_branch = seen[c.rank_branch] > 1
+        if c.team_id is not None:
+            c.tied_team = seen[(c.team_id, c.rank_team)] > 1
+    # Averages over the members who are ranked (a lead without cases is not a peer), summed
+    # in the members' order (Decimal sums round at 28 digits: the same order, the same sum).
+    peers: dict[int, list[Scorecard]] = defaultdict(list)
+    for c in cards:
+        c.branch_size = n
+        if c.team_id is not None:
+            c.team_size = team_n[c.team_id]
+            if c.rank_branch is not None:
+                peers[c.team_id].append(c)
+    names = list(cards[0].components) if cards else []
+    averages: dict[int, tuple[float | None, dict[str, tuple[float | None, float | None]]]] = {}
+    for t, members in peers.items():
+        comp_avgs = {}
+        for name in names:
+            comps = [m.components[name] for m in members]
+            comp_avgs[name] = (
+                r1(_mean([x.exact for x in comps if x.exact is not None])),
+                r4(_mean([x.raw_exact for x in comps if x.raw_exact is not None])),
+            )
+        totals = [m.total_exact for m in members if m.total_exact is not None]
+        averages[t] = (r1(_mean(totals)), comp_avgs)
+    empty = (None, {name: (None, None) for name in names})
+    for c in cards:
+        if c.team_id is None:
             continue
-        g = _weight(c.weight) * (100 - c.exact)
-        if g > gap:
-            best, gap = c.name, g
-    return best
-
-
-def _tied(ranks: dict[int, int]) -> set[int]:
-    seen: dict[int, int] = defaultdict(int)
-    for r in ranks.values():
-        seen[r] += 1
-    return {eid for eid, r in ranks.items() if seen[r] > 1}
+        avg_total, comp_avgs = averages.get(c.team_id, empty)
+        c.team_average_total = avg_total
+        for name, comp in c.components.items():
+            comp.team_average, comp.team_average_raw = comp_avgs[name]
 
 
 def compute_branch(
@@ -295,80 +357,10 @@ def compute_branch(
 
     `as_of` (branch-local date) marks a live month: if it falls inside the month, recovery
     targets are paced to the days elapsed (see docs/scoring.md); None = a complete month."""
-    teams = {
-        tid: (code, name)
-        for tid, code, name in s.execute(
-            select(Team.id, Team.code, Team.name).where(Team.branch_id == branch.id)
-        )
-    }
-    cur = s.execute(select(Branch.currency).where(Branch.id == branch.id)).scalar_one_or_none()
     scorer = _Scorer(cfg, branch, month, as_of)
-    # Scored as the rows arrive (streamed on PostgreSQL): the Python overlaps the statement.
-    cards = [scorer.card(r, teams) for r in iter_rows(s, cfg, branch, month, plan=scorer.plan)]
-    vetoed = [c for c in cards if c.vetoed]
-    if vetoed:
-        reasons = veto_reasons(s, [c.employee_id for c in vetoed], month, branch.timezone)
-        for c in vetoed:
-            c.veto_reason = reasons.get(c.employee_id) or "major violation"
-    by_team: dict[int | None, list[Scorecard]] = defaultdict(list)
-    for c in cards:
-        c.currency = cur or "CNY"
-        by_team[c.team_id].append(c)
-    branch_ranks = competition_ranks(cards)
-    tied_branch = _tied(branch_ranks)
-    for team_id, members in by_team.items():
-        ranks = competition_ranks(members) if team_id is not None else {}
-        tied = _tied(ranks)
-        # Averages over the members who are ranked (a lead without cases is not a peer).
-        peers = [m for m in members if rankable(m)]
-        avg_total = r1(_mean([m.total_exact for m in peers if m.total_exact is not None]))
-        comp_avgs: dict[str, tuple[float | None, float | None]] = {}
-        for name in members[0].components if members else []:
-            scores = [m.components[name].exact for m in peers]
-            raws = [m.components[name].raw_exact for m in peers]
-            comp_avgs[name] = (
-                r1(_mean([x for x in scores if x is not None])),
-                r4(_mean([x for x in raws if x is not None])),
-            )
-        for m in members:
-            m.rank_team = ranks.get(m.employee_id)
-            m.tied_team = m.employee_id in tied
-            m.team_size = len(ranks)
-            m.rank_branch = branch_ranks.get(m.employee_id)
-            m.tied_branch = m.employee_id in tied_branch
-            m.branch_size = len(branch_ranks)
-            if team_id is not None:
-                m.team_average_total = avg_total
-                for name, comp in m.components.items():
-                    comp.team_average, comp.team_average_raw = comp_avgs[name]
-            m.improve = _improve(m)
-    prev = previous_snapshots(s, branch.id, add_months(month, -1))
-    for c in cards:
-        snap = prev.get(c.employee_id)
-        if snap is None:
-            continue
-        total, components = snap
-        c.previous_total = r1(total)
-        c.arrow = _arrow(c.total, c.previous_total)
-        for name, comp in c.components.items():
-            before = (components or {}).get(name, {}).get("score")
-            comp.previous = before
-            comp.arrow = _arrow(comp.score, before)
+    # Scored as the rows arrive (streamed on PostgreSQL). Each row carries what the card
+    # shows besides the figures (team, currency, veto reason, last month's snapshot).
+    cards = [scorer.card(r) for r in iter_rows(s, cfg, branch, month, plan=scorer.plan)]
+    _rank_and_average(cards)
     cards.sort(key=lambda c: (c.team_code or "~", c.rank_team or 10**9, c.employee_no))
     return cards
-
-
-def previous_snapshots(
-    s: Session, branch_id: int, month: date
-) -> dict[int, tuple[float | None, dict[str, Any] | None]]:
-    """The month's frozen snapshots of the branch's employees: employee id → (total,
-    components). Columns only: no ORM objects for a branch's worth of rows."""
-    rows = s.execute(
-        select(ScoreSnapshot.employee_id, ScoreSnapshot.total, ScoreSnapshot.components).where(
-            ScoreSnapshot.month == month,
-            ScoreSnapshot.employee_id.in_(
-                select(Employee.id).where(Employee.branch_id == branch_id)
-            ),
-        )
-    )
-    return {eid: (total, components) for eid, total, components in rows}

@@ -9,7 +9,6 @@ branch's collectors. Amounts are summed as integer cents per bucket, so the Pyth
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -20,6 +19,7 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
+    and_,
     bindparam,
     case,
     cast,
@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session
 from coaching.calendar import BranchInfo
 from coaching.scoring.config import ScoringConfig
 from coaching.scoring.rules import Plan, plan_for, spec_months
-from coaching.scoring.statement import combined, stream
+from coaching.scoring.statement import card_columns, combined, stream
+from coaching.scoring.statement import session_settings as _settings
 from db.base import UTCDateTime
 from db.models import (
     AssessmentResult,
@@ -49,6 +50,8 @@ from db.models import (
     PromiseToPay,
     QaFinding,
     Repayment,
+    ScoreSnapshot,
+    Team,
 )
 from db.models.work import BUCKETS
 
@@ -106,9 +109,12 @@ def _per_bucket(bucket_col, value, prefix: str):  # type: ignore[no-untyped-def]
     ]
 
 
-def _collectors(branch_id, first, last):  # type: ignore[no-untyped-def]
-    """Collectors of a branch employed at some point of the month [first, last]."""
+def _collectors(branch_id, first, last, prev):  # type: ignore[no-untyped-def]
+    """Collectors of a branch employed at some point of the month [first, last], with their
+    team (one of the branch's) and their frozen snapshot of the month `prev`: what the cards
+    show besides the month's figures, in the same statement (no round trip of their own)."""
     lead = exists().where(EmployeeRole.employee_id == Employee.id, EmployeeRole.role == "team_lead")
+    snap = ScoreSnapshot
     return (
         select(
             Employee.id.label("eid"),
@@ -117,7 +123,13 @@ def _collectors(branch_id, first, last):  # type: ignore[no-untyped-def]
             Employee.team_id,
             Employee.hire_date,
             lead.label("is_lead"),
+            Team.code.label("team_code"),
+            Team.name.label("team_name"),
+            snap.total.label("prev_total"),
+            snap.components.label("prev_components"),
         )
+        .outerjoin(Team, and_(Team.id == Employee.team_id, Team.branch_id == branch_id))
+        .outerjoin(snap, and_(snap.employee_id == Employee.id, snap.month == prev))
         .where(
             Employee.branch_id == branch_id,
             Employee.hire_date <= last,
@@ -128,27 +140,6 @@ def _collectors(branch_id, first, last):  # type: ignore[no-untyped-def]
         )
         .subquery("emp")
     )
-
-
-# Session settings for the statement on PostgreSQL, set for it only (`set_config(...,
-# is_local)`, then restored). work_mem: the (collector, case) groups (~100,000 for 5,000
-# collectors, ≈ 13 MB) would spill to disk in batches at the default 4 MB. jit: compiling this
-# wide statement took 0.1–0.8 s (measured in EXPLAIN ANALYZE) for a run of ~0.1 s.
-SETTINGS = {"work_mem": "64MB", "jit": "off"}
-
-
-@contextmanager
-def _settings(s: Session) -> Iterator[None]:
-    if s.get_bind().dialect.name != "postgresql":
-        yield
-        return
-    names = list(SETTINGS)
-    before = s.execute(select(*(func.current_setting(k) for k in names))).one()
-    s.execute(select(*(func.set_config(k, SETTINGS[k], True) for k in names)))
-    yield
-    # Not in a `finally`: after a failed statement the transaction is aborted (and a rollback
-    # discards a local setting anyway); restoring would only hide the original error.
-    s.execute(select(*(func.set_config(k, v, True) for k, v in zip(names, before, strict=True))))
 
 
 def _worked_from_calls(month, start, end, signs: tuple[int, ...] = ()):  # type: ignore[no-untyped-def]
@@ -226,17 +217,11 @@ def raw_rows(
     from_calls: bool = False,
     plan: Plan | None = None,
 ) -> list[dict[str, object]]:
-    """One row per collector with the month's aggregates (one SQL statement), and the veto
-    reason of those with a major finding. `from_calls` groups the raw calls instead of
-    reading the summary (the reference, for tests)."""
-    rows = list(iter_rows(s, cfg, branch, month, from_calls=from_calls, plan=plan))
-    # Majors are rare: fetch their reasons only for the collectors that have one.
-    vetoed = [r["eid"] for r in rows if r["majors"]]
-    if vetoed:
-        reasons = veto_reasons(s, vetoed, month, branch.timezone)  # type: ignore[arg-type]
-        for r in rows:
-            r["veto_reason"] = reasons.get(r["eid"], "")  # type: ignore[call-overload]
-    return rows
+    """One row per collector with the month's aggregates (one SQL statement), the veto
+    reason of those with a major finding, their team and last month's snapshot.
+    `from_calls` groups the raw calls instead of reading the summary (the reference, for
+    tests)."""
+    return list(iter_rows(s, cfg, branch, month, from_calls=from_calls, plan=plan))
 
 
 def iter_rows(
@@ -248,7 +233,7 @@ def iter_rows(
     from_calls: bool = False,
     plan: Plan | None = None,
 ) -> Iterator[dict[str, object]]:
-    """raw_rows' rows (without veto reasons) as the database hands them over: on PostgreSQL
+    """raw_rows' rows as the database hands them over: on PostgreSQL
     streamed (libpq's chunked mode), so the caller scores the first collectors while the
     server still joins the last ones. Iterate to the end (the session settings are restored
     then).
@@ -267,6 +252,7 @@ def iter_rows(
         "start": start,
         "end": end,
         "base_start": base_start,
+        "prev": add_months(month, -1),
     }
     for i, (lo, hi, _) in enumerate(windows):
         params[f"lo{i}"], params[f"hi{i}"] = lo, hi
@@ -287,24 +273,6 @@ def iter_rows(
             yield dict(zip(keys, r, strict=True))
 
 
-def veto_reasons(s: Session, eids: list[int], month: date, tz: str) -> dict[int, str]:
-    """`rule: note` of each collector's first major finding of the month."""
-    start, end = month_bounds(month, tz)
-    reasons: dict[int, str] = {}
-    for eid, rule, note in s.execute(
-        select(QaFinding.collector_id, QaFinding.rule, QaFinding.note)
-        .where(
-            QaFinding.collector_id.in_(eids),
-            QaFinding.severity == "major",
-            QaFinding.found_at >= start,
-            QaFinding.found_at < end,
-        )
-        .order_by(QaFinding.found_at, QaFinding.id)
-    ):
-        reasons.setdefault(eid, f"{rule}: {note}" if note else rule)
-    return reasons
-
-
 @lru_cache(maxsize=16)
 def _statement(signs: tuple[int, ...], from_calls: bool) -> Select:  # type: ignore[type-arg]
     """The statement for a shape of month (which edge windows), every value a bound
@@ -312,7 +280,8 @@ def _statement(signs: tuple[int, ...], from_calls: bool) -> Select:  # type: ign
     first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
     start, end = bindparam("start", type_=UTCDateTime), bindparam("end", type_=UTCDateTime)
     base_start = bindparam("base_start", type_=UTCDateTime)
-    emp = _collectors(bindparam("branch", type_=Integer), first, last)
+    branch = bindparam("branch", type_=Integer)
+    emp = _collectors(branch, first, last, bindparam("prev", type_=Date))
     f = Float()
 
     asg = (
@@ -401,7 +370,9 @@ def _statement(signs: tuple[int, ...], from_calls: bool) -> Select:  # type: ign
     )
     subs = (asg, pay, calls, cmp, qa, sk, ptp, cost)
     cols = [c for sq in subs for c in sq.c if c.name != "eid"]
-    stmt = select(emp.c.eid, emp.c.employee_no, emp.c.name, emp.c.team_id, emp.c.is_lead, *cols)
+    keep = ("eid", "employee_no", "name", "team_id", "is_lead", "team_code", "team_name")
+    extra = card_columns(emp.c.eid, qa.c.majors, branch, start, end)
+    stmt = select(*(emp.c[k] for k in keep), emp.c.prev_total, emp.c.prev_components, *cols, *extra)
     stmt = stmt.select_from(emp)
     for sq in subs:
         stmt = stmt.outerjoin(sq, sq.c.eid == emp.c.eid)
