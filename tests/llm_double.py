@@ -157,7 +157,8 @@ def _same_better_line(text: str) -> str:
 
 def collector_lines(body: dict[str, Any]) -> list[str]:
     last = body["messages"][-1]["content"]
-    return [ln[len("COLLECTOR: ") :] for ln in last.splitlines() if ln.startswith("COLLECTOR: ")]
+    labels = ("COLLECTOR: ", "催收员：")
+    return [ln[len(lb) :] for ln in last.splitlines() for lb in labels if ln.startswith(lb)]
 
 
 GOOD_SUMMARY = "整体沟通礼貌，可以更早提出具体方案。"

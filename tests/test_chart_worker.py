@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 from datetime import date
+from pathlib import Path
 
 import pytest
 

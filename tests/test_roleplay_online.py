@@ -236,7 +236,7 @@ async def test_prompt_tokens_stay_under_budget_at_turn_20(
     graders = online.of("grader")
     assert len(graders) == 6  # five criteria and the closing sentence
     for grader in graders:
-        assert grader["messages"][-1]["content"].count("COLLECTOR: ") == 20
+        assert grader["messages"][-1]["content"].count("催收员：") == 20
         assert prompt_tokens(grader["messages"], model) <= 2000
 
 

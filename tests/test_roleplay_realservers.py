@@ -168,6 +168,30 @@ async def test_one_better_line_for_every_criterion_still_grades(
     assert per_criterion == [1, 2, 2, 2, 2]
 
 
+async def test_transcript_labels_are_chinese_and_never_copied_into_the_report(
+    ctx, harness: Harness, online: LLMDouble
+) -> None:
+    """Qwen2.5-1.5B began better lines with "COLLECTOR: " and wrote "COLLECTOR的回应…" in a
+    Chinese summary: a Chinese grade's transcript is labelled in Chinese, and a copied label
+    is taken off what is stored."""
+    await start_drill(ctx, harness)
+    await harness.chat.send(COLLECTOR, "理解您的难处，方便说说现在的收入情况吗？")
+    online.scorecard = {
+        k: {"score": 70, "quote": "", "better_line": f"COLLECTOR: {k}，我们一起想个办法。"}
+        for k in ("compliance", "empathy", "negotiation", "problem_solving", "outcome")
+    }
+    online.scorecard["summary"] = "催收员： 整体礼貌，可以更早提出方案。"
+    replies = await harness.chat.send(COLLECTOR, "/end")
+    assert "COLLECTOR" not in replies[-1].text
+    [d] = drills(ctx)
+    lines = [c["better_line"] for c in d.report["criteria"].values()]
+    assert lines[0] == "compliance，我们一起想个办法。" and not any("COLLECTOR" in x for x in lines)
+    assert d.report["summary"] == "整体礼貌，可以更早提出方案。"
+    [grader, *_] = online.of("grader")
+    assert "催收员：理解您的难处" in grader["messages"][-1]["content"]
+    assert "COLLECTOR:" not in grader["messages"][-1]["content"]
+
+
 async def test_a_quote_of_someone_elses_words_is_dropped_not_stored(
     ctx, harness: Harness, online: LLMDouble
 ) -> None:
@@ -246,8 +270,7 @@ async def test_llm_major_finding_the_second_key_denies_does_not_veto(
 ) -> None:
     """Qwen2.5-1.5B flagged "家里有没有其他人可以帮忙分担一部分？" as impersonation, quote and
     all, and the drill was vetoed; asked about that one rule it says no: nothing is flagged."""
-    seed(ctx)
-    await _start(harness)
+    await start_drill(ctx, harness)
     line = "家里有没有其他人可以帮忙分担一部分？"
     verdict = {
         "violation": True,

@@ -6,6 +6,7 @@ the wrong language, a line repeated across criteria. Nothing that failed is retu
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from coaching.llm import LLMClient, MalformedOutput, Message
@@ -33,6 +34,17 @@ EXAMPLE = {
     "zh_CN": "我理解您的难处，我们一起看看每月能还多少。",
     "en": "I understand it is hard; let's see what you can pay each month.",
 }
+# Transcript labels in the grade's language: models copy them into what they write (Qwen2.5-1.5B
+# wrote "COLLECTOR的回应非常专业" in a Chinese summary and began better lines with "COLLECTOR: ").
+LABELS = {"zh_CN": ("催收员：", "债务人："), "en": ("COLLECTOR: ", "DEBTOR: ")}
+_LABEL = re.compile(r"^\s*(?:COLLECTOR|DEBTOR|催收员|债务人)\s*[:：]\s*", re.IGNORECASE)
+
+
+def unlabel(text: str) -> str:
+    """`text` without a leading transcript label (a copied "催收员：" is not part of a line)."""
+    return _LABEL.sub("", text)
+
+
 REPEATED = "better_line repeats the line given for another criterion"
 ASK = {
     "compliance": "legal and policy compliance",
@@ -60,6 +72,7 @@ def grader_messages(
         {f"{v['rule']} ({v['severity']}, {v['layer']})" for t in turns for v in t.violations}
     )
     flags = ", ".join(flagged) or "none"
+    me, them = LABELS["zh_CN" if locale.startswith("zh") else "en"]
     msgs: list[Message] = []
     for collector_chars, debtor_window in (
         (200, DEBTOR_WINDOW),
@@ -72,9 +85,9 @@ def grader_messages(
         lines = []
         for i, t in enumerate(turns):
             if t.speaker == "collector":
-                lines.append(f"COLLECTOR: {clip(t.text, collector_chars)}")
+                lines.append(f"{me}{clip(t.text, collector_chars)}")
             elif i >= recent_from or i == 0:
-                lines.append(f"DEBTOR: {clip(t.text, 80)}")
+                lines.append(f"{them}{clip(t.text, 80)}")
         body = (
             (f"Summary of the call's earlier part: {summary}\n\n" if summary else "")
             + "Transcript:\n"
@@ -152,6 +165,7 @@ async def grade_llm(
             # is dropped rather than stored, and the score and better line still count. A
             # 1.5B model misquoted on most tries, so insisting cost every grade.
             answers[0] += 1
+            g.better_line = unlabel(g.better_line)
             snapped = snap_quote(g.quote, lines)
             if snapped is None:
                 log.info("grader %s: quote not the trainee's words, dropped", name)
@@ -184,6 +198,7 @@ async def grade_llm(
     lang = "Chinese" if locale.startswith("zh") else "English"
 
     def summary_check(s: GradeSummary) -> list[str]:
+        s.summary = unlabel(s.summary)
         t = s.summary.strip()
         if not t:
             return ["summary is empty"]
