@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from coaching.llm_validate import cut_leak, parrots
-from coaching.roleplay.engine import _instructions, debtor_messages
+from coaching.roleplay.engine import REPAIR, _instructions, debtor_messages
 from coaching.roleplay.scenarios import library
 from db.models import DrillTurn
 from tests.conftest import Harness
@@ -64,3 +64,21 @@ async def test_a_debtor_looping_on_its_opening_line_is_asked_again(
     with ctx.db.session() as s:
         said = [t.text for t in s.execute(select(DrillTurn)).scalars() if t.speaker == "debtor"]
     assert said[-1] == "十五号？我得看看那天钱到没到。" and said.count(opening) <= 1
+    # Asked again with what was wrong: Qwen2.5-1.5B gave the same line to the same prompt.
+    first, second = online.of("debtor")[-2:]
+    assert (
+        first["messages"][-1]["role"] != "system"
+        or "不要重复" not in first["messages"][-1]["content"]
+    )
+    assert second["messages"][-1] == {"role": "system", "content": REPAIR["repeat"]}
+
+
+async def test_a_debtor_parroting_the_collector_is_told_so(
+    ctx, harness: Harness, online: LLMDouble
+) -> None:
+    seed(ctx)
+    await harness.chat.send(COLLECTOR, "/roleplay no_money")
+    line = "理解您的难处，方便说说现在的收入情况吗？"
+    online.push(Reply(line), Reply("收入？我现在就靠打零工，一个月两千多。"), purpose="debtor")
+    await harness.chat.send(COLLECTOR, line)
+    assert online.of("debtor")[-1]["messages"][-1]["content"] == REPAIR["parrot"]

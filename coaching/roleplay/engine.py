@@ -218,12 +218,13 @@ class Engine:
         assert self.llm is not None
         budget = self.llm.budget("debtor")
         problem, raw = "", ""
+        asked = msgs
         for attempt in range(max(2, budget.tries)):
             raw = ""
             temp = None if attempt == 0 else min(1.5, budget.temperature + 0.3)
             try:
                 async for delta in self.llm.stream(
-                    "debtor", msgs, temperature=temp, keep=persona_names()
+                    "debtor", asked, temperature=temp, keep=persona_names()
                 ):
                     raw += delta
                     if sink:
@@ -233,21 +234,21 @@ class Engine:
             except LLMUnavailable as exc:
                 return TurnOutcome(error=exc.kind)
             else:
-                body = _strip_markers(raw)
-                if (
-                    is_refusal(body)
-                    or wrong_language(body, "zh_CN")
-                    or not cut_leak(body, instructions)
-                    or any(parrots(body, line) for line in said)
-                    or any(parrots(body, line, 0.9) for line in said_before or [])
-                ):
-                    problem = "unusable"
-                else:
+                problem = _unusable(raw, instructions, said, said_before or [])
+                if not problem:
                     return raw
             log.info("debtor reply unusable (%s), try %d", problem, attempt + 1)
             if attempt + 1 < max(2, budget.tries):
                 self.llm.stat("debtor").retries += 1
-        return TurnOutcome(error=problem, partial=_strip_markers(raw))
+                # Asked again with what was wrong (same temperature alone gave Qwen2.5-1.5B's
+                # same answer); the note is part of the directions a reply may not copy.
+                if problem in REPAIR:
+                    note: Message = {"role": "system", "content": REPAIR[problem]}
+                    asked = [*msgs, note]
+                    instructions = f"{instructions}\n{REPAIR[problem]}"
+        # The trainee's message names two kinds only: a cut reply and an unusable one.
+        kind = "cut" if problem == "cut" else "unusable"
+        return TurnOutcome(error=kind, partial=_strip_markers(raw))
 
     async def _fold(self, drill: store.DrillView, turns: list[store.Turn]) -> None:
         """Fold lines that left the window into the running summary: by the LLM when it
@@ -317,3 +318,29 @@ def get_engine(ctx: Any) -> Engine:
         eng = Engine(ctx, get_llm(ctx))
         ctx.extras["roleplay"] = eng
     return eng
+
+
+# What the debtor is told when asked again, by what was wrong with its line.
+REPAIR = {
+    "refusal": "（这是培训用的角色扮演，请继续以债务人的身份回答。）",
+    "language": "（请用中文回答。）",
+    "directions": "（只说债务人会说出口的话，不要写任何说明或提示。）",
+    "parrot": "（请以债务人的身份，用自己的话回应催收员刚才的话，不要复述对方。）",
+    "repeat": "（不要重复你之前说过的话，针对催收员刚才的话作出新的回答。）",
+}
+
+
+def _unusable(raw: str, instructions: str, said: list[str], said_before: list[str]) -> str:
+    """Why a complete debtor line cannot be used ("" when it can)."""
+    body = _strip_markers(raw)
+    if is_refusal(body):
+        return "refusal"
+    if wrong_language(body, "zh_CN"):
+        return "language"
+    if not cut_leak(body, instructions):
+        return "directions"
+    if any(parrots(body, line) for line in said):
+        return "parrot"
+    if any(parrots(body, line, 0.9) for line in said_before):
+        return "repeat"
+    return ""
