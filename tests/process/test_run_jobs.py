@@ -12,11 +12,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from db.models import JobRun, Outbox
 from db.session import Database
-from tests.process.harness import STARTUP_S, Bot, build_demo_db, copy_sqlite, start_bot
+from tests.process.harness import (
+    STARTUP_S,
+    Bot,
+    build_demo_db,
+    copy_sqlite,
+    pg_fresh,
+    scratch_name,
+    start_bot,
+)
 from tests.servers import wait_for
 from tests.telegram_double import TelegramDouble
 
@@ -31,17 +39,6 @@ def at(hh: int, mm: int, ss: int = 0) -> datetime:
     return MONDAY.replace(hour=hh, minute=mm, second=ss)
 
 
-def _pg_url(name: str) -> str:
-    assert PG_URL
-    base, _, _ = PG_URL.rpartition("/")
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"{base}/{name}"
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def firm_db(request: pytest.FixtureRequest, demo_file: Path, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -49,7 +46,7 @@ def firm_db(request: pytest.FixtureRequest, demo_file: Path, tmp_path: Path) -> 
     if not PG_URL:
         pytest.skip("PostgreSQL run skipped: COACHBOT_TEST_DATABASE_URL is not set")
     # Named after the test database: agents sharing one PostgreSQL server don't collide.
-    url = _pg_url((PG_URL or "").rpartition("/")[2].split("?")[0] + "_process")
+    url = pg_fresh(PG_URL, scratch_name(PG_URL, "_process"))
     build_demo_db(url, tmp_path, at(7, 30))
     return url
 
@@ -199,7 +196,7 @@ def test_sigterm_mid_fan_out_loses_nothing_and_sends_nothing_twice(
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL run skipped: COACHBOT_TEST_DATABASE_URL unset")
 def test_two_workers_on_postgresql_leader_killed_midway(telegram, tmp_path):
     double, base = telegram
-    url = _pg_url((PG_URL or "").rpartition("/")[2].split("?")[0] + "_workers")
+    url = pg_fresh(PG_URL or "", scratch_name(PG_URL or "", "_workers"))
     build_demo_db(url, tmp_path, at(7, 30))
     epoch = time.time()
     slow = {"COACHBOT_OUTBOX_RATE": "5"}
