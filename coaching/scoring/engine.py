@@ -132,13 +132,14 @@ class _Scorer:
         self.parts = [(n, w, float(w), self.shown[n]) for n, w in self.weights]
         # Effective weights depend only on which components are available: once per set.
         self._shares: dict[Decimal, dict[str, float | None]] = {}
-        self._memo: dict[tuple[str, Decimal], tuple[Decimal, float | None, float | None]] = {}
+        self.weight_of = {n: (w, self.shown[n]) for n, w in self.weights}
+        self._memo: dict[tuple[str, Decimal], tuple] = {}  # type: ignore[type-arg]
 
     def _scored(
         self, name: str, raw: Decimal, band: object
-    ) -> tuple[Decimal, float | None, float | None]:
-        """(exact score, shown raw, shown score) of a component with a fixed band, memoised
-        on the raw value for this computation."""
+    ) -> tuple[Decimal, float | None, float | None, Decimal, Decimal]:
+        """(exact score, shown raw, shown score, weight × exact, shown weight × (100 − exact))
+        of a component with a fixed band, memoised on the raw value for this computation."""
         key = (name, raw)
         hit = self._memo.get(key)
         if hit is None:
@@ -146,10 +147,13 @@ class _Scorer:
                 exact = max(ZERO, HUNDRED - self.deduction * raw)
             else:
                 exact = band_score(name, raw, band)  # type: ignore[arg-type]
+            weight, shown_w = self.weight_of[name]
             hit = self._memo[key] = (
                 exact,
                 float(raw.quantize(_R4, ROUND_HALF_UP)),
                 float(exact.quantize(_R1, ROUND_HALF_UP)),
+                weight * exact,
+                shown_w * (HUNDRED - exact),
             )
         return hit
 
@@ -171,25 +175,30 @@ class _Scorer:
         comps: dict[str, Component] = {}
         wsum = acc = gap = ZERO
         improve: str | None = None
+        # Components built positionally (name, weight, raw, score, effective_weight,
+        # team_average, team_average_raw, previous, arrow, detail, na_reason, raw_exact, exact):
+        # keyword arguments cost a third more, and this runs once per component per collector.
         for name, weight, wf, shown_w in self.parts:
             raw, detail, band = raws[name]
             if raw is None:
                 na = str(detail.get("na") or NA_REASONS[name])
-                comps[name] = Component(name, wf, None, None, detail=detail, na_reason=na)
+                comps[name] = Component(
+                    name, wf, None, None, None, None, None, None, None, detail, na
+                )
                 continue
             if name == "recovery":  # its band is the collector's own blend
                 exact = band_score(name, raw, band)  # type: ignore[arg-type]
                 shown = float(raw.quantize(_R4, ROUND_HALF_UP))
                 score = float(exact.quantize(_R1, ROUND_HALF_UP))
+                weighted, g = weight * exact, shown_w * (HUNDRED - exact)
             else:  # a fixed band: many collectors share a raw value (0 complaints, 1 finding)
-                exact, shown, score = self._scored(name, raw, band)
+                exact, shown, score, weighted, g = self._scored(name, raw, band)
             comps[name] = Component(
-                name, wf, shown, score, detail=detail, raw_exact=raw, exact=exact
+                name, wf, shown, score, None, None, None, None, None, detail, None, raw, exact
             )
             wsum += weight
-            acc += weight * exact  # the total uses exact scores, rounded once at display
+            acc += weighted  # the total uses exact scores, rounded once at display
             # What to improve: the largest weighted gap to 100 (the first one on a tie).
-            g = shown_w * (HUNDRED - exact)
             if g > gap:
                 improve, gap = name, g
         total: Decimal | None = None
@@ -217,11 +226,22 @@ class _Scorer:
             self.month,
             comps,
             None if total is None else float(total.quantize(_R1, ROUND_HALF_UP)),
-            improve=improve,
-            total_exact=total,
-            currency=row.get("currency") or "CNY",  # type: ignore[arg-type]
-            is_lead=bool(row.get("is_lead")),
-            carries_cases=bool(row.get("cases")),
+            # vetoed, veto_reason, rank_team, rank_branch, team_size, branch_size,
+            # team_average_total, previous_total, arrow (positional: see the components)
+            False,
+            "",
+            None,
+            None,
+            0,
+            0,
+            None,
+            None,
+            None,
+            improve,
+            total,
+            row.get("currency") or "CNY",  # type: ignore[arg-type]
+            bool(row.get("is_lead")),
+            bool(row.get("cases")),
         )
         if row["majors"] and self.veto:
             card.vetoed = True

@@ -178,9 +178,11 @@ def recovery(
     if assigned > 0:
         out["raw"] = out["credited"] / assigned_d  # type: ignore[operator]
         # The portfolio's band: each bucket's band weighted by its assigned amount.
-        share = Decimal(pace[0]) / Decimal(pace[1]) if pace else ONE
-        target = Decimal(t_acc) * p.band_unit / assigned_d * share
-        zero_at = Decimal(z_acc) * p.band_unit / assigned_d * share
+        target = Decimal(t_acc) * p.band_unit / assigned_d
+        zero_at = Decimal(z_acc) * p.band_unit / assigned_d
+        if pace:  # (× 1 for a complete month would change nothing: skipped)
+            share = Decimal(pace[0]) / Decimal(pace[1])
+            target, zero_at = target * share, zero_at * share
         out["band"] = Bounds(target, zero_at)
         out["target"] = target
     out["pace"] = pace
