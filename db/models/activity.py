@@ -24,10 +24,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, Integer, PrimaryKeyConstraint, event
+from sqlalchemy import Date, Integer, PrimaryKeyConstraint
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
+from db import triggers
 from db.base import Base
 from db.models.work import Call
 
@@ -152,16 +153,10 @@ def install(conn: Connection, backfill: bool = False) -> None:
 
 
 def uninstall(conn: Connection) -> None:
-    for sql in PG_DROP if conn.dialect.name == "postgresql" else SQLITE_DROP:
-        conn.exec_driver_sql(sql)
+    triggers.run(conn, PG_DROP, SQLITE_DROP)
 
 
-@event.listens_for(Base.metadata, "after_create")
-def _after_create(target: object, connection: Connection, **kw: object) -> None:
-    tables = kw.get("tables")
-    if tables is not None and not any(getattr(t, "name", "") == _T for t in tables):  # type: ignore[attr-defined]
-        return
-    install(connection)
+triggers.install_with(_T, install)
 
 
 __all__ = ["CallMonthActivity", "install", "uninstall"]

@@ -27,10 +27,9 @@ tests/test_call_refs.py checks the migrated database.
 
 from __future__ import annotations
 
-from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
-from db.base import Base
+from db import triggers
 from db.models.org import Employee
 from db.models.work import Call, Case
 
@@ -171,21 +170,14 @@ SQLITE_DROP = [
 
 def install(conn: Connection) -> None:
     """(Re)create the reference checks (idempotent)."""
-    for sql in PG_STATEMENTS if conn.dialect.name == "postgresql" else SQLITE_STATEMENTS:
-        conn.exec_driver_sql(sql)
+    triggers.run(conn, PG_STATEMENTS, SQLITE_STATEMENTS)
 
 
 def uninstall(conn: Connection) -> None:
-    for sql in PG_DROP if conn.dialect.name == "postgresql" else SQLITE_DROP:
-        conn.exec_driver_sql(sql)
+    triggers.run(conn, PG_DROP, SQLITE_DROP)
 
 
-@event.listens_for(Base.metadata, "after_create")
-def _after_create(target: object, connection: Connection, **kw: object) -> None:
-    tables = kw.get("tables")
-    if tables is not None and not any(getattr(t, "name", "") == "calls" for t in tables):  # type: ignore[attr-defined]
-        return
-    install(connection)
+triggers.install_with("calls", install)
 
 
 __all__ = ["REFS", "install", "uninstall"]
