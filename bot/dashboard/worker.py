@@ -23,16 +23,15 @@ from __future__ import annotations
 
 import gc
 import logging
-import multiprocessing
 import os
 import pickle
 import threading
-import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import Any
 
+from bot import procs
 from bot.context import AppContext
 from bot.dashboard import snapshots
 from coaching.calendar import BranchInfo
@@ -103,17 +102,6 @@ def _pid() -> int:
     return os.getpid()
 
 
-def _watch_parent(parent: int) -> None:
-    """Exit when the bot process is gone (killed, not stopped): no orphan keeps the heap."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(2)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
 # --- in the bot process ------------------------------------------------------------------
 
 
@@ -124,13 +112,7 @@ def _get_pool() -> ProcessPoolExecutor:
             _idle.cancel()
             _idle = None
         if _pool is None:
-            ctx = multiprocessing.get_context("spawn")
-            _pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=ctx,
-                initializer=_watch_parent,
-                initargs=(os.getpid(),),
-            )
+            _pool = procs.one_process()
         _busy += 1
         return _pool
 
