@@ -14,7 +14,7 @@ import pytest
 from bot.charts import worker
 from bot.charts.worker import Chart
 from coaching.scoring.snapshots import TrendPoint
-from tests.process.harness import run_python
+from tests.process.harness import helper_dies_with_bot, run_python
 
 PNG = b"\x89PNG"
 
@@ -96,41 +96,8 @@ def test_a_cached_chart_stays_in_its_folder_whatever_the_name_holds(tmp_path, mo
 
 def test_the_chart_process_exits_when_the_bot_is_killed() -> None:
     """After `kill -9` of the bot no shutdown runs: the chart process watches its parent."""
-    import subprocess
-    import sys
-
-    from tests.servers import wait_for
-
-    code = (
-        "import os, sys\n"
-        "from bot.charts import worker\n"
-        "worker.warm().result(timeout=120)\n"
-        "print(worker.worker_pid(), flush=True)\n"
-        "sys.stdin.read()\n"
+    helper_dies_with_bot(
+        "from bot.charts import worker\nworker.warm().result(timeout=120)\n"
+        "print(worker.worker_pid(), flush=True)",
+        env={"COACHBOT_CHART_PROCESS": "1"},
     )
-    root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "COACHBOT_CHART_PROCESS": "1"}
-    bot = subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=root,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert bot.stdout is not None
-        pid = int(bot.stdout.readline())
-        os.kill(bot.pid, signal.SIGKILL)
-        bot.wait(timeout=30)
-
-        def gone() -> bool:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return True
-            return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
-
-        wait_for(gone, 30, "the orphaned chart process exited")
-    finally:
-        bot.kill()

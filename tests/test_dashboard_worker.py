@@ -7,8 +7,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from bot.jobs import dashboard as job
 from coaching.calendar import all_branches
 from db.models import DashboardSnapshot
 from tests import dashboard_seed as ds
+from tests.process.harness import helper_dies_with_bot
 from tests.servers import wait_for
 
 
@@ -92,34 +91,6 @@ def test_thread_mode_computes_in_process(
 
 
 def test_the_worker_exits_when_the_bot_is_killed() -> None:
-    code = (
-        "import os, sys\n"
-        "from bot.dashboard import worker\n"
-        "print(worker.warm().result(timeout=120), flush=True)\n"
-        "sys.stdin.read()\n"
+    helper_dies_with_bot(
+        "from bot.dashboard import worker\nprint(worker.warm().result(timeout=120), flush=True)"
     )
-    root = Path(__file__).resolve().parents[1]
-    bot = subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=root,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert bot.stdout is not None
-        pid = int(bot.stdout.readline())
-        os.kill(bot.pid, signal.SIGKILL)  # no shutdown() runs
-        bot.wait(timeout=30)
-
-        def gone() -> bool:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return True
-            # A zombie waits for its reaper: it holds no memory any more.
-            return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
-
-        wait_for(gone, 30, "the orphaned worker exited")
-    finally:
-        bot.kill()

@@ -173,3 +173,36 @@ def start_bot(
     )
     fh.close()
     return Bot(proc, port, log)
+
+
+def helper_dies_with_bot(start_and_print_pid: str, env: dict[str, str] | None = None) -> None:
+    """Run a "bot" (python -c) that starts a helper process and prints the helper's pid, kill
+    the bot with SIGKILL (no shutdown runs), and wait until the helper is gone too."""
+    from tests.servers import wait_for
+
+    code = f"import sys\n{start_and_print_pid}\nsys.stdin.read()\n"
+    bot = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert bot.stdout is not None
+        pid = int(bot.stdout.readline())
+        os.kill(bot.pid, signal.SIGKILL)
+        bot.wait(timeout=30)
+
+        def gone() -> bool:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            # A zombie waits for its reaper: it holds no memory any more.
+            return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+
+        wait_for(gone, 30, "the orphaned helper process exited")
+    finally:
+        bot.kill()
