@@ -24,6 +24,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -198,13 +199,19 @@ def check(engine_rows: list[dict], hand_rows: list, label: str, plan: Plan) -> N
             ) < 1e-9
 
 
-def run(label: str, db: Database, repeat: int) -> tuple[float, float, int]:
+def bench_month(db: Database) -> tuple[Any, Any, datetime, datetime, datetime, Any]:
+    """The bench branch's month as the scorer sees it: (config, branch, start, end, baseline
+    start, edge windows) — shared by this bench and bench/scoring_ab.py."""
     cfg = get_config()
     with db.session() as s:
         [branch] = all_branches(s)
     start, end = month_bounds(MONTH, TZ)
     base_start, _ = month_bounds(add_months(MONTH, -spec_months(cfg, branch.code)), TZ)
-    windows = edge_windows(MONTH, start, end)
+    return cfg, branch, start, end, base_start, edge_windows(MONTH, start, end)
+
+
+def run(label: str, db: Database, repeat: int) -> tuple[float, float, int]:
+    cfg, branch, start, end, base_start, windows = bench_month(db)
     sqlite = db.engine.dialect.name == "sqlite"
 
     def ts(d: datetime) -> object:

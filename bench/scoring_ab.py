@@ -24,13 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
-from bench._seed import MONTH, TZ
-from bench.scoring import hand_summary
-from coaching.calendar import all_branches
-from coaching.scoring.config import get_config
-from coaching.scoring.engine import add_months, compute_branch, month_bounds
-from coaching.scoring.queries import _settings, _statement, edge_windows, iter_rows
-from coaching.scoring.rules import Plan, spec_months
+from bench._seed import MONTH
+from bench.scoring import bench_month, hand_summary
+from coaching.scoring.engine import add_months, compute_branch
+from coaching.scoring.queries import _settings, _statement, iter_rows
+from coaching.scoring.rules import Plan
 from db.session import Database
 
 
@@ -41,12 +39,7 @@ def main() -> None:
     ap.add_argument("--explain-only", action="store_true")
     args = ap.parse_args()
     db = Database(args.pg)
-    cfg = get_config()
-    with db.session() as s:
-        [branch] = all_branches(s)
-    start, end = month_bounds(MONTH, TZ)
-    base_start, _ = month_bounds(add_months(MONTH, -spec_months(cfg, branch.code)), TZ)
-    windows = edge_windows(MONTH, start, end)
+    cfg, branch, start, end, base_start, windows = bench_month(db)
 
     def ts(d: datetime) -> datetime:
         return d.astimezone(UTC).replace(tzinfo=None)
