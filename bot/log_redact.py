@@ -34,9 +34,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"), MASK),  # OpenAI-style API keys
     # Invite codes: after /start or start=, and the bare code shape (10 characters of the
-    # unambiguous alphabet, with at least one letter and one digit).
+    # unambiguous alphabet with at least one letter; a code may have no digit at all, e.g.
+    # "CQKTCBFYAJ", which a digit requirement let through in a DEBUG send log).
     (re.compile(r"(/start(?:@\w+)?\s+|start=)[A-Za-z0-9_-]{4,64}"), r"\1" + MASK),
-    (re.compile(r"\b(?=[A-HJ-NP-Z2-9]*[2-9])(?=[A-HJ-NP-Z2-9]*[A-Z])[A-HJ-NP-Z2-9]{10}\b"), MASK),
+    (re.compile(r"\b(?=[A-HJ-NP-Z2-9]*[A-Z])[A-HJ-NP-Z2-9]{10}\b"), MASK),
     (re.compile(r"(://[^:/\s@]+:)[^@\s/]+@"), r"\1" + MASK + "@"),  # password in a URL
 ]
 

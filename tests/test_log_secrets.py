@@ -166,6 +166,8 @@ def test_redaction_shapes(caplog: pytest.LogCaptureFixture) -> None:
     ):
         assert secret not in text, secret
     assert text.count(MASK) >= 6
+    # A code of letters only (the alphabet allows it) in a sent message's text.
+    assert "CQKTCBFYAJ" not in redact("text='邀请码：<code>CQKTCBFYAJ</code>'")
     # Ordinary words and numbers survive.
     assert redact("employee C0001 called K1 at 2026-03-02 09:15, 95 s") == (
         "employee C0001 called K1 at 2026-03-02 09:15, 95 s"
