@@ -14,10 +14,7 @@ _READINGS = (
     "import hashlib, sys\n"
     "from coaching.roleplay import guard_model, guard_pinyin\n"
     "def model(c):\n"
-    "    try:\n"
-    "        return guard_model._pinyin(c)\n"
-    "    except IndexError:\n"  # a character pypinyin has no reading for
-    "        return '?'\n"
+    "    return guard_model._pinyin(c) or '?'\n"  # '?': a character with no reading
     "chars = [chr(c) for c in range(0x3400, 0xA000)]\n"
     "a = '|'.join(guard_pinyin._char_pinyin(c) + model(c) for c in chars)\n"
     "b = ' '.join(sorted(guard_pinyin.syllables()))\n"

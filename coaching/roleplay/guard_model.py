@@ -39,7 +39,10 @@ def _pinyin(ch: str) -> str:
     from coaching.roleplay.guard_pinyin import pypinyin
 
     py = pypinyin()
-    return py.pinyin(ch, style=py.Style.NORMAL, errors="ignore")[0][0] if ch else ""
+    # errors="ignore" drops a character with no reading (about 900 rare ones in U+3400-U+9FFF):
+    # it then adds no syllable rather than failing the line.
+    got = py.pinyin(ch, style=py.Style.NORMAL, errors="ignore") if ch else []
+    return got[0][0] if got and got[0] else ""
 
 
 def features(text: str) -> set[str]:
