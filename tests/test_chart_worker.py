@@ -101,3 +101,30 @@ def test_the_chart_process_exits_when_the_bot_is_killed() -> None:
         "print(worker.worker_pid(), flush=True)",
         env={"COACHBOT_CHART_PROCESS": "1"},
     )
+
+
+def test_a_chart_not_drawn_in_time_fails_and_its_process_is_replaced(tmp_path, monkeypatch):
+    """A hung drawing must not hold every later chart: past COACHBOT_CHART_TIMEOUT_S the
+    caller gets ChartTimeout, the worker is killed, and the next chart gets a new one."""
+    import multiprocessing
+
+    chart = Chart("bot.charts.scoring:trend_chart", (_points(), "C0001"), {"locale": "zh_CN"})
+    worker.shutdown()  # a cold process: loading matplotlib alone outlasts 10 ms
+    monkeypatch.setenv("COACHBOT_CHART_TIMEOUT_S", "0.01")
+    with pytest.raises(worker.ChartTimeout):
+        asyncio.run(worker.draw(chart, tmp_path / "slow.png"))
+    with pytest.raises(worker.ChartTimeout):
+        worker.draw_sync(chart, tmp_path / "slow2.png")
+    for proc in multiprocessing.active_children():
+        proc.join(timeout=10)
+    assert multiprocessing.active_children() == []  # killed, not left drawing
+    monkeypatch.delenv("COACHBOT_CHART_TIMEOUT_S")
+    asyncio.run(worker.draw(chart, tmp_path / "ok.png"))
+    assert (tmp_path / "ok.png").read_bytes()[:4] == PNG
+    assert not (tmp_path / "slow.png").exists()
+
+
+def test_chart_timeout_setting(monkeypatch) -> None:
+    for raw, want in (("", 30.0), ("5", 5.0), ("0", 0.01), ("x", 30.0)):
+        monkeypatch.setenv("COACHBOT_CHART_TIMEOUT_S", raw)
+        assert worker.timeout_s() == want

@@ -6,9 +6,12 @@ later one held the GIL for a few hundred ms of Agg rendering, and matplotlib sta
 (about 41 MB) in a process whose memory is bounded. So a chart is described by a picklable
 `Chart` (the drawing function's dotted name and its data) and drawn by a single worker process
 (spawned, not forked: the bot has threads), which `warm()` starts and loads matplotlib in at
-start-up, off the loop. A worker that dies is replaced and the chart is drawn again, once.
+start-up, off the loop. A worker that dies is replaced and the chart is drawn again, once. A
+chart not drawn within `COACHBOT_CHART_TIMEOUT_S` (default 30 s) fails with `ChartTimeout` and
+its worker is killed and replaced: one hung drawing must not hold every later chart behind it.
 
-`COACHBOT_CHART_PROCESS=0` draws in the calling thread instead (the CLI does so anyway).
+`COACHBOT_CHART_PROCESS=0` draws in the calling thread instead (the CLI does so anyway; a
+thread cannot be stopped, so there is no time limit there).
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
+DEFAULT_TIMEOUT_S = 30.0
+
+
+class ChartTimeout(RuntimeError):
+    """The chart was not drawn in time; its worker was killed (the next chart gets a new one)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,15 @@ def in_process() -> bool:
     return os.environ.get("COACHBOT_CHART_PROCESS", "1").strip().lower() in ("1", "true", "yes")
 
 
+def timeout_s() -> float:
+    """Seconds a chart may take, queueing behind the warm-up included."""
+    raw = os.environ.get("COACHBOT_CHART_TIMEOUT_S", "")
+    try:
+        return max(0.01, float(raw)) if raw.strip() else DEFAULT_TIMEOUT_S
+    except ValueError:
+        return DEFAULT_TIMEOUT_S
+
+
 def _get_pool() -> ProcessPoolExecutor:
     global _pool
     with _lock:
@@ -76,6 +93,13 @@ def _replace(broken: ProcessPoolExecutor) -> None:
         if _pool is broken:
             _pool = None
     broken.shutdown(wait=False, cancel_futures=True)
+
+
+def _kill(hung: ProcessPoolExecutor) -> None:
+    """Kill a worker stuck in a drawing and drop its pool (queued charts move to a new one)."""
+    for proc in list((getattr(hung, "_processes", None) or {}).values()):
+        proc.kill()
+    _replace(hung)
 
 
 def warm() -> Future[int] | None:
@@ -99,7 +123,11 @@ def draw_sync(chart: Chart, path: Path) -> Any:
     for attempt in (1, 2):
         pool = _get_pool()
         try:
-            return pool.submit(_draw, chart, path).result()
+            return pool.submit(_draw, chart, path).result(timeout=timeout_s())
+        except TimeoutError:
+            log.warning("chart not drawn in %.0f s; its process is replaced", timeout_s())
+            _kill(pool)
+            raise ChartTimeout("the chart took too long") from None
         except BrokenProcessPool:
             log.warning("chart process died; starting a new one (attempt %d)", attempt)
             _replace(pool)
@@ -113,7 +141,12 @@ async def draw(chart: Chart, path: Path) -> Any:
     for attempt in (1, 2):
         pool = _get_pool()
         try:
-            return await asyncio.wrap_future(pool.submit(_draw, chart, path))
+            fut = asyncio.wrap_future(pool.submit(_draw, chart, path))
+            return await asyncio.wait_for(fut, timeout_s())
+        except TimeoutError:
+            log.warning("chart not drawn in %.0f s; its process is replaced", timeout_s())
+            _kill(pool)
+            raise ChartTimeout("the chart took too long") from None
         except BrokenProcessPool:
             log.warning("chart process died; starting a new one (attempt %d)", attempt)
             _replace(pool)
