@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import any_, bindparam
+from sqlalchemy import any_, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -19,3 +19,14 @@ def in_ids(s: Session, col: Any, ids: Sequence[int]) -> ColumnElement[bool]:
     if s.get_bind().dialect.name != "postgresql":
         return col.in_(list(ids))
     return col == any_(bindparam(None, list(ids), type_=ARRAY(col.type)))
+
+
+def lock_for_writers(s: Session, table: str) -> None:
+    """Serialise this transaction's writes to `table` with other callers of this function
+    until it ends (readers are not blocked). PostgreSQL only: SQLite has one writer anyway.
+
+    For writers whose statements must not interleave: an UPDATE that runs while another
+    transaction deletes and re-inserts the same rows updates the deleted versions and misses
+    the new ones, so whatever it set is lost."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE'))

@@ -255,3 +255,32 @@ def test_english_and_a_page_before_the_first_run(ctx: Any, org: ds.Org, web: htt
         s.get(Employee, org.ids["L0001"]).locale = "en"  # type: ignore[union-attr]
     html = get(web, ctx, ds.LEAD, "/app/p/team").text
     assert "Updated 12:00" in html and "更新于" not in html
+
+
+def test_an_import_marked_while_the_parts_are_computed_leaves_them_stale(
+    ctx: Any, org: ds.Org, web: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The computation may have read the data before the import's commit: replacing the parts
+    must not wipe the import's mark, or the page says "current" over older data."""
+    from coaching.ingest import engine
+
+    precompute_all(ctx)
+    ctx.clock.advance(timedelta(minutes=3))
+    compute = snapshots.compute
+
+    def compute_then_an_import_lands(*a: Any, **kw: Any) -> Any:
+        out = compute(*a, **kw)
+        engine._mark_dashboard_stale(ctx.db)  # another connection, committed meanwhile
+        return out
+
+    monkeypatch.setattr(snapshots, "compute", compute_then_an_import_lands)
+    sh = branches(ctx)["SH"]
+    ctx.call(snapshots.refresh, sh, ctx.clock.now(), job.inputs(ctx), False)
+    mine = {k: v for k, v in parts(ctx).items() if k[0] == sh.id}
+    assert mine and all(stale for _, stale in mine.values())
+    assert get(web, ctx, ds.LEAD, "/app/api/team").json()["updated"]["stale"] is True
+    monkeypatch.setattr(snapshots, "compute", compute)
+    ctx.clock.advance(timedelta(minutes=3))
+    assert "data imported" in job.precompute(ctx, sh, ctx.clock.now())
+    mine = {k: v for k, v in parts(ctx).items() if k[0] == sh.id}
+    assert not any(stale for _, stale in mine.values())  # computed after it: current again

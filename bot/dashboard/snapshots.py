@@ -52,6 +52,7 @@ from db.models import (
     TraineeQuestion,
     TrainingAssignment,
 )
+from db.sql import lock_for_writers
 
 ALL = "*"
 # Besides the scorecards' inputs (coaching.scoring.cache): new rows here change the pages.
@@ -141,6 +142,7 @@ def store(
     now: datetime,
     stamp_: str,
     meta: dict[str, Any],
+    stale: bool = False,
 ) -> None:
     """Replace the branch's parts (and the all-branch ones given) in one transaction: a
     reader sees the old set or the new one, never a mix; a team gone is gone."""
@@ -153,11 +155,13 @@ def store(
             )
         )
     rows = [
-        DashboardSnapshot(branch_id=bid, part=p, computed_at=now, stamp=stamp_, data=d)
+        DashboardSnapshot(branch_id=bid, part=p, computed_at=now, stamp=stamp_, data=d, stale=stale)
         for (bid, p), d in parts.items()
     ]
     rows.append(
-        DashboardSnapshot(branch_id=b.id, part="meta", computed_at=now, stamp=stamp_, data=meta)
+        DashboardSnapshot(
+            branch_id=b.id, part="meta", computed_at=now, stamp=stamp_, data=meta, stale=stale
+        )
     )
     s.add_all(rows)
 
@@ -167,11 +171,25 @@ def refresh(
 ) -> tuple[int, float]:
     """Compute and store every part of the branch; (parts written, seconds taken)."""
     t = time.perf_counter()
+    marked = _meta_stamp(s, b)
     st = stamp(s, b, now)  # before computing: rows arriving meanwhile make the next run due
     parts = compute(s, b, now, inp, everywhere)
     took = time.perf_counter() - t
-    store(s, b, parts, now, st, {"took_s": round(took, 3), "parts": len(parts)})
+    # An import that marked the parts stale while they were computed (it gives them a new
+    # stamp) may not be in them: they stay stale, and the next check computes again. The
+    # lock orders this read and the replacement with the import's mark.
+    lock_for_writers(s, DashboardSnapshot.__tablename__)
+    stale = _meta_stamp(s, b) != marked
+    store(s, b, parts, now, st, {"took_s": round(took, 3), "parts": len(parts)}, stale=stale)
     return len(parts), took
+
+
+def _meta_stamp(s: Session, b: BranchInfo) -> str | None:
+    return s.execute(
+        select(DashboardSnapshot.stamp).where(
+            DashboardSnapshot.branch_id == b.id, DashboardSnapshot.part == "meta"
+        )
+    ).scalar_one_or_none()
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -41,6 +42,7 @@ from coaching.ingest.writers import copy_text, make_writer  # noqa: F401 (re-exp
 from coaching.privacy import Keyring, keyring_from
 from db.models import Branch, Case, Employee, Team
 from db.models.ops import AuditLog, DashboardSnapshot
+from db.sql import lock_for_writers
 
 log = logging.getLogger(__name__)
 
@@ -327,9 +329,22 @@ def import_table(ctx: Any, kind: str, table: Table, opts: Options) -> ImportRepo
 def _mark_dashboard_stale(db: Any) -> None:
     """The dashboard's precomputed pages now show older data: they say so, and the
     dashboard_precompute job recomputes them on its next check (within a minute). After the
-    import's commit, in a transaction of its own: it never holds up or fails an import."""
-    try:
-        with db.session() as s:
-            s.execute(update(DashboardSnapshot).where(~DashboardSnapshot.stale).values(stale=True))
-    except DBAPIError as exc:  # e.g. a deadlock with the job replacing the same rows
-        log.warning("could not mark the dashboard data stale: %s", exc.__class__.__name__)
+    import's commit, in a transaction of its own: it never holds up or fails an import.
+
+    A new `stamp` tells a computation that was running meanwhile that it may have missed this
+    import (bot/dashboard/snapshots.refresh keeps its parts stale then); the table lock keeps
+    the mark from landing on rows that computation is replacing."""
+    for attempt in (1, 2, 3):
+        try:
+            with db.session() as s:
+                lock_for_writers(s, DashboardSnapshot.__tablename__)
+                s.execute(
+                    update(DashboardSnapshot).values(stale=True, stamp=f"imported:{uuid4().hex}")
+                )
+            return
+        except DBAPIError as exc:  # e.g. the database went away; the import itself stands
+            log.warning(
+                "could not mark the dashboard data stale (try %d): %s",
+                attempt,
+                exc.__class__.__name__,
+            )
