@@ -40,7 +40,8 @@ from coaching.ingest.report import (  # noqa: F401 (re-exported)
 )
 from coaching.ingest.writers import copy_text, make_writer  # noqa: F401 (re-exported)
 from coaching.privacy import Keyring, keyring_from
-from db.models import Branch, Case, Employee, Team
+from db.analyze import analyze_changed
+from db.models import Branch, Call, CallMonthActivity, Case, Employee, QaFinding, Team
 from db.models.ops import AuditLog, DashboardSnapshot
 from db.sql import lock_for_writers
 
@@ -323,7 +324,19 @@ def import_table(ctx: Any, kind: str, table: Table, opts: Options) -> ImportRepo
         )
     if report.applied and (report.inserted or report.updated):
         _mark_dashboard_stale(db)
+        analyze_changed(db.engine, _written(kind, report))
     return report
+
+
+def _written(kind: str, report: ImportReport) -> dict[str, int]:
+    """Rows the import wrote, per table (for the planner statistics, db/analyze.py)."""
+    k = KINDS[kind]
+    n = report.inserted + report.updated
+    out = {k.table.name if k.table is not None else Employee.__tablename__: n}
+    if out.keys() == {Call.__tablename__}:
+        out[CallMonthActivity.__tablename__] = n  # its triggers write at most one row per call
+        out[QaFinding.__tablename__] = report.auto_findings
+    return out
 
 
 def _mark_dashboard_stale(db: Any) -> None:
