@@ -16,6 +16,8 @@ exactly as written. The detectors live in `coaching.pii_detect` / `coaching.pii_
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -97,11 +99,36 @@ def _kept(norm: str, keep: Iterable[str]) -> list[tuple[int, int]]:
     return out
 
 
+# Found spans by a digest of (text, names, keep): the LLM client redacts the whole prompt on
+# every call, so a 20-turn drill ran the name finder (jieba) on the same transcript lines
+# ~460 times, 12 ms each. Only positions and kinds are kept, never the text or its values:
+# the memo holds no personal data.
+MEMO_SIZE = 4096
+_memo: OrderedDict[bytes, tuple[tuple[int, int, str], ...]] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
 def find_pii(text: str, known_names: Iterable[str] = (), keep: Iterable[str] = ()) -> list[Span]:
     """Personal data in `text`, as spans of the original text. A name found inside one of
     the `keep` strings (the fictional persona of a training scenario) is not personal data."""
     if not text:
         return []
+    names, kept = tuple(known_names), tuple(keep)
+    key = hashlib.blake2b(repr((text, names, kept)).encode(), digest_size=20).digest()
+    with _memo_lock:
+        found = _memo.get(key)
+        if found is not None:
+            _memo.move_to_end(key)
+    if found is None:
+        found = tuple((sp.start, sp.end, sp.kind) for sp in _find_pii(text, names, kept))
+        with _memo_lock:
+            _memo[key] = found
+            if len(_memo) > MEMO_SIZE:
+                _memo.popitem(last=False)
+    return [Span(a, b, kind, text[a:b]) for a, b, kind in found]
+
+
+def _find_pii(text: str, known_names: tuple[str, ...], keep: tuple[str, ...]) -> list[Span]:
     norm = normalize(text, digits=True)
     names = tuple(normalize(n).text for n in known_names if n)
     kept = _kept(norm.text, keep)
