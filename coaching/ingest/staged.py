@@ -8,9 +8,9 @@ once, cheaply, and the database does the rest in bulk:
    C), with the file line and the row's width. A debtor identifier is replaced *before* COPY by
    its keyed hash and its mask (for reports): the raw identifier never reaches the server, not
    even the staging table. A date-time cell of the plain ISO shape that Python reads as a real
-   date-time in range is staged again as a `timestamp` (staged_sql.ISO_SHAPE).
+   date-time in range is flagged (`_ts_ok`, staged_sql.ISO_SHAPE).
 2. Check: one INSERT … SELECT resolves every staged row whose cells have the common,
-   unambiguous shape — clean references that exist, a date-time staged as such, a plain
+   unambiguous shape — clean references that exist, a date-time the stream flagged, a plain
    integer, an outcome label as listed — into `_ingest_ready`, computing the values the row
    path would (branch-local time to UTC: fixed-offset arithmetic where the zone's offset has
    not changed since, else `timezone()` away from any offset change).
@@ -43,7 +43,6 @@ import csv
 import io
 import time
 from collections.abc import Callable
-from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
@@ -53,7 +52,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from coaching.ingest.fields import YEAR_MAX, YEAR_MIN, mask
+from coaching.ingest.fields import mask
 from coaching.ingest.kinds import Kind, Problem, Refs, Row
 from coaching.ingest.kinds.base import SOURCE_REF
 from coaching.ingest.reader import Table
@@ -66,6 +65,7 @@ from coaching.ingest.staged_sql import (
     fresh_sql,
     insert_sql,
     merge_sql,
+    real_day,
 )
 from coaching.ingest.writers import copy_text
 from coaching.privacy import Keyring, keyring_of
@@ -159,7 +159,7 @@ def run(
         conn.execute(text(f"DROP TABLE IF EXISTS {t}"))
     conn.execute(
         text(
-            f"CREATE TEMP TABLE {RAW} (_line bigint, _width int, _ts timestamp, "
+            f"CREATE TEMP TABLE {RAW} (_line bigint, _width int, _ts_ok boolean, "
             + ", ".join(f"{c} text" for c in TEXT_COLS)
             + ", "
             + ", ".join(f"{c}_key text, {c}_mask text" for c in PII_PREFIX)
@@ -178,7 +178,7 @@ def run(
     staged_cols = [
         "_line",
         "_width",
-        "_ts",
+        "_ts_ok",
         *text_cols,
         *(f"{c}_{x}" for c in pii_cols for x in ("key", "mask")),
     ]
@@ -274,7 +274,7 @@ def _stream(
     need = max(pos.values()) + 1
     get = itemgetter(*(pos[c] for c in text_cols))  # >= 5 required columns: a tuple
     pt = pos["started_at"]  # a required column
-    shape, fromiso = ISO_SHAPE.fullmatch, datetime.fromisoformat
+    shape, days = ISO_SHAPE.fullmatch, dict[str, bool]()  # date -> real_day(date)
     hashers = [(pos[c], *_hasher(kind, c, keyring)) for c in pii_cols]
     (p1, c1, h1), (p2, c2, h2) = [*hashers, (0, {}, None), (0, {}, None)][:2]
     g1, g2 = c1.get, c2.get
@@ -290,16 +290,17 @@ def _stream(
             width = len(cells)
             if width < need:
                 cells = cells + [""] * (need - width)
-            # The date-time: the cell when of the plain shape and real, else NULL (ISO_SHAPE).
+            # The date-time cell: "t" when of the plain shape and real, else NULL (ISO_SHAPE).
             ts = cells[pt]
             if shape(ts) is None:
                 ts = ""
             else:
-                try:
-                    if not YEAR_MIN <= fromiso(ts).year <= YEAR_MAX:
-                        ts = ""
-                except ValueError:
-                    ts = ""
+                ok = days.get(ts[:10])
+                if ok is None:
+                    if len(days) > 100_000:
+                        days.clear()
+                    ok = days[ts[:10]] = real_day(ts[:10])
+                ts = "t" if ok else ""
             # The debtor cells' (key, mask) from the cache; hashed once per distinct value.
             if h2 is not None:
                 v1, v2 = cells[p1], cells[p2]

@@ -4,7 +4,7 @@ staged call rows in bulk, with the same values the row path computes, and the me
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,11 +24,25 @@ RAW, READY = "_ingest_raw", "_ingest_ready"
 WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 EDGE = f"^[{WHITESPACE}]|[{WHITESPACE}]$"
 # The date-time shape the staging path resolves in bulk: `YYYY-MM-DD HH:MM[:SS]` (or T), which
-# `datetime.fromisoformat` reads the same way. The stream checks it in Python (a regex and
-# `fromisoformat`, ~0.3 µs a cell; the same check in SQL — translate, substrings, a day-of-month
-# test — cost ~1.8 s of server CPU per million rows) and stages the cell in a `timestamp`
-# column; any other cell leaves it NULL and the row goes to the fallback.
-ISO_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?")
+# `datetime.fromisoformat` reads the same way. The stream checks it in Python — this regex
+# (hours, minutes, seconds in range) and, once per distinct date, `real_day` — and flags the row
+# (`_ts_ok`), so the SQL casts only cells that cast as Python reads them; any other cell leaves
+# the flag NULL and the row goes to the fallback.
+# (The same check in SQL — translate, six substrings, a day-of-month test — cost ~1.8 s of
+# server CPU per million rows.)
+ISO_SHAPE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?"
+)
+
+
+def real_day(d: str) -> bool:
+    """`YYYY-MM-DD` (ISO_SHAPE's date) is a real day in the accepted years."""
+    try:
+        return YEAR_MIN <= date.fromisoformat(d).year <= YEAR_MAX
+    except ValueError:  # e.g. February 30th
+        return False
+
+
 PLAIN_INT = r"^(0|[1-9][0-9]{0,4})$"
 
 
@@ -77,8 +91,8 @@ def check_sql(s: Session) -> tuple[str, dict[str, Any]]:
     def off(x: str) -> str:  # the zone's UTC offset at local time x
         return f"({x} - timezone('UTC', timezone(e.tz, {x})))"
 
-    # r: the staged row with its duration parsed (OFFSET 0: once per row; the date-time was
-    # checked in the stream, see ISO_SHAPE).
+    # r: the staged row with its date-time and duration parsed (OFFSET 0: once per row; the
+    # date-time's shape was checked in the stream, see ISO_SHAPE).
     # Lookups: the employee placing the call (the collector cell, else the case's collector)
     # with the branch, zone and the zone's fixed-offset span (see fixed_since).
     sql = f"""
@@ -89,7 +103,7 @@ SELECT r.call_ref, c.id, e.id, COALESCE(r.debtor_ref_key, r.debtor_key, c.debtor
             ELSE timezone('UTC', timezone(e.tz, r.ts)) END,
        r.dur, o.value, r._line, e.branch_id, r.ts::date
 FROM (
-    SELECT r.*, r._ts AS ts,
+    SELECT r.*, CASE WHEN r._ts_ok THEN r.started_at::timestamp END AS ts,
            CASE WHEN r.duration_s ~ :int THEN r.duration_s::int END AS dur
     FROM {RAW} r OFFSET 0
 ) r
