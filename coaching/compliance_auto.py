@@ -210,7 +210,8 @@ FROM (
     GROUP BY x.collector_id, x.debtor_key, x.d
 ) g
 JOIN employees e ON e.id = g.collector_id"""
-    return f"{head}{many}\nUNION ALL{outside}\nON CONFLICT (finding_key) DO NOTHING\n"
+    # In key order: concurrent imports of one branch take the keys' locks in the same order.
+    return f"{head}{many}\nUNION ALL{outside}\nORDER BY 1\nON CONFLICT (finding_key) DO NOTHING\n"
 
 
 def check_days(
