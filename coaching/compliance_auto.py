@@ -13,7 +13,7 @@ configurable through settings), `cn_cba` (≤ 6 dial attempts, no calls 22:00–
 maximum and what counts as a call (`branch_rule`). Findings carry the natural key
 `auto:<rule>:<collector>:<debtor>:<local date>`, so re-running never adds a second one.
 
-Set-based: one INSERT … SELECT … ON CONFLICT DO NOTHING per branch and rule, for
+Set-based: one INSERT … SELECT … ON CONFLICT DO NOTHING per branch (both rules), for
 the local days an import touched. PostgreSQL computes local time with `timezone()`; SQLite
 with a registered deterministic function backed by zoneinfo (DST-correct on both).
 """
@@ -122,15 +122,16 @@ def _fixed_offset(tz: ZoneInfo, lo: datetime, hi: datetime) -> int | None:
     return int(offsets.pop()) if len(offsets) == 1 else None
 
 
-def _sql(dialect: str, profile: RuleProfile, offset: int | None = None) -> tuple[str, str]:
-    """The two INSERT … SELECT statements (too many calls, outside hours) for one branch.
+def _sql(dialect: str, profile: RuleProfile, offset: int | None = None) -> str:
+    """The INSERT … SELECT of both rules' findings (too many calls, outside hours) for one
+    branch.
 
     Too many calls counts every collector's calls to the debtor that local day (the rules
     count per debtor: NIFA says "lender and agencies together"); the finding goes to each
     collector who placed a call beyond the limit, so one collector's four calls give them one
     finding, and two collectors' two each give it to whoever made the 4th: one window pass
-    numbers each debtor-day's calls by time. (No leading WITH: sqlite3 reports rowcount only
-    for statements that start with INSERT.)"""
+    numbers each debtor-day's calls by time. (The WITH comes after INSERT: sqlite3 reports
+    rowcount only for statements that start with INSERT.)"""
     if offset is not None:
         # A fixed UTC offset all through the range (no DST, e.g. Shanghai, Jakarta): plain
         # arithmetic, much cheaper per row than a time-zone lookup.
@@ -159,18 +160,22 @@ def _sql(dialect: str, profile: RuleProfile, offset: int | None = None) -> tuple
     )
     # The branch's collectors as a list, not a join: one bitmap over
     # ix_calls_collector_started for all of them reads each heap page once (a join probed it
-    # per collector: 16 visits per page at 1M calls, bench/README.md).
-    calls = f"""(
-        SELECT c.id, c.collector_id, {debtor} AS debtor_key, c.case_id, c.started_at,
-               {day} AS d, {tod} AS t
-        FROM calls c
-        WHERE c.collector_id IN :collectors AND c.started_at >= :lo AND c.started_at < :hi
-          AND {{where}}
-    )"""
-    head = """
+    # per collector: 16 visits per page at 1M calls, bench/README.md). Both rules read these
+    # rows from one CTE (referenced twice: computed once), so the heap is scanned once.
+    head = f"""
 INSERT INTO qa_findings
-    (finding_key, collector_id, case_id, rule, severity, note, source, found_at)"""
-    many = f"""{head}
+    (finding_key, collector_id, case_id, rule, severity, note, source, found_at)
+WITH x AS (
+    SELECT c.id, c.collector_id, {debtor} AS debtor_key, c.case_id, c.started_at,
+           {day} AS d, {tod} AS t, CASE WHEN {counted} THEN 1 ELSE 0 END AS counts
+    FROM calls c
+    WHERE c.collector_id IN :collectors AND c.started_at >= :lo AND c.started_at < :hi
+      AND {day} IN :days
+)"""
+    # Too many: only the debtor-days over the limit are numbered. A hash aggregate counts
+    # every debtor-day first (few exceed the limit), so the window's sort by debtor key
+    # covers their calls, not every call of the range.
+    many = f"""
 SELECT 'auto:too_many_calls:' || e.employee_no || ':' || g.debtor_key || ':' || {day_txt},
        g.collector_id, g.case_id, 'too_many_calls', CAST(:severity AS TEXT),
        CAST(g.n AS TEXT) || CAST(:note_many AS TEXT), 'auto', g.at
@@ -181,31 +186,32 @@ FROM (
         SELECT x.collector_id, x.debtor_key, x.d, x.case_id, x.started_at,
                count(*) OVER w AS n,
                row_number() OVER (w ORDER BY x.started_at, x.id) AS k
-        FROM {calls.format(where=counted)} x
-        WHERE x.d IN :days
+        FROM x
+        JOIN (
+            SELECT y.debtor_key, y.d FROM x y WHERE y.counts = 1
+            GROUP BY y.debtor_key, y.d HAVING count(*) > :max_calls
+        ) hot ON hot.debtor_key = x.debtor_key AND hot.d = x.d
+        WHERE x.counts = 1
         WINDOW w AS (PARTITION BY x.debtor_key, x.d)
     ) r
     WHERE r.k > :max_calls
     GROUP BY r.collector_id, r.debtor_key, r.d
 ) g
-JOIN employees e ON e.id = g.collector_id
-ON CONFLICT (finding_key) DO NOTHING
-"""
-    outside = f"""{head}
+JOIN employees e ON e.id = g.collector_id"""
+    outside = f"""
 SELECT 'auto:outside_hours:' || e.employee_no || ':' || g.debtor_key || ':' || {day_txt},
        g.collector_id, g.case_id, 'outside_hours', CAST(:severity AS TEXT),
        CAST(g.n AS TEXT) || CAST(:note_out AS TEXT), 'auto', g.at
 FROM (
     SELECT x.collector_id, x.debtor_key, x.d, count(*) AS n, min(x.case_id) AS case_id,
            min(x.started_at) AS at
-    FROM {calls.format(where="1 = 1")} x
-    WHERE x.d IN :days AND (x.t < :start OR x.t >= :end)
+    FROM x
+    WHERE x.t < :start OR x.t >= :end
     GROUP BY x.collector_id, x.debtor_key, x.d
 ) g
-JOIN employees e ON e.id = g.collector_id
-ON CONFLICT (finding_key) DO NOTHING
-"""
-    return many, outside
+JOIN employees e ON e.id = g.collector_id"""
+    # In key order: concurrent imports of one branch take the keys' locks in the same order.
+    return f"{head}{many}\nUNION ALL{outside}\nORDER BY 1\nON CONFLICT (finding_key) DO NOTHING\n"
 
 
 def check_days(
@@ -229,17 +235,23 @@ def check_days(
     branches = {
         b.id: b for b in s.execute(select(Branch).where(Branch.id.in_(list(by_branch)))).scalars()
     }
-    restore: str | None = None
+    restore: dict[str, str] = {}
     if dialect == "postgresql":
-        # The GROUP BY covers up to one group per call; with the default 4 MB it sorts on
-        # disk. Raised for these statements only (transaction-local, restored below).
-        restore = conn.execute(text("SELECT current_setting('work_mem')")).scalar_one()
-        conn.execute(text("SELECT set_config('work_mem', :v, true)"), {"v": WORK_MEM})
+        # Transaction-local, restored below. The GROUP BY covers up to one group per call: with
+        # the default 4 MB work_mem it sorts on disk. Right after a million-row merge the
+        # statistics of `calls` are stale (a few hundred rows estimated for 500,000): the
+        # planner would sort every call by debtor key to count, and loop over the CTE per hot
+        # debtor-day (hours at 1M). Hash joins and aggregates need no estimate to be right;
+        # JIT is off because the disabled paths' costs would trigger its full compilation.
+        want = {"work_mem": WORK_MEM, "enable_nestloop": "off", "enable_sort": "off", "jit": "off"}
+        for k, v in want.items():
+            restore[k] = conn.execute(text("SELECT current_setting(:k)"), {"k": k}).scalar_one()
+            conn.execute(text("SELECT set_config(:k, :v, true)"), {"k": k, "v": v})
     try:
         return _check(conn, dialect, by_branch, branches, rules)
     finally:
-        if restore is not None:
-            conn.execute(text("SELECT set_config('work_mem', :v, true)"), {"v": restore})
+        for k, v in restore.items():
+            conn.execute(text("SELECT set_config(:k, :v, true)"), {"k": k, "v": v})
 
 
 def _check(
@@ -293,11 +305,11 @@ def _check(
             params["outcomes"] = list(profile.count_outcomes)
         if profile.min_seconds:
             params["min_seconds"] = profile.min_seconds
-        for sql in _sql(dialect, profile, offset):
-            stmt = text(sql).bindparams(
-                bindparam("days", expanding=True), bindparam("collectors", expanding=True)
-            )
-            if ":outcomes" in sql:
-                stmt = stmt.bindparams(bindparam("outcomes", expanding=True))
-            created += conn.execute(stmt, params).rowcount or 0
+        sql = _sql(dialect, profile, offset)
+        stmt = text(sql).bindparams(
+            bindparam("days", expanding=True), bindparam("collectors", expanding=True)
+        )
+        if ":outcomes" in sql:
+            stmt = stmt.bindparams(bindparam("outcomes", expanding=True))
+        created += conn.execute(stmt, params).rowcount or 0
     return created

@@ -83,33 +83,38 @@ def limit_rows(
     rows: Iterator[tuple[int, list[Any]]], source: str, limits: Limits, text_cells: bool
 ) -> Iterator[tuple[int, list[Any]]]:
     """Pass rows through, refusing the input at the first row over a limit."""
-    max_rows, max_cols, max_cell = limits.max_rows, limits.max_columns, limits.max_cell_chars
     for n, (line, cells) in enumerate(rows, start=1):
-        if n > max_rows:
-            raise InputError(
-                f"{source}:{line}: more than {max_rows:,} rows (COACHBOT_IMPORT_MAX_ROWS); "
-                "split the file",
-                line=line,
-            )
-        if len(cells) > max_cols:
-            raise InputError(
-                f"{source}:{line}: {len(cells)} cells, over the limit of {max_cols}", line=line
-            )
-        if text_cells:
-            longest = max(map(len, cells), default=0)
-        else:
-            longest = max((len(c) for c in cells if isinstance(c, str)), default=0)
-        if longest > max_cell:
-            col = next(
-                i for i, c in enumerate(cells, 1) if isinstance(c, str) and len(c) == longest
-            )
-            raise InputError(
-                f"{source}:{line}:{col}: a cell of {longest:,} characters, over the limit of "
-                f"{max_cell:,}",
-                line=line,
-                column=f"column {col}",
-            )
+        check_row(n, line, cells, source, limits, text_cells)
         yield line, cells
+
+
+def check_row(
+    n: int, line: int, cells: list[Any], source: str, limits: Limits, text_cells: bool
+) -> None:
+    """Refuse the input at row `n` (file line `line`) when it is over a limit."""
+    max_rows, max_cols, max_cell = limits.max_rows, limits.max_columns, limits.max_cell_chars
+    if n > max_rows:
+        raise InputError(
+            f"{source}:{line}: more than {max_rows:,} rows (COACHBOT_IMPORT_MAX_ROWS); "
+            "split the file",
+            line=line,
+        )
+    if len(cells) > max_cols:
+        raise InputError(
+            f"{source}:{line}: {len(cells)} cells, over the limit of {max_cols}", line=line
+        )
+    if text_cells:
+        longest = max(map(len, cells), default=0)
+    else:
+        longest = max((len(c) for c in cells if isinstance(c, str)), default=0)
+    if longest > max_cell:
+        col = next(i for i, c in enumerate(cells, 1) if isinstance(c, str) and len(c) == longest)
+        raise InputError(
+            f"{source}:{line}:{col}: a cell of {longest:,} characters, over the limit of "
+            f"{max_cell:,}",
+            line=line,
+            column=f"column {col}",
+        )
 
 
 def check_xlsx_zip(data: bytes, source: str, limits: Limits) -> None:

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,25 +170,47 @@ def _decode_legacy(data: bytes, forced: str | None = None) -> tuple[str, str]:
     raise InputError("cannot detect the text encoding; save as UTF-8 or GBK CSV")
 
 
+LINES_CHUNK = 1 << 20  # characters split into lines at once
+
+
 def _lines(text: str) -> Iterator[str]:
     """The text's lines, ends kept, one at a time. A StringIO copy of a CSV body is 4 bytes
-    per character (29 MB for 100,000 call rows), and several imports run at once; slicing
-    on demand keeps only the current line. A text with a lone CR (old Mac exports) keeps
-    StringIO's universal newlines."""
+    per character (29 MB for 100,000 call rows), and several imports run at once; splitting
+    about a megabyte at a time keeps only that part twice. A text with a lone CR (old Mac
+    exports) keeps StringIO's universal newlines."""
     if text.count("\r") != text.count("\r\n"):
-        yield from io.StringIO(text, newline="")
-        return
+        return iter(io.StringIO(text, newline=""))
+    return chain.from_iterable(_line_chunks(text))
+
+
+def _line_chunks(text: str) -> Iterator[list[str]]:
+    """Lists of the text's lines ("\n"-ended), a megabyte or so at a time: `splitlines` in C,
+    unless the part holds a character it also breaks at (VT, FF, U+2028…), where the csv module
+    must not see a line end — then sliced at each "\n"."""
     start, n = 0, len(text)
     while start < n:
-        end = text.find("\n", start)
-        if end < 0:
-            yield text[start:]
-            return
-        yield text[start : end + 1]
-        start = end + 1
+        end = text.find("\n", start + LINES_CHUNK)
+        end = n if end < 0 else end + 1
+        part = text[start:end]
+        start = end
+        lines = part.splitlines(keepends=True)
+        if len(lines) == part.count("\n") + (not part.endswith("\n")):
+            yield lines
+            continue
+        out, i, m = [], 0, len(part)
+        while i < m:
+            j = part.find("\n", i)
+            j = m if j < 0 else j + 1
+            out.append(part[i:j])
+            i = j
+        yield out
 
 
-def read_csv_text(text: str, source: str, delimiter: str | None = None) -> Table:
+def read_csv_text(
+    text: str, source: str, delimiter: str | None = None, limits: Limits | None = None
+) -> Table:
+    """The CSV's header and rows; with `limits`, the input is refused at the first row over
+    one (checked here, not by a generator around the rows: one layer less per row)."""
     if not text.strip():
         raise InputError(f"{source}: empty file", line=1)
     if delimiter is None:
@@ -200,8 +223,16 @@ def read_csv_text(text: str, source: str, delimiter: str | None = None) -> Table
         raise InputError(f"{source}: no header line ({exc})", line=1) from None
     total = max(text.count("\n") - 1, 0) + (0 if text.endswith("\n") else 1)
 
+    from coaching.ingest.limits import check_row
+
+    max_rows = limits.max_rows if limits else 0
+    max_cols = limits.max_columns if limits else 0
+    # No cell is longer than the row's cells joined: the per-cell check runs only past that.
+    max_cell = limits.max_cell_chars if limits else 0
+
     def rows() -> Iterator[tuple[int, list[Any]]]:
         start = reader.line_num + 1
+        n = 0
         while True:
             try:
                 cells = next(reader)
@@ -209,7 +240,11 @@ def read_csv_text(text: str, source: str, delimiter: str | None = None) -> Table
                 return
             except csv.Error as exc:
                 raise InputError(f"{source}:{start}: broken CSV ({exc})", line=start) from None
-            if "".join(cells).strip():  # not a blank line (one C call, not one per cell)
+            joined = "".join(cells)
+            if joined.strip():  # not a blank line (one C call, not one per cell)
+                n += 1
+                if limits and (n > max_rows or len(cells) > max_cols or len(joined) > max_cell):
+                    check_row(n, start, cells, source, limits, True)
                 yield start, cells
             start = reader.line_num + 1
 
@@ -293,13 +328,12 @@ def read_bytes_csv(
     lim.check_size(len(data), source, lm)
     text, enc = decode(data, mapping.encoding if mapping else None, source)
     lim.check_nul(text, source)
-    t = read_csv_text(text, source, mapping.delimiter if mapping else None)
+    t = read_csv_text(text, source, mapping.delimiter if mapping else None, lm)
     lim.check_headers(t.headers, source, lm)
     if (t.total or 0) > 2 * lm.max_rows:  # blank lines are skipped, but not for free
         raise InputError(
             f"{source}: {t.total:,} lines, far over the {lm.max_rows:,}-row limit; split the file"
         )
-    t.rows = lim.limit_rows(t.rows, source, lm, True)
     t.encoding = enc
     return t
 

@@ -7,9 +7,10 @@ once, cheaply, and the database does the rest in bulk:
 1. Stream: each CSV row's known cells go to `COPY … (FORMAT csv)` as they are (csv module, in
    C), with the file line and the row's width. A debtor identifier is replaced *before* COPY by
    its keyed hash and its mask (for reports): the raw identifier never reaches the server, not
-   even the staging table.
+   even the staging table. A date-time cell of the plain ISO shape that Python reads as a real
+   date-time in range is flagged (`_ts_ok`, staged_sql.ISO_SHAPE).
 2. Check: one INSERT … SELECT resolves every staged row whose cells have the common,
-   unambiguous shape — clean references that exist, an ISO date-time in range, a plain
+   unambiguous shape — clean references that exist, a date-time the stream flagged, a plain
    integer, an outcome label as listed — into `_ingest_ready`, computing the values the row
    path would (branch-local time to UTC: fixed-offset arithmetic where the zone's offset has
    not changed since, else `timezone()` away from any offset change).
@@ -56,7 +57,16 @@ from coaching.ingest.kinds import Kind, Problem, Refs, Row
 from coaching.ingest.kinds.base import SOURCE_REF
 from coaching.ingest.reader import Table
 from coaching.ingest.report import ImportReport, Options, Rejecter, reason_of
-from coaching.ingest.staged_sql import RAW, READY, check_sql, fresh_sql, insert_sql, merge_sql
+from coaching.ingest.staged_sql import (
+    ISO_SHAPE,
+    RAW,
+    READY,
+    check_sql,
+    fresh_sql,
+    insert_sql,
+    merge_sql,
+    real_day,
+)
 from coaching.ingest.writers import copy_text
 from coaching.privacy import Keyring, keyring_of
 
@@ -87,8 +97,12 @@ class _HashedRefs(Refs):
         return raw.removeprefix(SOURCE_REF)
 
 
-def _hasher(kind: Kind, col: str, keyring: Keyring) -> Callable[[str], tuple[Any, Any]]:
-    """cell -> (key, mask): (None, None) blank, (None, mask) invalid (the model says why)."""
+def _hasher(
+    kind: Kind, col: str, keyring: Keyring
+) -> tuple[dict[str, tuple[Any, Any]], Callable[[str], tuple[Any, Any]]]:
+    """(cache, key): key(cell) -> (key, mask): (None, None) blank, (None, mask) invalid (the
+    model says why). The stream looks a cell up in `cache` first (a debtor is called many
+    times) and calls `key` for a new one."""
     field = kind.model.model_fields[col]
     # The column's own annotation and the rows' config (strip, then length): same verdict and
     # same stripped value as the row path.
@@ -113,7 +127,7 @@ def _hasher(kind: Kind, col: str, keyring: Keyring) -> Callable[[str], tuple[Any
             cache[v] = kv
         return kv
 
-    return key
+    return cache, key
 
 
 def run(
@@ -145,7 +159,7 @@ def run(
         conn.execute(text(f"DROP TABLE IF EXISTS {t}"))
     conn.execute(
         text(
-            f"CREATE TEMP TABLE {RAW} (_line bigint, _width int, "
+            f"CREATE TEMP TABLE {RAW} (_line bigint, _width int, _ts_ok boolean, "
             + ", ".join(f"{c} text" for c in TEXT_COLS)
             + ", "
             + ", ".join(f"{c}_key text, {c}_mask text" for c in PII_PREFIX)
@@ -164,6 +178,7 @@ def run(
     staged_cols = [
         "_line",
         "_width",
+        "_ts_ok",
         *text_cols,
         *(f"{c}_{x}" for c in pii_cols for x in ("key", "mask")),
     ]
@@ -258,8 +273,11 @@ def _stream(
     """COPY every row's known cells (debtor identifiers as key and mask); returns the count."""
     need = max(pos.values()) + 1
     get = itemgetter(*(pos[c] for c in text_cols))  # >= 5 required columns: a tuple
-    hashers = [(pos[c], _hasher(kind, c, keyring)) for c in pii_cols]
-    (p1, h1), (p2, h2) = [*hashers, (-1, None), (-1, None)][:2]
+    pt = pos["started_at"]  # a required column
+    shape, days = ISO_SHAPE.fullmatch, dict[str, bool]()  # date -> real_day(date)
+    hashers = [(pos[c], *_hasher(kind, c, keyring)) for c in pii_cols]
+    (p1, c1, h1), (p2, c2, h2) = [*hashers, (0, {}, None), (0, {}, None)][:2]
+    g1, g2 = c1.get, c2.get
     buf = io.StringIO()
     out = csv.writer(buf, lineterminator="\n")
     batch: list[tuple[Any, ...]] = []
@@ -272,12 +290,27 @@ def _stream(
             width = len(cells)
             if width < need:
                 cells = cells + [""] * (need - width)
-            if h2 is not None:
-                batch.append((line, width, *get(cells), *h1(cells[p1]), *h2(cells[p2])))
-            elif h1 is not None:
-                batch.append((line, width, *get(cells), *h1(cells[p1])))
+            # The date-time cell: "t" when of the plain shape and real, else NULL (ISO_SHAPE).
+            ts = cells[pt]
+            if shape(ts) is None:
+                ts = ""
             else:
-                batch.append((line, width, *get(cells)))
+                ok = days.get(ts[:10])
+                if ok is None:
+                    if len(days) > 100_000:
+                        days.clear()
+                    ok = days[ts[:10]] = real_day(ts[:10])
+                ts = "t" if ok else ""
+            # The debtor cells' (key, mask) from the cache; hashed once per distinct value.
+            if h2 is not None:
+                v1, v2 = cells[p1], cells[p2]
+                k1, k2 = g1(v1) or h1(v1), g2(v2) or h2(v2)
+                batch.append((line, width, ts, *get(cells), *k1, *k2))
+            elif h1 is not None:
+                v1 = cells[p1]
+                batch.append((line, width, ts, *get(cells), *(g1(v1) or h1(v1))))
+            else:
+                batch.append((line, width, ts, *get(cells)))
             if len(batch) >= BATCH:
                 out.writerows(batch)
                 cp.write(buf.getvalue())
