@@ -161,7 +161,10 @@ def recovery(
 
     `pace` = (days elapsed, days in month) for a month still running: the band is scaled by
     that share, so a month-to-date rate is held to where the month should be by now."""
-    p = plan_for(cfg, branch, plan)
+    return _recovery(row, pace, plan_for(cfg, branch, plan))
+
+
+def _recovery(row: dict[str, object], pace: tuple[int, int] | None, p: Plan) -> dict[str, object]:
     if "credited" in row:  # combined by the SQL statement (queries._combined)
         # Integers from both databases (BIGINT arithmetic), never NULL (COALESCEd).
         assigned, repaid, credited = row["assigned"], row["repaid"], row["credited"]
@@ -169,24 +172,33 @@ def recovery(
     else:
         assigned, repaid, credited, t_acc, z_acc = bucket_totals(row, p)
     assigned_d = Decimal(assigned) * CENT
-    out: dict[str, object] = {
+    credited_d = Decimal(credited) * p.credit_unit
+    cases = row.get("cases")
+    if not assigned > 0:  # type: ignore[operator]
+        return {
+            "assigned": assigned_d,
+            "repaid": Decimal(repaid) * CENT,
+            "credited": credited_d,
+            "cases": int(cases) if cases else 0,  # type: ignore[call-overload]
+            "pace": pace,
+        }
+    # The portfolio's band: each bucket's band weighted by its assigned amount.
+    target = Decimal(t_acc) * p.band_unit / assigned_d
+    zero_at = Decimal(z_acc) * p.band_unit / assigned_d
+    if pace:  # (× 1 for a complete month would change nothing: skipped)
+        share = Decimal(pace[0]) / Decimal(pace[1])
+        target, zero_at = target * share, zero_at * share
+    # One dict literal in the order the keys always had (built once per collector).
+    return {
         "assigned": assigned_d,
         "repaid": Decimal(repaid) * CENT,
-        "credited": Decimal(credited) * p.credit_unit,
-        "cases": _int(row, "cases"),
+        "credited": credited_d,
+        "cases": int(cases) if cases else 0,  # type: ignore[call-overload]
+        "raw": credited_d / assigned_d,
+        "band": Bounds(target, zero_at),
+        "target": target,
+        "pace": pace,
     }
-    if assigned > 0:
-        out["raw"] = out["credited"] / assigned_d  # type: ignore[operator]
-        # The portfolio's band: each bucket's band weighted by its assigned amount.
-        target = Decimal(t_acc) * p.band_unit / assigned_d
-        zero_at = Decimal(z_acc) * p.band_unit / assigned_d
-        if pace:  # (× 1 for a complete month would change nothing: skipped)
-            share = Decimal(pace[0]) / Decimal(pace[1])
-            target, zero_at = target * share, zero_at * share
-        out["band"] = Bounds(target, zero_at)
-        out["target"] = target
-    out["pace"] = pace
-    return out
 
 
 def _handled(row: dict[str, object], p: Plan) -> tuple[int, Decimal]:
@@ -227,9 +239,16 @@ def raw_values(
     for `names` (default: every component). `plan`: the config resolved for the branch, when
     scoring many rows (engine.py). Runs once per collector: plain code, nothing built that
     the profile does not use."""
-    plan = plan_for(cfg, branch, plan)
-    specs = plan.specs
     want = COMPONENTS if names is None else names
+    return planned_raw_values(row, pace, want, plan_for(cfg, branch, plan))
+
+
+def planned_raw_values(
+    row: dict[str, object], pace: tuple[int, int] | None, want: Collection[str], plan: Plan
+) -> dict[str, Raw]:
+    """raw_values with the config already resolved (`plan`) and `want` the components to
+    compute: what the engine calls once per collector."""
+    specs = plan.specs
     get = row.get
     calls = int(get("calls") or 0)  # type: ignore[call-overload]
     complaints = int(get("complaints") or 0)  # type: ignore[call-overload]
@@ -237,14 +256,16 @@ def raw_values(
     skills_n = int(get("skills_n") or 0)  # type: ignore[call-overload]
     out: dict[str, Raw] = {}
     if "recovery" in want:
-        rec = recovery(cfg, branch, row, pace, plan)
+        rec = _recovery(row, pace, plan)
         # Recovery needs the collector to have done something this month: with no call,
         # payment, complaint, finding or assessment yet (the 1st of the month, a month-long
         # leave) a 0 % rate would be a verdict on nothing.
         if not (calls or complaints or minors or majors or skills_n or repaid_any(row)):
             rec.pop("raw", None)
             rec["na"] = "no_activity" if rec["assigned"] else "no_assigned"
-        out["recovery"] = (rec.get("raw"), rec, rec.get("band"))  # type: ignore[assignment]
+            out["recovery"] = (None, rec, rec.get("band"))  # type: ignore[assignment]
+        else:
+            out["recovery"] = (rec.get("raw"), rec, rec.get("band"))  # type: ignore[assignment]
     handled = -1
     for name in ("complaints", "satisfaction", "cost_per_case"):
         if name not in want:
