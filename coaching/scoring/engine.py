@@ -136,27 +136,24 @@ class _Scorer:
         self.plan = Plan(cfg, branch.code)  # the config resolved once, not per collector
         # Each weight as shown (float) and back as the Decimal the shares are computed from.
         self.shown = {n: Decimal(str(float(w))) for n, w in self.weights}
-        self.parts = [(n, w, float(w), self.shown[n]) for n, w in self.weights]
-        # The weight sum and effective weights depend only on which components are available
-        # (a bit each, in profile order): computed once per set, not per collector.
-        self._by_mask: dict[int, tuple[Decimal, tuple[float | None, ...]]] = {}
-        self._memo: dict[tuple[str, str], tuple] = {}  # type: ignore[type-arg]
+        # (name, weight, as shown, back as a Decimal, its bit): the weight sum and effective
+        # weights depend only on which components are available, computed once per set.
+        self.parts = [
+            (n, w, float(w), self.shown[n], 1 << i) for i, (n, w) in enumerate(self.weights)
+        ]
+        self._by_mask: dict[int, tuple[Decimal, tuple[tuple[str, float | None], ...]]] = {}
+        self._memo: dict[tuple[str, Decimal], tuple] = {}  # type: ignore[type-arg]
 
-    def _shares(self, mask: int) -> tuple[Decimal, tuple[float | None, ...]]:
-        """(weight sum, each part's effective weight or None) for the parts in `mask`."""
+    def _shares(self, mask: int) -> tuple[Decimal, tuple[tuple[str, float | None], ...]]:
+        """(weight sum, (name, effective weight) of each part) for the parts in `mask`."""
         hit = self._by_mask.get(mask)
         if hit is None:
+            on = [(n, w, shown) for n, w, _, shown, bit in self.parts if mask & bit]
             wsum = ZERO
-            for i, (_, w, _, _) in enumerate(self.parts):
-                if mask >> i & 1:
-                    wsum += w  # in profile order, as the total's denominator always was
-            hit = self._by_mask[mask] = (
-                wsum,
-                tuple(
-                    r1(HUNDRED * shown / wsum) if mask >> i & 1 else None
-                    for i, (_, _, _, shown) in enumerate(self.parts)
-                ),
-            )
+            for _, w, _ in on:
+                wsum += w  # in profile order, as the total's denominator always was
+            shares = tuple((n, r1(HUNDRED * shown / wsum)) for n, _, shown in on)
+            hit = self._by_mask[mask] = (wsum, shares)
         return hit
 
     def _scored(
@@ -183,12 +180,7 @@ class _Scorer:
         arrows; `teams` (id → code, name) for a row without its team's columns."""
         b = self.branch
         raws = planned_raw_values(row, self.pace, self.names, self.plan)
-        parts = self.parts
         mask = 0
-        for i, part in enumerate(parts):
-            if raws[part[0]][0] is not None:
-                mask |= 1 << i
-        wsum, shares = self._shares(mask)
         memo = self._memo
         comps: dict[str, Component] = {}
         acc = gap = ZERO
@@ -196,7 +188,7 @@ class _Scorer:
         # Components built positionally (name, weight, raw, score, effective_weight,
         # team_average, team_average_raw, previous, arrow, detail, na_reason, raw_exact, exact):
         # keyword arguments cost a third more, and this runs once per component per collector.
-        for (name, weight, wf, shown_w), share in zip(parts, shares, strict=True):
+        for name, weight, wf, shown_w, bit in self.parts:
             raw, detail, band = raws[name]
             if raw is None:
                 na = str(detail.get("na") or NA_REASONS[name])
@@ -211,20 +203,25 @@ class _Scorer:
                 score = float(exact.quantize(_R1, ROUND_HALF_UP))
                 weighted, g = weight * exact, shown_w * (HUNDRED - exact)
             else:  # a fixed band: many collectors share a raw value (0 complaints, 1 finding)
-                # Keyed on the text: hashing a 28-digit Decimal costs more than scoring it.
-                key = (name, str(raw))
-                hit = memo.get(key)
+                # (rules.Plan.cache hands over one Decimal per value: its hash is kept.)
+                hit = memo.get((name, raw))
                 if hit is None:
-                    hit = memo[key] = self._scored(name, raw, band, weight, shown_w)
+                    hit = memo[(name, raw)] = self._scored(name, raw, band, weight, shown_w)
                 exact, shown, score, weighted, g = hit
             comps[name] = Component(
-                name, wf, shown, score, share, None, None, None, None, detail, None, raw, exact
+                name, wf, shown, score, None, None, None, None, None, detail, None, raw, exact
             )
+            mask |= bit
             acc += weighted  # the total uses exact scores, rounded once at display
             # What to improve: the largest weighted gap to 100 (the first one on a tie).
             if g > gap:
                 improve, gap = name, g
-        total = acc / wsum if mask else None
+        total: Decimal | None = None
+        if mask:
+            wsum, shares = self._shares(mask)
+            total = acc / wsum
+            for name, share in shares:
+                comps[name].effective_weight = share
         team_id = row["team_id"]
         if teams is None:
             tcode, tname = row.get("team_code"), row.get("team_name")
