@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -321,10 +322,6 @@ def _arrow(now: float | None, before: float | None) -> str | None:
     return "same"
 
 
-def _total(c: Scorecard) -> float:
-    return c.total  # type: ignore[return-value]  # ranked cards only
-
-
 def _rank_and_average(cards: list[Scorecard]) -> None:
     """Branch and team ranks (competition ranking of the displayed totals, as
     `competition_ranks`), ties, and each team's averages over its ranked members: one sort
@@ -332,7 +329,7 @@ def _rank_and_average(cards: list[Scorecard]) -> None:
     # `rankable`, inline (once per collector). A stable sort, best first: equal totals keep
     # the cards' order, as sorting on the negated total did.
     ranked = [c for c in cards if c.total is not None and not (c.is_lead and not c.carries_cases)]
-    ranked.sort(key=_total, reverse=True)
+    ranked.sort(key=attrgetter("total"), reverse=True)
     n = len(ranked)
     # Equal totals are adjacent in the sorted list, and a team's members keep that order: a
     # tie is a card with the same total as the one before it (in the branch, in its team).

@@ -284,7 +284,10 @@ def planned_raw_values(
         if name not in want:
             continue
         if handled < 0:
-            handled, hw = _handled_int(row, plan)
+            if "handled_w" in row:  # combined by the SQL statement (_handled_int, inline)
+                handled, hw = row["handled"], row["handled_w"]
+            else:
+                handled, hw = _handled_int(row, plan)
             handled_w = cache.get(("hw", hw))
             if handled_w is None:
                 handled_w = cache[("hw", hw)] = Decimal(hw) * plan.w_unit
