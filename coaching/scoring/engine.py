@@ -225,7 +225,7 @@ class _Scorer:
                 comps[name].effective_weight = share
         team_id = row["team_id"]
         if teams is None:
-            tcode, tname = row.get("team_code"), row.get("team_name")
+            tcode, tname = row["team_code"], row["team_name"]
         else:
             tcode, tname = teams.get(team_id, (None, None)) if team_id else (None, None)  # type: ignore[arg-type]
         card = Scorecard(
@@ -254,9 +254,9 @@ class _Scorer:
             None,
             improve,
             total,
-            row.get("currency") or "CNY",  # type: ignore[arg-type]
-            bool(row.get("is_lead")),
-            bool(row.get("cases")),
+            row["currency"] or "CNY",  # type: ignore[arg-type]
+            bool(row["is_lead"]),
+            bool(row["cases"]),
         )
         if row["majors"] and self.veto:
             card.vetoed = True
@@ -265,8 +265,10 @@ class _Scorer:
             card.improve = "veto"
         # Last month's snapshot (its components are never NULL; an absent one leaves the
         # defaults, which is also what a snapshot without total or components gives).
-        if row.get("prev_components") is not None or row.get("prev_total") is not None:
-            _arrows(card, row.get("prev_total"), row.get("prev_components"))  # type: ignore[arg-type]
+        # (Indexing, not .get: the statement's rows have every column; once per collector.)
+        prev_total, prev_comps = row["prev_total"], row["prev_components"]
+        if prev_comps is not None or prev_total is not None:
+            _arrows(card, prev_total, prev_comps)  # type: ignore[arg-type]
         return card
 
 
