@@ -212,6 +212,45 @@ def test_truncate_and_backfill(ctx: AppContext) -> None:
         assert _summary(ctx) == {}
 
 
+def test_a_case_called_only_in_an_edge_hour_that_is_taken_away(ctx: AppContext) -> None:
+    """Shanghai's March ends 8 h before the UTC March: a call at 31 March 20:00 UTC is in the
+    UTC month's summary and taken away again by the edge window (net 0 calls). That case is
+    not handled in March, and a collector with only such calls has no call figures at all."""
+    rng = random.Random(5)
+    eids, cases = _world(ctx, rng)  # ZONES[0] is Shanghai: its collectors are eids[:4]
+    mine = [(cid, eid) for cid, eid in cases if eid in eids[:2]]
+    late, mid = datetime(2026, 3, 31, 20, tzinfo=UTC), datetime(2026, 3, 15, tzinfo=UTC)
+    only_edge, both = mine[0], mine[6]  # collector 1: one case, edge only; collector 2: two
+    plan = [(only_edge, late), (both, late), (mine[7], mid), (mine[7], late)]
+    with ctx.db.session() as s:
+        s.execute(
+            insert(Call),
+            [
+                {
+                    "call_ref": f"E{i}",
+                    "case_id": cid,
+                    "collector_id": eid,
+                    "debtor_key": "d",
+                    "started_at": at,
+                    "duration_s": 30,
+                    "outcome": "contacted",
+                }
+                for i, ((cid, eid), at) in enumerate(plan)
+            ],
+        )
+        s.commit()
+    with ctx.db.session() as s:
+        b = next(b for b in all_branches(s) if b.code == "B0")
+        rows = {r["eid"]: r for r in raw_rows(s, CFG, b, date(2026, 3, 1))}
+        assert rows == {r["eid"]: r for r in raw_rows(s, CFG, b, date(2026, 3, 1), from_calls=True)}
+    assert rows[eids[0]]["calls"] is None and rows[eids[0]]["handled"] == 0
+    assert (rows[eids[1]]["calls"], rows[eids[1]]["connected"], rows[eids[1]]["handled"]) == (
+        1,
+        1,
+        1,
+    )
+
+
 @pytest.mark.parametrize(
     ("tz", "month", "expected"),
     [

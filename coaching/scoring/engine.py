@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,7 +26,14 @@ from coaching.scoring.queries import (
     month_start,
     parse_month,
 )
-from coaching.scoring.rules import HUNDRED, NA_REASONS, ZERO, Plan, band_score, raw_values
+from coaching.scoring.rules import (
+    HUNDRED,
+    NA_REASONS,
+    ZERO,
+    Plan,
+    band_score,
+    planned_raw_values,
+)
 
 __all__ = [
     "Component",
@@ -129,41 +137,42 @@ class _Scorer:
         self.plan = Plan(cfg, branch.code)  # the config resolved once, not per collector
         # Each weight as shown (float) and back as the Decimal the shares are computed from.
         self.shown = {n: Decimal(str(float(w))) for n, w in self.weights}
-        self.parts = [(n, w, float(w), self.shown[n]) for n, w in self.weights]
-        # Effective weights depend only on which components are available: once per set.
-        self._shares: dict[Decimal, dict[str, float | None]] = {}
-        self.weight_of = {n: (w, self.shown[n]) for n, w in self.weights}
+        # (name, weight, as shown, back as a Decimal, its bit): the weight sum and effective
+        # weights depend only on which components are available, computed once per set.
+        self.parts = [
+            (n, w, float(w), self.shown[n], 1 << i) for i, (n, w) in enumerate(self.weights)
+        ]
+        self._by_mask: dict[int, tuple[Decimal, tuple[tuple[str, float | None], ...]]] = {}
         self._memo: dict[tuple[str, Decimal], tuple] = {}  # type: ignore[type-arg]
 
-    def _scored(
-        self, name: str, raw: Decimal, band: object
-    ) -> tuple[Decimal, float | None, float | None, Decimal, Decimal]:
-        """(exact score, shown raw, shown score, weight × exact, shown weight × (100 − exact))
-        of a component with a fixed band, memoised on the raw value for this computation."""
-        key = (name, raw)
-        hit = self._memo.get(key)
+    def _shares(self, mask: int) -> tuple[Decimal, tuple[tuple[str, float | None], ...]]:
+        """(weight sum, (name, effective weight) of each part) for the parts in `mask`."""
+        hit = self._by_mask.get(mask)
         if hit is None:
-            if name == "compliance":
-                exact = max(ZERO, HUNDRED - self.deduction * raw)
-            else:
-                exact = band_score(name, raw, band)  # type: ignore[arg-type]
-            weight, shown_w = self.weight_of[name]
-            hit = self._memo[key] = (
-                exact,
-                float(raw.quantize(_R4, ROUND_HALF_UP)),
-                float(exact.quantize(_R1, ROUND_HALF_UP)),
-                weight * exact,
-                shown_w * (HUNDRED - exact),
-            )
+            on = [(n, w, shown) for n, w, _, shown, bit in self.parts if mask & bit]
+            wsum = ZERO
+            for _, w, _ in on:
+                wsum += w  # in profile order, as the total's denominator always was
+            shares = tuple((n, r1(HUNDRED * shown / wsum)) for n, _, shown in on)
+            hit = self._by_mask[mask] = (wsum, shares)
         return hit
 
-    def _effective(self, wsum: Decimal) -> dict[str, float | None]:
-        shares = self._shares.get(wsum)
-        if shares is None:
-            shares = self._shares[wsum] = {
-                n: r1(HUNDRED * self.shown[n] / wsum) for n, _ in self.weights
-            }
-        return shares
+    def _scored(
+        self, name: str, raw: Decimal, band: object, weight: Decimal, shown_w: Decimal
+    ) -> tuple[Decimal, float | None, float | None, Decimal, Decimal]:
+        """(exact score, shown raw, shown score, weight × exact, shown weight × (100 − exact))
+        of a component with a fixed band (memoised by the caller on the raw value)."""
+        if name == "compliance":
+            exact = max(ZERO, HUNDRED - self.deduction * raw)
+        else:
+            exact = band_score(name, raw, band)  # type: ignore[arg-type]
+        return (
+            exact,
+            float(raw.quantize(_R4, ROUND_HALF_UP)),
+            float(exact.quantize(_R1, ROUND_HALF_UP)),
+            weight * exact,
+            shown_w * (HUNDRED - exact),
+        )
 
     def card(
         self, row: dict[str, object], teams: dict[int, tuple[str, str]] | None = None
@@ -171,14 +180,16 @@ class _Scorer:
         """One collector's card from its statement row (queries.iter_rows), with last month's
         arrows; `teams` (id → code, name) for a row without its team's columns."""
         b = self.branch
-        raws = raw_values(self.cfg, b.code, row, self.pace, self.names, self.plan)
+        raws = planned_raw_values(row, self.pace, self.names, self.plan)
+        mask = 0
+        memo = self._memo
         comps: dict[str, Component] = {}
-        wsum = acc = gap = ZERO
+        acc = gap = ZERO
         improve: str | None = None
         # Components built positionally (name, weight, raw, score, effective_weight,
         # team_average, team_average_raw, previous, arrow, detail, na_reason, raw_exact, exact):
         # keyword arguments cost a third more, and this runs once per component per collector.
-        for name, weight, wf, shown_w in self.parts:
+        for name, weight, wf, shown_w, bit in self.parts:
             raw, detail, band = raws[name]
             if raw is None:
                 na = str(detail.get("na") or NA_REASONS[name])
@@ -186,31 +197,35 @@ class _Scorer:
                     name, wf, None, None, None, None, None, None, None, detail, na
                 )
                 continue
-            if name == "recovery":  # its band is the collector's own blend
-                exact = band_score(name, raw, band)  # type: ignore[arg-type]
+            if name == "recovery":  # its band is the collector's own blend (band_score, inline)
+                t, z = band.target, band.zero_at  # type: ignore[union-attr]
+                exact = HUNDRED if raw >= t else ZERO if raw <= z else HUNDRED * (raw - z) / (t - z)
                 shown = float(raw.quantize(_R4, ROUND_HALF_UP))
                 score = float(exact.quantize(_R1, ROUND_HALF_UP))
                 weighted, g = weight * exact, shown_w * (HUNDRED - exact)
             else:  # a fixed band: many collectors share a raw value (0 complaints, 1 finding)
-                exact, shown, score, weighted, g = self._scored(name, raw, band)
+                # (rules.Plan.cache hands over one Decimal per value: its hash is kept.)
+                hit = memo.get((name, raw))
+                if hit is None:
+                    hit = memo[(name, raw)] = self._scored(name, raw, band, weight, shown_w)
+                exact, shown, score, weighted, g = hit
             comps[name] = Component(
                 name, wf, shown, score, None, None, None, None, None, detail, None, raw, exact
             )
-            wsum += weight
+            mask |= bit
             acc += weighted  # the total uses exact scores, rounded once at display
             # What to improve: the largest weighted gap to 100 (the first one on a tie).
             if g > gap:
                 improve, gap = name, g
         total: Decimal | None = None
-        if wsum > 0:
+        if mask:
+            wsum, shares = self._shares(mask)
             total = acc / wsum
-            shares = self._effective(wsum)
-            for c in comps.values():
-                if c.exact is not None:
-                    c.effective_weight = shares[c.name]
+            for name, share in shares:
+                comps[name].effective_weight = share
         team_id = row["team_id"]
         if teams is None:
-            tcode, tname = row.get("team_code"), row.get("team_name")
+            tcode, tname = row["team_code"], row["team_name"]
         else:
             tcode, tname = teams.get(team_id, (None, None)) if team_id else (None, None)  # type: ignore[arg-type]
         card = Scorecard(
@@ -239,9 +254,9 @@ class _Scorer:
             None,
             improve,
             total,
-            row.get("currency") or "CNY",  # type: ignore[arg-type]
-            bool(row.get("is_lead")),
-            bool(row.get("cases")),
+            row["currency"] or "CNY",  # type: ignore[arg-type]
+            bool(row["is_lead"]),
+            bool(row["cases"]),
         )
         if row["majors"] and self.veto:
             card.vetoed = True
@@ -250,8 +265,10 @@ class _Scorer:
             card.improve = "veto"
         # Last month's snapshot (its components are never NULL; an absent one leaves the
         # defaults, which is also what a snapshot without total or components gives).
-        if row.get("prev_components") is not None or row.get("prev_total") is not None:
-            _arrows(card, row.get("prev_total"), row.get("prev_components"))  # type: ignore[arg-type]
+        # (Indexing, not .get: the statement's rows have every column; once per collector.)
+        prev_total, prev_comps = row["prev_total"], row["prev_components"]
+        if prev_comps is not None or prev_total is not None:
+            _arrows(card, prev_total, prev_comps)  # type: ignore[arg-type]
         return card
 
 
@@ -311,33 +328,34 @@ def _rank_and_average(cards: list[Scorecard]) -> None:
     """Branch and team ranks (competition ranking of the displayed totals, as
     `competition_ranks`), ties, and each team's averages over its ranked members: one sort
     of the branch, then one pass (a team's members keep their order in the branch's)."""
-    ranked = [c for c in cards if rankable(c)]
-    ranked.sort(key=lambda c: -(c.total or 0))
+    # `rankable`, inline (once per collector). A stable sort, best first: equal totals keep
+    # the cards' order, as sorting on the negated total did.
+    ranked = [c for c in cards if c.total is not None and not (c.is_lead and not c.carries_cases)]
+    ranked.sort(key=attrgetter("total"), reverse=True)
     n = len(ranked)
-    seen: dict[object, int] = defaultdict(int)  # rank (branch) / (team, rank) -> holders
-    team_state: dict[int, list] = {}  # type: ignore[type-arg]  # team -> [count, prev, rank]
+    # Equal totals are adjacent in the sorted list, and a team's members keep that order: a
+    # tie is a card with the same total as the one before it (in the branch, in its team).
+    last: dict[int, Scorecard] = {}  # team -> its member ranked just before
     team_n: dict[int | None, int] = defaultdict(int)
-    rank, prev = 0, None
+    rank, prev, before = 0, None, None
     for i, c in enumerate(ranked, 1):
-        if c.total != prev:
-            rank, prev = i, c.total
+        total = c.total
+        if total != prev:
+            rank, prev = i, total
+        else:
+            before.tied_branch = c.tied_branch = True  # type: ignore[union-attr]
         c.rank_branch = rank
-        seen[rank] += 1
+        before = c
         t = c.team_id
         if t is not None:
-            st = team_state.get(t)
-            if st is None:
-                st = team_state[t] = [0, None, 0]
-            st[0] += 1
-            if c.total != st[1]:
-                st[1], st[2] = c.total, st[0]
-            c.rank_team = st[2]
-            seen[(t, st[2])] += 1
-            team_n[t] += 1
-    for c in ranked:
-        c.tied_branch = seen[c.rank_branch] > 1
-        if c.team_id is not None:
-            c.tied_team = seen[(c.team_id, c.rank_team)] > 1
+            k = team_n[t] = team_n[t] + 1
+            p = last.get(t)
+            if p is not None and p.total == total:
+                c.rank_team = p.rank_team
+                p.tied_team = c.tied_team = True
+            else:
+                c.rank_team = k
+            last[t] = c
     # Averages over the members who are ranked (a lead without cases is not a peer), summed
     # in the members' order (Decimal sums round at 28 digits: the same order, the same sum).
     peers: dict[int, list[Scorecard]] = defaultdict(list)
@@ -348,25 +366,27 @@ def _rank_and_average(cards: list[Scorecard]) -> None:
             if c.rank_branch is not None:
                 peers[c.team_id].append(c)
     names = list(cards[0].components) if cards else []
-    averages: dict[int, tuple[float | None, dict[str, tuple[float | None, float | None]]]] = {}
+    averages: dict[int, tuple[float | None, list[tuple[float | None, float | None]]]] = {}
     for t, members in peers.items():
-        comp_avgs = {}
+        comp_avgs = []
         for name in names:
             comps = [m.components[name] for m in members]
-            comp_avgs[name] = (
-                r1(_mean([x.exact for x in comps if x.exact is not None])),
-                r4(_mean([x.raw_exact for x in comps if x.raw_exact is not None])),
+            comp_avgs.append(
+                (
+                    r1(_mean([x.exact for x in comps if x.exact is not None])),
+                    r4(_mean([x.raw_exact for x in comps if x.raw_exact is not None])),
+                )
             )
         totals = [m.total_exact for m in members if m.total_exact is not None]
         averages[t] = (r1(_mean(totals)), comp_avgs)
-    empty = (None, {name: (None, None) for name in names})
+    empty = (None, [(None, None)] * len(names))
     for c in cards:
         if c.team_id is None:
             continue
         avg_total, comp_avgs = averages.get(c.team_id, empty)
         c.team_average_total = avg_total
-        for name, comp in c.components.items():
-            comp.team_average, comp.team_average_raw = comp_avgs[name]
+        for comp, (avg, avg_raw) in zip(c.components.values(), comp_avgs, strict=True):
+            comp.team_average, comp.team_average_raw = avg, avg_raw
 
 
 def compute_branch(

@@ -73,6 +73,7 @@ class Plan:
         "band_unit",
         "bands",
         "branch",
+        "cache",
         "cfg",
         "credit_unit",
         "months",
@@ -88,6 +89,11 @@ class Plan:
 
     def __init__(self, cfg: ScoringConfig, branch: str) -> None:
         self.cfg, self.branch = cfg, branch
+        # Decimals by the integers they are computed from (a weighted case count, a complaint
+        # rate, a finding count): collectors share most of them, and a shared Decimal keeps
+        # its hash, which the engine's memo would otherwise compute for each (costly for 28
+        # digits). Per plan, so per computation.
+        self.cache: dict[tuple[object, ...], Decimal | None] = {}
         self.weights = tuple(cfg.bucket_weight(b) for b in BUCKETS)
         spec = self.rec_spec = cfg.component("recovery", branch)
         bands = [spec.buckets.get(b, spec) for b in BUCKETS]
@@ -161,7 +167,10 @@ def recovery(
 
     `pace` = (days elapsed, days in month) for a month still running: the band is scaled by
     that share, so a month-to-date rate is held to where the month should be by now."""
-    p = plan_for(cfg, branch, plan)
+    return _recovery(row, pace, plan_for(cfg, branch, plan))
+
+
+def _recovery(row: dict[str, object], pace: tuple[int, int] | None, p: Plan) -> dict[str, object]:
     if "credited" in row:  # combined by the SQL statement (queries._combined)
         # Integers from both databases (BIGINT arithmetic), never NULL (COALESCEd).
         assigned, repaid, credited = row["assigned"], row["repaid"], row["credited"]
@@ -169,31 +178,40 @@ def recovery(
     else:
         assigned, repaid, credited, t_acc, z_acc = bucket_totals(row, p)
     assigned_d = Decimal(assigned) * CENT
-    out: dict[str, object] = {
+    credited_d = Decimal(credited) * p.credit_unit
+    cases = row.get("cases")
+    if not assigned > 0:  # type: ignore[operator]
+        return {
+            "assigned": assigned_d,
+            "repaid": Decimal(repaid) * CENT,
+            "credited": credited_d,
+            "cases": int(cases) if cases else 0,  # type: ignore[call-overload]
+            "pace": pace,
+        }
+    # The portfolio's band: each bucket's band weighted by its assigned amount.
+    target = Decimal(t_acc) * p.band_unit / assigned_d
+    zero_at = Decimal(z_acc) * p.band_unit / assigned_d
+    if pace:  # (× 1 for a complete month would change nothing: skipped)
+        share = Decimal(pace[0]) / Decimal(pace[1])
+        target, zero_at = target * share, zero_at * share
+    # One dict literal in the order the keys always had (built once per collector).
+    return {
         "assigned": assigned_d,
         "repaid": Decimal(repaid) * CENT,
-        "credited": Decimal(credited) * p.credit_unit,
-        "cases": _int(row, "cases"),
+        "credited": credited_d,
+        "cases": int(cases) if cases else 0,  # type: ignore[call-overload]
+        "raw": credited_d / assigned_d,
+        "band": Bounds(target, zero_at),
+        "target": target,
+        "pace": pace,
     }
-    if assigned > 0:
-        out["raw"] = out["credited"] / assigned_d  # type: ignore[operator]
-        # The portfolio's band: each bucket's band weighted by its assigned amount.
-        target = Decimal(t_acc) * p.band_unit / assigned_d
-        zero_at = Decimal(z_acc) * p.band_unit / assigned_d
-        if pace:  # (× 1 for a complete month would change nothing: skipped)
-            share = Decimal(pace[0]) / Decimal(pace[1])
-            target, zero_at = target * share, zero_at * share
-        out["band"] = Bounds(target, zero_at)
-        out["target"] = target
-    out["pace"] = pace
-    return out
 
 
-def _handled(row: dict[str, object], p: Plan) -> tuple[int, Decimal]:
+def _handled_int(row: dict[str, object], p: Plan) -> tuple[int, int]:
     """Cases worked (called at least once) in the month: plain, and with M6+ counting its
-    bucket weight (integers at the weights' scale, one `Decimal` at the end)."""
+    bucket weight (an integer at the weights' scale, 10^-w_places)."""
     if "handled_w" in row:  # combined by the SQL statement
-        return row["handled"], Decimal(row["handled_w"]) * p.w_unit  # type: ignore[return-value, arg-type]
+        return row["handled"], row["handled_w"]  # type: ignore[return-value]
     get = row.get
     n = acc = 0
     for k, w in zip(_H, p.w_int, strict=True):
@@ -201,6 +219,11 @@ def _handled(row: dict[str, object], p: Plan) -> tuple[int, Decimal]:
         if h:
             n += int(h)  # type: ignore[call-overload]
             acc += int(h) * w  # type: ignore[call-overload]
+    return n, acc
+
+
+def _handled(row: dict[str, object], p: Plan) -> tuple[int, Decimal]:
+    n, acc = _handled_int(row, p)
     return n, Decimal(acc) * p.w_unit
 
 
@@ -227,30 +250,47 @@ def raw_values(
     for `names` (default: every component). `plan`: the config resolved for the branch, when
     scoring many rows (engine.py). Runs once per collector: plain code, nothing built that
     the profile does not use."""
-    plan = plan_for(cfg, branch, plan)
-    specs = plan.specs
     want = COMPONENTS if names is None else names
+    return planned_raw_values(row, pace, want, plan_for(cfg, branch, plan))
+
+
+def planned_raw_values(
+    row: dict[str, object], pace: tuple[int, int] | None, want: Collection[str], plan: Plan
+) -> dict[str, Raw]:
+    """raw_values with the config already resolved (`plan`) and `want` the components to
+    compute: what the engine calls once per collector."""
+    specs = plan.specs
+    cache = plan.cache
     get = row.get
-    calls = int(get("calls") or 0)  # type: ignore[call-overload]
-    complaints = int(get("complaints") or 0)  # type: ignore[call-overload]
-    minors, majors = int(get("minors") or 0), int(get("majors") or 0)  # type: ignore[call-overload]
-    skills_n = int(get("skills_n") or 0)  # type: ignore[call-overload]
+    # Counts from SQL (COUNT, integer SUMs): ints on both databases, or NULL.
+    calls = get("calls") or 0
+    complaints = get("complaints") or 0
+    minors, majors = get("minors") or 0, get("majors") or 0
+    skills_n = get("skills_n") or 0
     out: dict[str, Raw] = {}
     if "recovery" in want:
-        rec = recovery(cfg, branch, row, pace, plan)
+        rec = _recovery(row, pace, plan)
         # Recovery needs the collector to have done something this month: with no call,
         # payment, complaint, finding or assessment yet (the 1st of the month, a month-long
         # leave) a 0 % rate would be a verdict on nothing.
         if not (calls or complaints or minors or majors or skills_n or repaid_any(row)):
             rec.pop("raw", None)
             rec["na"] = "no_activity" if rec["assigned"] else "no_assigned"
-        out["recovery"] = (rec.get("raw"), rec, rec.get("band"))  # type: ignore[assignment]
+            out["recovery"] = (None, rec, rec.get("band"))  # type: ignore[assignment]
+        else:
+            out["recovery"] = (rec.get("raw"), rec, rec.get("band"))  # type: ignore[assignment]
     handled = -1
     for name in ("complaints", "satisfaction", "cost_per_case"):
         if name not in want:
             continue
         if handled < 0:
-            handled, handled_w = _handled(row, plan)
+            if "handled_w" in row:  # combined by the SQL statement (_handled_int, inline)
+                handled, hw = row["handled"], row["handled_w"]
+            else:
+                handled, hw = _handled_int(row, plan)
+            handled_w = cache.get(("hw", hw))
+            if handled_w is None:
+                handled_w = cache[("hw", hw)] = Decimal(hw) * plan.w_unit
         spec = specs.get(name)
         if name == "cost_per_case":
             cost = _money(row, "cost") if get("cost_n") else None
@@ -261,8 +301,14 @@ def raw_values(
             )
             continue
         per = spec.per if spec else "case"
-        connected = int(get("connected") or 0)  # type: ignore[call-overload]
-        denom = Decimal(connected) if per == "connected_call" else handled_w
+        connected = get("connected") or 0
+        # complaints / connected calls or / weighted cases handled; n/a without either.
+        key = (per, complaints, connected if per == "connected_call" else hw)
+        if key in cache:
+            rate = cache[key]
+        else:
+            denom = Decimal(connected) if per == "connected_call" else handled_w  # type: ignore[arg-type]
+            rate = cache[key] = Decimal(complaints) / denom if denom > 0 else None
         detail = {
             "complaints": complaints,
             "per": per,
@@ -270,11 +316,14 @@ def raw_values(
             "handled": handled,
             "handled_weighted": handled_w,
         }
-        out[name] = (Decimal(complaints) / denom if denom > 0 else None), detail, spec
+        out[name] = rate, detail, spec  # type: ignore[assignment]
     if "compliance" in want:
         # Nothing to be compliant about without calls; a finding is something, though.
+        minor_d = cache.get(("minor", minors))
+        if minor_d is None:
+            minor_d = cache[("minor", minors)] = Decimal(minors)
         out["compliance"] = (
-            Decimal(minors) if calls or minors else None,
+            minor_d if calls or minors else None,
             {"minor": minors, "major": majors, "calls": calls},
             None,
         )
