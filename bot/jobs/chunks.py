@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from coaching.calendar import BranchInfo, all_branches
+from db import wakeups
 from db.leases import new_owner_id
 from db.models import JobChunk
 
@@ -108,6 +109,7 @@ def split(
         ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(JobChunk)
         # A concurrent split of the same run (a forced CLI run beside the scheduler) adds none.
         s.execute(ins.on_conflict_do_nothing(index_elements=["run_key", "seq"]), rows)
+        wakeups.notify(s, wakeups.CHUNKS)  # the other processes start helping at commit
     return len(rows)
 
 

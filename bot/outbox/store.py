@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from db import wakeups
 from db.models import Outbox, TelegramBinding
 
 LEASE = timedelta(minutes=2)
@@ -48,7 +49,10 @@ def enqueue(
     ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(Outbox)
     stmt = ins.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     # RETURNING tells reliably whether a row went in (rowcount is not reliable here).
-    return s.execute(stmt.returning(Outbox.id)).scalar_one_or_none() is not None
+    new = s.execute(stmt.returning(Outbox.id)).scalar_one_or_none() is not None
+    if new:  # the chat's sender may be another process: wake it at commit
+        wakeups.notify(s, wakeups.OUTBOX)
+    return new
 
 
 def enqueue_many(s: Session, rows: list[dict[str, Any]], *, now: datetime) -> int:
@@ -59,7 +63,10 @@ def enqueue_many(s: Session, rows: list[dict[str, Any]], *, now: datetime) -> in
     if not rows:
         return 0
     if s.get_bind().dialect.name == "postgresql":
-        return _enqueue_unnest(s, rows, now)
+        n = _enqueue_unnest(s, rows, now)
+        if n:  # the chats' senders may be other processes: wake them at commit
+            wakeups.notify(s, wakeups.OUTBOX)
+        return n
     values = [
         dict(
             dedupe_key=r["key"],
