@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -81,6 +82,8 @@ class Background:
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._chunks_wake = asyncio.Event()
+        self._chunks_changed = threading.Event()
+        ctx.extras["chunks_changed"] = self._chunks_changed
         self._tasks: list[asyncio.Task[Any]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._leader_until = 0.0  # monotonic end of our lease, minus the margin
@@ -207,7 +210,11 @@ class Background:
 
     def _on_notify(self, channel: str) -> None:
         """Another process split a fan-out or queued rows (PostgreSQL NOTIFY, db/wakeups.py)."""
-        (self._chunks_wake if channel == wakeups.CHUNKS else self._wake).set()
+        if channel == wakeups.CHUNKS:
+            self._chunks_wake.set()
+            self._chunks_changed.set()  # a job thread waiting in chunks.run_all
+        else:
+            self._wake.set()
 
     async def _wakeup_loop(self) -> None:
         await wakeups.listen(self.ctx.db.engine, self._on_notify, self._stop)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
+import time
 
 import pytest
 from sqlalchemy import select
@@ -80,3 +82,41 @@ async def test_no_wake_up_for_nothing_new_or_a_rolled_back_transaction(ctx: AppC
     now = ctx.clock.now()
     assert await _listen_for(ctx, again_and_rollback, seconds=1.0) == []
     assert ctx.call(lambda s: s.scalar(select(Outbox.id).where(Outbox.dedupe_key == "r"))) is None
+
+
+async def test_a_finished_chunk_wakes_the_job_waiting_for_its_run(ctx: AppContext) -> None:
+    _pg(ctx)
+    now = ctx.clock.now()
+    branch = ctx.call(lambda s: f.branch(s).id)
+    key = "morning_plan:X:2026-03-02"
+    ctx.call(chunks.split, key, "morning_plan", branch, now, [1, 2, 3], 2)
+    first = ctx.call(chunks.claim, "other", now, key)
+    assert first is not None
+    assert await _listen_for(ctx, lambda: ctx.call(chunks.finish, first.id, 0, now)) == [
+        wakeups.CHUNKS
+    ]
+
+
+def test_the_job_goes_on_when_the_last_chunk_is_finished_not_at_its_next_poll(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """chunks.run_all waits on the process's `chunks_changed` (set by the Background for
+    another process's NOTIFY), WAIT_S being only the fallback poll."""
+    monkeypatch.setattr(chunks, "WAIT_S", 30.0)
+    now = ctx.clock.now()
+    branch = ctx.call(lambda s: f.branch(s).id)
+    key = "morning_plan:X:2026-03-02"
+    ctx.call(chunks.split, key, "morning_plan", branch, now, [1], 5)
+    theirs = ctx.call(chunks.claim, "other", now, key)  # the only chunk: another process's
+    assert theirs is not None
+    changed = ctx.extras["chunks_changed"] = threading.Event()
+    done: list[tuple[int, int]] = []
+    job = threading.Thread(target=lambda: done.append(chunks.run_all(ctx, key)))
+    job.start()
+    time.sleep(0.3)
+    assert job.is_alive()  # waiting for the other process's chunk
+    ctx.call(chunks.finish, theirs.id, 1, now)
+    t0 = time.monotonic()
+    changed.set()  # what the Background does on the finish's NOTIFY
+    job.join(10)
+    assert done == [(1, 1)] and time.monotonic() - t0 < 2
