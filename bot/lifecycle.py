@@ -11,13 +11,16 @@ takes the lease once it expires and carries on. Every process helps with the wor
 share out — it builds chunks of a fan-out (bot/jobs/chunks.py) and sends its share of the
 outbox's chats at its share of the rate (bot/outbox/senders.py) — and stops sending as soon as
 its own view of its sender lease runs out (fencing), so a row it holds is handed back to the
-others only once it can no longer send it.
+others only once it can no longer send it. On PostgreSQL the processes wake each other (a split
+fan-out, rows queued for chats another process sends: db/wakeups.py); the idle polls remain
+for a lost notification.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +33,7 @@ from bot.context import AppContext
 from bot.jobs import chunks
 from bot.outbox import senders
 from bot.scheduler import Scheduler
-from db import leases
+from db import leases, wakeups
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,9 @@ class Background:
         self.telegram_ready = asyncio.Event()
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
+        self._chunks_wake = asyncio.Event()
+        self._chunks_changed = threading.Event()
+        ctx.extras["chunks_changed"] = self._chunks_changed
         self._tasks: list[asyncio.Task[Any]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._leader_until = 0.0  # monotonic end of our lease, minus the margin
@@ -188,6 +194,7 @@ class Background:
     async def _chunk_loop(self) -> None:
         """Build chunks of any fan-out run, whoever started it; the outbox is woken for them."""
         while not self._stop.is_set():
+            self._chunks_wake.clear()
             try:
                 if await asyncio.to_thread(chunks.help_once, self.ctx):
                     self.built += 1
@@ -197,7 +204,20 @@ class Background:
                 log.warning("fan-out chunk paused (database: %s)", _short(exc))
             except Exception:
                 log.exception("fan-out chunk failed")
-            await self._sleep(CHUNK_IDLE_S)
+            await self._wait_or_stop(self._chunks_wake.wait(), CHUNK_IDLE_S)
+
+    # --- wake-ups from other processes ------------------------------------------------------
+
+    def _on_notify(self, channel: str) -> None:
+        """Another process split a fan-out or queued rows (PostgreSQL NOTIFY, db/wakeups.py)."""
+        if channel == wakeups.CHUNKS:
+            self._chunks_wake.set()
+            self._chunks_changed.set()  # a job thread waiting in chunks.run_all
+        else:
+            self._wake.set()
+
+    async def _wakeup_loop(self) -> None:
+        await wakeups.listen(self.ctx.db.engine, self._on_notify, self._stop)
 
     # --- start and stop ---------------------------------------------------------------------
 
@@ -212,6 +232,7 @@ class Background:
             asyncio.create_task(self.scheduler.run_forever(self._stop), name="scheduler"),
             asyncio.create_task(self._outbox_loop(), name="outbox"),
             asyncio.create_task(self._chunk_loop(), name="chunks"),
+            asyncio.create_task(self._wakeup_loop(), name="wake-ups"),
         ]
 
     async def _renew_safely(self) -> None:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from bot.context import AppContext
 from coaching.calendar import BranchInfo, all_branches
+from db import wakeups
 from db.leases import new_owner_id
 from db.models import JobChunk
 
@@ -108,6 +109,7 @@ def split(
         ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(JobChunk)
         # A concurrent split of the same run (a forced CLI run beside the scheduler) adds none.
         s.execute(ins.on_conflict_do_nothing(index_elements=["run_key", "seq"]), rows)
+        wakeups.notify(s, wakeups.CHUNKS)  # the other processes start helping at commit
     return len(rows)
 
 
@@ -153,6 +155,8 @@ def finish(s: Session, chunk_id: int, queued: int, now: datetime) -> None:
         .values(status="done", queued=JobChunk.queued + queued, done_at=now, lease_until=None)
         .execution_options(synchronize_session=False)
     )
+    # The job's process waits for its run's last chunk (run_all): it goes on at once.
+    wakeups.notify(s, wakeups.CHUNKS)
 
 
 def progress(s: Session, run_key: str) -> tuple[int, int, int]:
@@ -242,13 +246,21 @@ def run_all(ctx: AppContext, run_key: str) -> tuple[int, int]:
     chunk is claimed again when its lease runs out). Returns (rows queued, people)."""
     lock = builder_lock(ctx)
     who = owner(ctx)
+    # Set by the process's Background when another process finished or split chunks
+    # (db/wakeups.py); without one (the CLI, SQLite) the wait is a plain WAIT_S poll.
+    changed: threading.Event | None = ctx.extras.get("chunks_changed")
     while True:
         with lock:
             chunk = ctx.call(claim, who, ctx.clock.now(), run_key)
             if chunk is not None:
                 build(ctx, chunk)
                 continue
+        if changed is not None:
+            changed.clear()  # before looking: a chunk finished after this wakes the wait
         open_, queued, size = ctx.call(progress, run_key)
         if not open_:
             return queued, size
-        time.sleep(WAIT_S)
+        if changed is not None:
+            changed.wait(WAIT_S)
+        else:
+            time.sleep(WAIT_S)

@@ -1,9 +1,10 @@
 """Several processes sending from one outbox: each running bot registers as a sender (a lease
 row `outbox:<owner>`, renewed every few seconds) and sends its share:
 
-- the chats are split between the live senders (|chat_id| mod n), so each chat has one sender
-  and Telegram's per-chat limits (1/s, a group's 20/min, a 429's retry_after) are kept by one
-  pacer; the overall rate is split too (each sender paces at rate / n);
+- the chats are split between the live senders (a hash of the chat id mod n: store.share_of),
+  so each chat has one sender and Telegram's per-chat limits (1/s, a group's 20/min, a 429's
+  retry_after) are kept by one pacer; the overall rate is split too (each sender paces at
+  rate / n);
 - a claim is atomic (FOR UPDATE SKIP LOCKED), so no row goes out from two senders even while
   the membership changes (for a moment two senders may cover one chat: pacing only);
 - a sender that is gone (SIGKILL, a lost database) lets its lease run out; any other sender

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy import BigInteger, and_, bindparam, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from db import wakeups
 from db.models import Outbox, TelegramBinding
 
 LEASE = timedelta(minutes=2)
@@ -48,7 +49,10 @@ def enqueue(
     ins = (pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert)(Outbox)
     stmt = ins.values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     # RETURNING tells reliably whether a row went in (rowcount is not reliable here).
-    return s.execute(stmt.returning(Outbox.id)).scalar_one_or_none() is not None
+    new = s.execute(stmt.returning(Outbox.id)).scalar_one_or_none() is not None
+    if new:  # the chat's sender may be another process: wake it at commit
+        wakeups.notify(s, wakeups.OUTBOX)
+    return new
 
 
 def enqueue_many(s: Session, rows: list[dict[str, Any]], *, now: datetime) -> int:
@@ -59,7 +63,10 @@ def enqueue_many(s: Session, rows: list[dict[str, Any]], *, now: datetime) -> in
     if not rows:
         return 0
     if s.get_bind().dialect.name == "postgresql":
-        return _enqueue_unnest(s, rows, now)
+        n = _enqueue_unnest(s, rows, now)
+        if n:  # the chats' senders may be other processes: wake them at commit
+            wakeups.notify(s, wakeups.OUTBOX)
+        return n
     values = [
         dict(
             dedupe_key=r["key"],
@@ -114,6 +121,25 @@ def _enqueue_unnest(s: Session, rows: list[dict[str, Any]], now: datetime) -> in
     return len(res.all())
 
 
+# Which sender a chat belongs to: a multiplicative hash of the chat id, not |chat_id| mod n,
+# so chats whose ids follow a pattern (a branch's people bound in turn, ids in steps of the
+# number of branches) still spread over every sender; with the plain modulo one sender got
+# whole branches and sat idle while another branch's plans were built (issue #22). The same
+# integer arithmetic in SQL (PostgreSQL and SQLite: 64-bit, no overflow) and in Python.
+_MIX = 2654435761  # Knuth's multiplicative constant (< 2**32)
+
+
+def share_of(chat_id: int, n: int) -> int:
+    """The index (0 … n-1) of the sender that sends to `chat_id` when there are n."""
+    x = abs(chat_id) % 2**31
+    return (x * _MIX % 2**32 // 2**16) % n
+
+
+def _share_sql(n: int) -> Any:
+    x = func.abs(Outbox.chat_id) % literal(2**31, BigInteger)
+    return (x * literal(_MIX, BigInteger) % literal(2**32, BigInteger) // 2**16) % n
+
+
 @dataclass
 class Claimed:
     id: int
@@ -138,14 +164,14 @@ def claim_due(
     """Claim up to `limit` due rows for this worker (status `sending`, lease LEASE).
 
     `owner`: the claiming sender (bot/outbox/senders.py), recorded so that its rows are handed
-    back as soon as it is gone. `part=(k, n)`: only chats with |chat_id| mod n = k, so with n
-    senders each chat has one sender and Telegram's per-chat limits one pacer."""
+    back as soon as it is gone. `part=(k, n)`: only chats with share_of(chat_id, n) = k, so
+    with n senders each chat has one sender and Telegram's per-chat limits one pacer."""
     due = or_(
         and_(Outbox.status == "pending", Outbox.next_attempt_at <= now),
         and_(Outbox.status == "sending", Outbox.lease_until < now),
     )
     if part is not None and part[1] > 1:
-        due = and_(due, func.abs(Outbox.chat_id) % part[1] == part[0])
+        due = and_(due, _share_sql(part[1]) == part[0])
     # The picked ids in a MATERIALIZED CTE, run once. As `id IN (SELECT … LIMIT n FOR UPDATE
     # SKIP LOCKED)` PostgreSQL may plan a nested loop that re-runs the subquery for every
     # outer row, each run skipping the rows the previous ones locked: the statement then

@@ -311,6 +311,8 @@ def build_plans(
     small = Decimal(str(cfg.small_amount))
     order = cfg.by_priority
     cur = branch_currency(s, branch.id)
+    # Per block, once per call rather than once per person (the fan-out builds thousands).
+    spans = [(blk, blk.start.strftime("%H:%M"), blk.end.strftime("%H:%M")) for blk in cfg.by_time]
     out: list[Plan] = []
     for i in range(0, len(people), CHUNK):
         chunk = people[i : i + CHUNK]
@@ -323,15 +325,15 @@ def build_plans(
         for p in chunk:
             mine = per.get(p.employee_id, {})
             blocks = []
-            for blk in cfg.by_time:
+            for blk, start, end in spans:
                 fs = sorted(mine.get(blk.id, []), key=lambda f, sel=blk.selector: _sort_key(sel, f))
                 kept = fs if keep is None else fs[:keep]
                 blocks.append(
                     BlockPlan(
                         id=blk.id,
                         selector=blk.selector,
-                        start=blk.start.strftime("%H:%M"),
-                        end=blk.end.strftime("%H:%M"),
+                        start=start,
+                        end=end,
                         count=len(fs),
                         cases=[_line(f, tz, cur) for f in kept],
                     )
