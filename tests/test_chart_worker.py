@@ -8,6 +8,7 @@ import os
 import signal
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from bot.charts import worker
 from bot.charts.worker import Chart
 from coaching.scoring.snapshots import TrendPoint
 from tests.process.harness import helper_dies_with_bot, run_python
+from tests.servers import wait_for
 
 PNG = b"\x89PNG"
 
@@ -106,22 +108,36 @@ def test_the_chart_process_exits_when_the_bot_is_killed() -> None:
 def test_a_chart_not_drawn_in_time_fails_and_its_process_is_replaced(tmp_path, monkeypatch):
     """A hung drawing must not hold every later chart: past COACHBOT_CHART_TIMEOUT_S the
     caller gets ChartTimeout, the worker is killed, and the next chart gets a new one."""
-    import multiprocessing
-
     chart = Chart("bot.charts.scoring:trend_chart", (_points(), "C0001"), {"locale": "zh_CN"})
     worker.shutdown()  # a cold process: loading matplotlib alone outlasts 10 ms
+    hung: list = []  # the processes of each pool that timed out (other tests' stay out)
+    kill = worker._kill
+
+    def spy(pool: Any) -> None:
+        hung.extend((getattr(pool, "_processes", None) or {}).values())
+        kill(pool)
+
+    monkeypatch.setattr(worker, "_kill", spy)
     monkeypatch.setenv("COACHBOT_CHART_TIMEOUT_S", "0.01")
     with pytest.raises(worker.ChartTimeout):
         asyncio.run(worker.draw(chart, tmp_path / "slow.png"))
     with pytest.raises(worker.ChartTimeout):
         worker.draw_sync(chart, tmp_path / "slow2.png")
-    for proc in multiprocessing.active_children():
-        proc.join(timeout=10)
-    assert multiprocessing.active_children() == []  # killed, not left drawing
+    assert hung
+    for proc in hung:  # killed, not left drawing (dead: gone, or a zombie until reaped)
+        wait_for(lambda p=proc: _dead(p.pid), 10, f"chart process {proc.pid} killed")
     monkeypatch.delenv("COACHBOT_CHART_TIMEOUT_S")
     asyncio.run(worker.draw(chart, tmp_path / "ok.png"))
     assert (tmp_path / "ok.png").read_bytes()[:4] == PNG
     assert not (tmp_path / "slow.png").exists()
+
+
+def _dead(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] in ("Z", "X")
 
 
 def test_chart_timeout_setting(monkeypatch) -> None:
