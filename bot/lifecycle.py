@@ -19,9 +19,11 @@ for a lost notification.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,10 +40,13 @@ from db import leases, wakeups
 log = logging.getLogger(__name__)
 
 LEADER_LEASE = "scheduler"
-LEASE_TTL = timedelta(seconds=10)
-RENEW_S = 2.0
+# A process killed with -9 is taken over within LEASE_TTL + RENEW_S (about 6 s). The renewals
+# run on their own thread (`_lease_pool`), so busy handlers or fan-out builders in the shared
+# thread pool cannot hold one back past the fence.
+LEASE_TTL = timedelta(seconds=5)
+RENEW_S = 1.0
 # Stop acting as leader this long before our lease's end, in case our clock or a pause lags.
-FENCE_MARGIN_S = 2.0
+FENCE_MARGIN_S = 1.5
 OUTBOX_IDLE_S = 1.0
 OUTBOX_BUSY_S = 0.05
 CHUNK_IDLE_S = 0.5  # how often an idle process looks for fan-out chunks to build
@@ -85,6 +90,7 @@ class Background:
         self._chunks_changed = threading.Event()
         ctx.extras["chunks_changed"] = self._chunks_changed
         self._tasks: list[asyncio.Task[Any]] = []
+        self._lease_pool = ThreadPoolExecutor(1, thread_name_prefix="lease")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._leader_until = 0.0  # monotonic end of our lease, minus the margin
         self._sender_until = 0.0  # the same for our sender lease
@@ -102,10 +108,17 @@ class Background:
     def is_sender(self) -> bool:
         return time.monotonic() < self._sender_until and not self._stop.is_set()
 
+    async def _lease_call(self, fn: Any, *args: Any) -> Any:
+        """`ctx.call` on the lease thread: never queued behind other work in the shared pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._lease_pool, functools.partial(self.ctx.call, fn, *args)
+        )
+
     async def _renew(self) -> None:
         started = time.monotonic()
         now = self.ctx.clock.now()
-        got = await self.ctx.run(leases.acquire, LEADER_LEASE, self.owner, now, LEASE_TTL)
+        got = await self._lease_call(leases.acquire, LEADER_LEASE, self.owner, now, LEASE_TTL)
         was = self.is_leader()
         if got:
             self._leader_until = started + LEASE_TTL.total_seconds() - FENCE_MARGIN_S
@@ -124,7 +137,7 @@ class Background:
         to pending (ours on the wire or awaiting their `sent` mark are kept)."""
         now = self.ctx.clock.now()
         keep = outbox.own_rows(self.ctx)
-        share = await self.ctx.run(senders.register, self.owner, now, LEASE_TTL, keep)
+        share = await self._lease_call(senders.register, self.owner, now, LEASE_TTL, keep)
         was = self.is_sender()
         if share is None:
             self._sender_until = 0.0
@@ -251,11 +264,12 @@ class Background:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         try:
-            await self.ctx.run(leases.release, LEADER_LEASE, self.owner)
-            await self.ctx.run(senders.leave, self.owner)
+            await self._lease_call(leases.release, LEADER_LEASE, self.owner)
+            await self._lease_call(senders.leave, self.owner)
         except Exception:  # the leases expire by themselves
             log.debug("could not release the scheduler lease", exc_info=True)
         self._leader_until = self._sender_until = 0.0
+        self._lease_pool.shutdown(wait=False)
 
     async def _sleep(self, seconds: float) -> None:
         await self._wait_or_stop(None, seconds)
