@@ -281,6 +281,8 @@ def main() -> None:
         "--workers", type=int, default=2, help="bot processes sharing a run (PostgreSQL only)"
     )
     a = ap.parse_args()
+    if a.group_seconds < 15:  # a group gets one message per 3 s: a few would measure nothing
+        ap.error("--group-seconds must be at least 15 (20 msg/min per group needs a longer run)")
     figs = run(
         a.collectors,
         a.rate_seconds,
