@@ -4,7 +4,9 @@ ranked, averaged (ranking.py) and compared with last month's snapshot. See docs/
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -368,6 +370,21 @@ def score_row(
     return scorer.card(tuple(full.get(k) for k in COLUMNS))
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused while a branch's cards are built: they are all
+    kept, yet each few hundred new objects made it traverse them (and the rows) again — a
+    tenth of the Python time for 1,000 cards, for nothing to free. Reference counting still
+    frees everything else; the collector resumes (if it was on) when the cards are done."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def compute_branch(
     s: Session, cfg: ScoringConfig, branch: BranchInfo, month: date, as_of: date | None = None
 ) -> list[Scorecard]:
@@ -380,7 +397,8 @@ def compute_branch(
     # Scored as the rows arrive (streamed on PostgreSQL). Each row carries what the card
     # shows besides the figures (team, currency, veto reason, last month's snapshot).
     card = scorer.card
-    cards = [card(r) for r in row_tuples(s, cfg, branch, month, plan=scorer.plan)]
-    rank_and_average(cards)
+    with _no_cycle_collection():
+        cards = [card(r) for r in row_tuples(s, cfg, branch, month, plan=scorer.plan)]
+        rank_and_average(cards)
     cards.sort(key=lambda c: (c.team_code or "~", c.rank_team or 10**9, c.employee_no))
     return cards

@@ -30,7 +30,11 @@ def competition_ranks(cards: Iterable[Scorecard]) -> dict[int, int]:
 
 
 def _mean(xs: list[Decimal]) -> Decimal | None:
-    return sum(xs, Decimal(0)) / len(xs) if xs else None
+    """The mean, summed in the list's order. Exact zeros (many scores and rates) are left
+    out of the sum (`filter`): adding one never changes a sum's value, nor its rounding at
+    28 digits, and the averages are shown rounded (r1, r4), which depends on the value alone.
+    They still count in the mean's denominator."""
+    return sum(filter(None, xs), Decimal(0)) / len(xs) if xs else None
 
 
 def rank_and_average(cards: list[Scorecard]) -> None:

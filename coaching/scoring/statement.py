@@ -162,9 +162,10 @@ def stream(conn: Connection, stmt: Select, params: dict[str, object]) -> Iterato
 
     size = STREAM_CHUNK if psycopg.pq.version() >= 170000 else 1
     raw = conn.connection.driver_connection
-    # RawCursor: the SQL is already numbered, the arguments a sequence.
+    # RawCursor: the SQL is already numbered, the arguments a sequence. Binary results: the
+    # same values (integers, floats, text, JSON), a quarter less to parse than as text.
     with psycopg.RawCursor(raw) as cur:  # type: ignore[arg-type]
-        rows = cur.stream(sql, args, size=size)
+        rows = cur.stream(sql, args, binary=True, size=size)
         first = next(rows, None)
         if first is None:
             return
