@@ -166,10 +166,12 @@ class _Scorer:
                 elif not assigned > 0:  # type: ignore[operator]
                     na = "no_assigned"
                 else:  # rules._recovery, its band the collector's own blend (band_score)
-                    assigned_d = Decimal(assigned) * CENT  # type: ignore[arg-type]
-                    raw = Decimal(credited) * plan.credit_unit / assigned_d  # type: ignore[arg-type]
-                    t = Decimal(t_acc) * plan.band_unit / assigned_d  # type: ignore[arg-type]
-                    z = Decimal(z_acc) * plan.band_unit / assigned_d  # type: ignore[arg-type]
+                    # int × Decimal converts the int exactly, as Decimal(int) × Decimal does:
+                    # the same result, without the constructor's argument parsing.
+                    assigned_d = assigned * CENT  # type: ignore[operator]
+                    raw = credited * plan.credit_unit / assigned_d  # type: ignore[operator]
+                    t = t_acc * plan.band_unit / assigned_d  # type: ignore[operator]
+                    z = z_acc * plan.band_unit / assigned_d  # type: ignore[operator]
                     if share is not None:
                         t, z = t * share, z * share
                     if raw >= t:
