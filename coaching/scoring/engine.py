@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from coaching.calendar import BranchInfo
 from coaching.scoring.cards import Component, Scorecard, arrows
 from coaching.scoring.config import ScoringConfig
+from coaching.scoring.money import r1
 from coaching.scoring.queries import (
     COLUMNS,
     add_months,
@@ -97,11 +98,11 @@ class _Scorer:
             if mask & bit:
                 wsum += w  # in profile order, as the total's denominator always was
         shares = tuple(
-            _r1(HUNDRED * shown / wsum) if mask & bit else None
+            r1(HUNDRED * shown / wsum) if mask & bit else None
             for _, _, _, _, shown, bit, *_ in self.parts
         )
-        hit = self._by_mask[mask] = (wsum, shares)
-        return hit
+        self._by_mask[mask] = (wsum, shares)
+        return wsum, shares
 
     def _scored(
         self,
@@ -114,11 +115,9 @@ class _Scorer:
     ) -> _Scored:
         """(exact score, shown raw, shown score, weight × exact, shown weight × (100 − exact))
         of a raw value (memoised by the caller: many collectors share one)."""
-        if exact is not None:
-            pass
-        elif name == "compliance":
+        if exact is None and name == "compliance":
             exact = max(ZERO, HUNDRED - self.deduction * raw)
-        else:
+        elif exact is None:
             exact = band_score(name, raw, band)  # type: ignore[arg-type]
         return (
             exact,
@@ -129,8 +128,7 @@ class _Scorer:
         )
 
     def details(self, row: Sequence[object]) -> dict[str, dict[str, object]]:
-        """Every component's detail for a statement row (rules.raw_values): built only when a
-        card's detail is read (cards.Component.detail)."""
+        """Every component's detail for a row (rules.raw_values), for cards.Component.detail."""
         raws = planned_raw_values(
             dict(zip(COLUMNS, row, strict=True)), self.pace, self.names, self.plan
         )
@@ -342,10 +340,6 @@ class _Scorer:
             raw = cost / Decimal(key[1])  # type: ignore[arg-type]
         hit = memo[key] = (raw, *self._scored(name, raw, band, weight, shown_w))
         return hit
-
-
-def _r1(v: Decimal) -> float:
-    return float(v.quantize(_R1, ROUND_HALF_UP))
 
 
 def score_row(
