@@ -203,11 +203,44 @@ COMPONENT_FIELDS = (
 )
 
 
+# Scorecard's fields as they always were (team averages may be computed when read).
+CARD_FIELDS = (
+    "employee_id",
+    "employee_no",
+    "name",
+    "branch_id",
+    "branch_code",
+    "team_id",
+    "team_code",
+    "team_name",
+    "profile",
+    "month",
+    "components",
+    "total",
+    "vetoed",
+    "veto_reason",
+    "rank_team",
+    "rank_branch",
+    "team_size",
+    "branch_size",
+    "team_average_total",
+    "previous_total",
+    "arrow",
+    "improve",
+    "total_exact",
+    "currency",
+    "is_lead",
+    "carries_cases",
+    "tied_team",
+    "tied_branch",
+)
+
+
 def _line(card: object) -> str:
     parts = []
-    for f in dataclasses.fields(card):  # type: ignore[arg-type]
-        v = getattr(card, f.name)
-        if f.name == "components":
+    for name in CARD_FIELDS:
+        v = getattr(card, name)
+        if name == "components":
             v = [
                 (
                     k,
@@ -219,7 +252,7 @@ def _line(card: object) -> str:
                 )
                 for k, comp in v.items()
             ]
-        parts.append(f"{f.name}={v!r}")
+        parts.append(f"{name}={v!r}")
     parts.append(f"ranked={card.ranked!r} has_data={card.has_data!r}")  # type: ignore[attr-defined]
     return " ".join(parts)
 

@@ -4,6 +4,7 @@ reference path, rules.raw_values + rules.normalise, gives for the same row (issu
 
 from __future__ import annotations
 
+import pickle
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -91,6 +92,17 @@ def test_the_card_path_gives_the_reference_values_and_details(row, which, live) 
         # Built on first read, for the whole card: the reference's detail, key order included.
         assert list(comp.detail.items()) == list(detail.items()), name
         assert comp.detail is comp.detail
+    # Pickled (the chart process) with the detail built, nothing of the computation along.
+    back = pickle.loads(pickle.dumps(card))
+    assert back.components["recovery"]._detail.__class__ is dict
+    assert back.team_average_total == card.team_average_total and back.total == card.total
+    for name, comp in back.components.items():
+        was = card.components[name]
+        assert (comp.detail, repr(comp.exact), comp.team_average) == (
+            was.detail,
+            repr(was.exact),
+            was.team_average,
+        )
 
 
 def test_a_card_built_by_hand_has_an_empty_detail() -> None:
@@ -100,3 +112,25 @@ def test_a_card_built_by_hand_has_an_empty_detail() -> None:
     assert comp.detail == {} and comp.detail is comp.detail
     comp.detail = {"assigned": Decimal(1)}
     assert comp.detail == {"assigned": Decimal(1)}
+    assert comp.team_average is None and comp.team_average_raw is None
+    comp.team_average = 12.5
+    assert comp.team_average == 12.5
+
+
+def test_hand_built_cards_get_their_team_averages_at_once() -> None:
+    from coaching.scoring.cards import Component, Scorecard
+    from coaching.scoring.ranking import rank_and_average
+
+    def card(i: int, total: str, team: int | None) -> Scorecard:
+        comp = Component(
+            "recovery", 40, score=float(total), raw_exact=Decimal(i), exact=Decimal(total)
+        )
+        return Scorecard(
+            i, f"E{i}", "", 1, "B", team, "T", "T", "A", MARCH, {"recovery": comp}, float(total),
+            total_exact=Decimal(total),
+        )  # fmt: skip
+
+    cards = [card(1, "80", 7), card(2, "60.5", 7), card(3, "70", None)]
+    rank_and_average(cards)
+    assert [c.team_average_total for c in cards] == [70.3, 70.3, None]
+    assert [c.components["recovery"].team_average_raw for c in cards] == [1.5, 1.5, None]

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy.orm import Session
 
 from coaching.calendar import BranchInfo
-from coaching.scoring.cards import Component, Scorecard, arrows
+from coaching.scoring.cards import UNSET, Component, Scorecard, arrows
 from coaching.scoring.config import ScoringConfig
 from coaching.scoring.money import r1
 from coaching.scoring.queries import (
@@ -144,7 +144,7 @@ class _Scorer:
          currency, veto_reason, assigned, _, credited, t_acc, z_acc, _, hw,
          repaid_on) = row  # fmt: skip
         plan, share = self.plan, self.share
-        pending = [self.details, row]  # the components' details, built when first read
+        pending = [self.details, row, None, None]  # details, team averages (cards.Pending)
         comps: dict[str, Component] = {}
         mask = 0
         acc = gap = ZERO
@@ -208,12 +208,12 @@ class _Scorer:
                     na = NA_REASONS[cname]
             if na is not None:
                 comps[cname] = Component(
-                    cname, wf, None, None, None, None, None, None, None, pending, na
+                    cname, wf, None, None, None, UNSET, UNSET, None, None, pending, na
                 )
                 continue
             raw, exact, shown, score, weighted, g = hit  # type: ignore[misc]
             comps[cname] = Component(
-                cname, wf, shown, score, None, None, None, None, None, pending, None, raw, exact
+                cname, wf, shown, score, None, UNSET, UNSET, None, None, pending, None, raw, exact
             )
             mask |= bit
             acc += weighted  # the total uses exact scores, rounded once at display
@@ -250,7 +250,7 @@ class _Scorer:
             None,
             0,
             0,
-            None,
+            UNSET,  # the team's average: computed when read (ranking.TeamAverages)
             None,
             None,
             improve,

@@ -79,26 +79,55 @@ def rank_and_average(cards: list[Scorecard]) -> None:
             c.team_size = team_n[t]
             if c.rank_branch is not None:
                 peers[t].append(c)
-    # Every card has the profile's components, in its order: one column of them per name.
-    names = list(cards[0].components) if cards else []
-    averages: dict[int, tuple[float | None, list[tuple[float | None, float | None]]]] = {}
-    for t, members in peers.items():
-        columns = zip(*(m.components.values() for m in members), strict=True)
-        comp_avgs = [
-            (
-                r1(_mean([x.exact for x in col if x.exact is not None])),
-                r4(_mean([x.raw_exact for x in col if x.raw_exact is not None])),
-            )
-            for col in columns
-        ]
-        totals = [m.total_exact for m in members if m.total_exact is not None]
-        averages[t] = (r1(_mean(totals)), comp_avgs)
-    empty = (None, [(None, None)] * len(names))
+    # Each team's averages are computed when first read (most cards' never are: they are
+    # ranked, listed or frozen); the card's components share a `cards.Pending` holding them.
+    # (The holder keeps the team's cards: a reference cycle, which the collector frees.)
+    teams = {t: TeamAverages(members) for t, members in peers.items()}
     for c in cards:
         t = c.team_id
         if t is None:
             continue
-        avg_total, comp_avgs = averages.get(t, empty)
-        c.team_average_total = avg_total
-        for comp, (avg, avg_raw) in zip(c.components.values(), comp_avgs, strict=True):
-            comp.team_average, comp.team_average_raw = avg, avg_raw
+        team = teams.get(t) or TeamAverages([])
+        for comp in c.components.values():
+            pending = comp._detail
+            if pending.__class__ is list:
+                pending[3] = team  # type: ignore[index]
+            else:  # a card built by hand: its averages now
+                c.team_average_total = team.total()
+                for x in c.components.values():
+                    x.team_average, x.team_average_raw = team.component(x.name)
+            break
+
+
+class TeamAverages:
+    """A team's averages over its ranked members (the list given, in the cards' order),
+    computed on first read: the total's and each component's score and raw value."""
+
+    __slots__ = ("members", "values")
+
+    def __init__(self, members: list[Scorecard]) -> None:
+        self.members = members
+        self.values: tuple[float | None, dict[str, tuple[float | None, float | None]]] | None
+        self.values = None
+
+    def _get(self) -> tuple[float | None, dict[str, tuple[float | None, float | None]]]:
+        v = self.values
+        if v is None:
+            members, comps = self.members, {}
+            # Every member has the profile's components, in its order: a column per name.
+            names = list(members[0].components) if members else []
+            columns = zip(*(m.components.values() for m in members), strict=True)
+            for name, col in zip(names, columns, strict=True):
+                comps[name] = (
+                    r1(_mean([x.exact for x in col if x.exact is not None])),
+                    r4(_mean([x.raw_exact for x in col if x.raw_exact is not None])),
+                )
+            totals = [m.total_exact for m in members if m.total_exact is not None]
+            v = self.values = (r1(_mean(totals)), comps)
+        return v
+
+    def total(self) -> float | None:
+        return self._get()[0]
+
+    def component(self, name: str) -> tuple[float | None, float | None]:
+        return self._get()[1].get(name, (None, None))
