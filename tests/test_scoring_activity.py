@@ -122,15 +122,15 @@ def test_summary_equals_calls_after_random_writes(ctx: AppContext) -> None:
             s.commit()
         _assert_same(ctx)
     # The cards themselves (ranks, averages, n/a) are the same on both paths.
-    orig = eng.iter_rows
+    orig = eng.row_tuples
     with ctx.db.session() as s:
         for b in all_branches(s):
             new = compute_branch(s, CFG, b, MONTHS[1])
             try:
-                eng.iter_rows = lambda *a, **k: orig(*a, from_calls=True, **k)  # type: ignore[assignment]
+                eng.row_tuples = lambda *a, **k: orig(*a, from_calls=True, **k)  # type: ignore[assignment]
                 ref = compute_branch(s, CFG, b, MONTHS[1])
             finally:
-                eng.iter_rows = orig  # type: ignore[assignment]
+                eng.row_tuples = orig  # type: ignore[assignment]
             assert [(c.employee_id, c.total, c.rank_branch, c.rank_team) for c in new] == [
                 (c.employee_id, c.total, c.rank_branch, c.rank_team) for c in ref
             ]

@@ -8,7 +8,7 @@ branch's collectors. Amounts are summed as integer cents per bucket, so the Pyth
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from coaching.calendar import BranchInfo
 from coaching.scoring.config import ScoringConfig
 from coaching.scoring.rules import Plan, plan_for, spec_months
-from coaching.scoring.statement import card_columns, combined, stream
+from coaching.scoring.statement import COLUMNS, card_columns, combined, stream
 from coaching.scoring.statement import session_settings as _settings
 from db.base import UTCDateTime
 from db.models import (
@@ -235,10 +235,24 @@ def iter_rows(
     from_calls: bool = False,
     plan: Plan | None = None,
 ) -> Iterator[dict[str, object]]:
-    """raw_rows' rows as the database hands them over: on PostgreSQL
-    streamed (libpq's chunked mode), so the caller scores the first collectors while the
-    server still joins the last ones. Iterate to the end (the session settings are restored
-    then).
+    """raw_rows' rows, one dict per collector, as `row_tuples` hands them over."""
+    for row in row_tuples(s, cfg, branch, month, from_calls=from_calls, plan=plan):
+        yield dict(zip(COLUMNS, row, strict=True))
+
+
+def row_tuples(
+    s: Session,
+    cfg: ScoringConfig,
+    branch: BranchInfo,
+    month: date,
+    *,
+    from_calls: bool = False,
+    plan: Plan | None = None,
+) -> Iterator[Sequence[object]]:
+    """The statement's rows as the database hands them over, values in `COLUMNS` order (what
+    the engine scores: no dict per row): on PostgreSQL streamed (libpq's chunked mode), so
+    the caller scores the first collectors while the server still joins the last ones.
+    Iterate to the end (the session settings are restored then).
 
     The per-bucket sums are combined in the statement as docs/scoring.md defines (see
     `statement.combined`): assigned, repaid and credited cents, the recovery band's numerators,
@@ -268,11 +282,10 @@ def iter_rows(
             yield from stream(conn, stmt, params)
             return
         # Core, not the ORM: the rows are plain sums, and the ORM's per-row result handling
-        # cost more than building the dicts.
+        # cost more than the scoring.
         res = conn.execute(stmt, params)
-        keys = list(res.keys())
-        for r in res.fetchall():
-            yield dict(zip(keys, r, strict=True))
+        assert tuple(res.keys()) == COLUMNS
+        yield from res.fetchall()
 
 
 @lru_cache(maxsize=16)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -77,36 +78,101 @@ def card_columns(eid, majors, branch, start, end) -> list:  # type: ignore[no-un
     ]
 
 
+# The statement's columns, in the order they come: the engine unpacks each row by position
+# (engine._Scorer.card). `combined` selects them in this order; `stream` checks it.
+COLUMNS = (
+    "eid",
+    "employee_no",
+    "name",
+    "team_id",
+    "is_lead",
+    "team_code",
+    "team_name",
+    "prev_total",
+    "prev_components",
+    "cases",
+    "calls",
+    "connected",
+    "complaints",
+    "minors",
+    "majors",
+    "skills_avg",
+    "skills_n",
+    "skills_prev_avg",
+    "skills_prev_n",
+    "ptp_kept",
+    "ptp_broken",
+    "cost",
+    "cost_n",
+    "currency",
+    "veto_reason",
+    "assigned",
+    "repaid",
+    "credited",
+    "t_acc",
+    "z_acc",
+    "handled",
+    "handled_w",
+    "repaid_any",
+)
+
 # Rows per chunk of a streamed result: large enough that the per-chunk overhead stays
 # negligible (5,000 collectors = 20 chunks).
 STREAM_CHUNK = 256
-_compiled: dict[tuple[int, int], tuple[object, object, Compiled]] = {}
+# Per (statement, dialect): the statement, the dialect, its compiled form, its SQL with $1…
+# placeholders and the parameter names in their order.
+_compiled: dict[tuple[int, int], tuple[object, object, Compiled, bytes, tuple[str, ...]]] = {}
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 
 
-def stream(conn: Connection, stmt: Select, params: dict[str, object]):  # type: ignore[no-untyped-def, type-arg]
-    """Run `stmt` through psycopg's `Cursor.stream` (chunked mode with libpq ≥ 17, else
-    single-row mode): SQLAlchemy's own streaming uses a server-side cursor, which the server
-    only advances on each FETCH, so nothing would overlap. The statement is compiled once per
-    dialect; the one bind conversion it needs (UTCDateTime: aware → naive UTC) is done here."""
+def _numbered(sql: str) -> tuple[bytes, tuple[str, ...]]:
+    """pyformat SQL (%(name)s, %%) as PostgreSQL's own ($1, …, %) and the names by number:
+    what psycopg would do on every execution (for a statement this long it does not cache
+    the conversion: half a millisecond of Python per run)."""
+    order: dict[str, int] = {}
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1) is None:
+            return "%"
+        return f"${order.setdefault(m.group(1), len(order) + 1)}"
+
+    return _PLACEHOLDER.sub(sub, sql).encode(), tuple(order)
+
+
+def stream(conn: Connection, stmt: Select, params: dict[str, object]) -> Iterator[tuple]:  # type: ignore[type-arg]
+    """`stmt`'s rows (tuples in `COLUMNS` order) through psycopg's `Cursor.stream` (chunked
+    mode with libpq ≥ 17, else single-row mode): SQLAlchemy's own streaming uses a
+    server-side cursor, which the server only advances on each FETCH, so nothing would
+    overlap. The statement is compiled once per dialect; the one bind conversion it needs
+    (UTCDateTime: aware → naive UTC) is done here."""
     key = (id(stmt), id(conn.dialect))
     hit = _compiled.get(key)
     if hit is None or hit[0] is not stmt or hit[1] is not conn.dialect:
-        hit = _compiled[key] = (stmt, conn.dialect, stmt.compile(dialect=conn.dialect))
-    compiled = hit[2]
-    values = compiled.construct_params(params)
-    for k, v in values.items():
+        compiled = stmt.compile(dialect=conn.dialect)
+        hit = _compiled[key] = (stmt, conn.dialect, compiled, *_numbered(compiled.string))
+    _, _, compiled, sql, names = hit
+    values = compiled.construct_params(params)  # with the literals' own values
+    args = []
+    for k in names:
+        v = values[k]
         if isinstance(v, datetime):
-            values[k] = v.astimezone(UTC).replace(tzinfo=None)
+            v = v.astimezone(UTC).replace(tzinfo=None)
+        args.append(v)
     import psycopg  # only on PostgreSQL
 
     size = STREAM_CHUNK if psycopg.pq.version() >= 170000 else 1
     raw = conn.connection.driver_connection
-    with raw.cursor() as cur:  # type: ignore[union-attr]
-        names: list[str] | None = None
-        for row in cur.stream(compiled.string, values, size=size):  # type: ignore[arg-type]
-            if names is None:
-                names = [d.name for d in cur.description or ()]
-            yield dict(zip(names, row, strict=True))
+    # RawCursor: the SQL is already numbered, the arguments a sequence. Binary results: the
+    # same values (integers, floats, text, JSON), a quarter less to parse than as text.
+    with psycopg.RawCursor(raw) as cur:  # type: ignore[arg-type]
+        rows = cur.stream(sql, args, binary=True, size=size)
+        first = next(rows, None)
+        if first is None:
+            return
+        got = tuple(d.name for d in cur.description or ())
+        assert got == COLUMNS, got
+        yield first
+        yield from rows
 
 
 def combined(m):  # type: ignore[no-untyped-def]
@@ -135,16 +201,14 @@ def combined(m):  # type: ignore[no-untyped-def]
     def total(terms: list) -> object:  # type: ignore[type-arg]
         return functools.reduce(operator.add, terms)
 
-    buckets = {f"{p}{i}" for p in "arh" for i in range(n)}
-    keep = [c for c in m.c if c.name not in buckets]
-    return select(
-        *keep,
-        total(a).label("assigned"),
-        total(r).label("repaid"),
-        total(credited).label("credited"),
-        total([a[i] * t[i] for i in range(n)]).label("t_acc"),
-        total([a[i] * z[i] for i in range(n)]).label("z_acc"),
-        total(h).label("handled"),
-        total([h[i] * w[i] for i in range(n)]).label("handled_w"),
-        case((or_(*(x != 0 for x in r)), 1), else_=0).label("repaid_any"),
-    )
+    sums = {
+        "assigned": total(a),
+        "repaid": total(r),
+        "credited": total(credited),
+        "t_acc": total([a[i] * t[i] for i in range(n)]),
+        "z_acc": total([a[i] * z[i] for i in range(n)]),
+        "handled": total(h),
+        "handled_w": total([h[i] * w[i] for i in range(n)]),
+        "repaid_any": case((or_(*(x != 0 for x in r)), 1), else_=0),
+    }
+    return select(*(sums[k].label(k) if k in sums else m.c[k] for k in COLUMNS))
