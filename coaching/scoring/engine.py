@@ -5,6 +5,7 @@ ranked, averaged (ranking.py) and compared with last month's snapshot. See docs/
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -372,13 +373,26 @@ def _no_cycle_collection() -> Iterator[None]:
     kept, yet each few hundred new objects made it traverse them (and the rows) again — a
     tenth of the Python time for 1,000 cards, for nothing to free. Reference counting still
     frees everything else; the collector resumes (if it was on) when the cards are done."""
-    was = gc.isenabled()
-    gc.disable()
+    global _paused_by, _was_enabled
+    # Counted under a lock: with two threads scoring at once, a bare isenabled()/disable()
+    # pair can read "off" just before the other thread turns it back on, and leave it off.
+    with _gc_lock:
+        if _paused_by == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _paused_by += 1
     try:
         yield
     finally:
-        if was:
-            gc.enable()
+        with _gc_lock:
+            _paused_by -= 1
+            if _paused_by == 0 and _was_enabled:
+                gc.enable()
+
+
+_gc_lock = threading.Lock()
+_paused_by = 0  # threads inside _no_cycle_collection
+_was_enabled = True
 
 
 def compute_branch(
