@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import threading
 import time
@@ -61,6 +62,26 @@ def _short(exc: BaseException) -> str:
 
 def owner_id() -> str:
     return leases.new_owner_id()
+
+
+_settled = False
+
+
+def settle_heap() -> None:
+    """Once per process, when a bot is up: compile the plan templates, then move every object
+    alive now (modules, mappers, compiled templates: they live as long as the process) out of
+    the cyclic collector's reach (gc.freeze), so a full collection during a fan-out walks only
+    what the fan-out made. Issue #22: one full collection of the ~155k start-up objects cost
+    ~90 ms in each worker process in the middle of a 1,000-plan share (~10 % of its CPU)."""
+    global _settled
+    if _settled:
+        return
+    _settled = True
+    from bot.jobs.plans import warm_templates
+
+    warm_templates()
+    gc.collect()  # start-up garbage is freed, not frozen
+    gc.freeze()
 
 
 class Background:
@@ -239,6 +260,7 @@ class Background:
             raise RuntimeError("background already started")
         self._loop = asyncio.get_running_loop()
         self.ctx.extras["on_chunk_built"] = self._wake_from_thread
+        settle_heap()
         await self._renew_safely()
         self._tasks = [
             asyncio.create_task(self._leader_loop(), name="scheduler-lease"),

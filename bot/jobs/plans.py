@@ -51,15 +51,26 @@ def _macros(locale: str) -> Any:
         return env.get_template(f"{FALLBACK_LOCALE}/plan.j2").module
 
 
+def warm_templates() -> None:
+    """Compile the plan templates of every locale now (a bot process's start), not in the
+    first morning's fan-out: ~15 ms of CPU per locale."""
+    from bot.settings import SUPPORTED_LOCALES
+
+    for locale in SUPPORTED_LOCALES:
+        _macros(locale)
+
+
+@lru_cache(maxsize=1024)
+def _more_label(locale: str, selector: str, more: int) -> str:
+    """A "more" button's label: a handful of distinct ones per run, rendered once each."""
+    return str(_macros(locale).more_label(selector, more)).strip()
+
+
 def more_rows(plan: Plan, cfg: DayPlan) -> list[list[tuple[str, str]]]:
     """One "more" button per block longer than `top`, two per row."""
     day = plan.day.strftime("%Y%m%d")
-    m = _macros(plan.locale)
     btns = [
-        (
-            str(m.more_label(b.selector, b.count - cfg.top)).strip(),
-            f"plan:more:{b.id}:{day}",
-        )
+        (_more_label(plan.locale, b.selector, b.count - cfg.top), f"plan:more:{b.id}:{day}")
         for b in plan.blocks
         if b.count > cfg.top
     ]
@@ -74,13 +85,18 @@ def render_plan(plan: Plan, cfg: DayPlan, *, when: str = "today") -> tuple[str, 
     return text, more_rows(plan, cfg)
 
 
+@lru_cache(maxsize=1024)
+def _plain_label(label: str) -> str:
+    return plain(label)
+
+
 def markup_dict(rows: list[list[tuple[str, str]]]) -> dict[str, Any] | None:
     if not rows:
         return None
     return {
         "inline_keyboard": [
             # Button labels are plain text on Telegram: decode the rendered label once.
-            [{"text": plain(label), "callback_data": data} for label, data in row]
+            [{"text": _plain_label(label), "callback_data": data} for label, data in row]
             for row in rows
         ]
     }

@@ -7,9 +7,21 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, bindparam, func, literal, or_, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -88,16 +100,21 @@ def enqueue_many(s: Session, rows: list[dict[str, Any]], *, now: datetime) -> in
     return len(s.execute(stmt, values).all())
 
 
-# PostgreSQL: one INSERT … SELECT FROM unnest(arrays): six array parameters instead of ten per
-# row, so the statement text is the same for every chunk (psycopg re-parses statements with
-# more than 50 parameters every time) and the server plans one short statement.
+# PostgreSQL: one INSERT … SELECT FROM unnest(arrays): six parameters instead of ten per row,
+# so the statement text is the same for every chunk (psycopg re-parses statements with more
+# than 50 parameters every time) and the server plans one short statement. The payloads go as
+# one JSON array (json_array_elements, zipped with the arrays by ROWS FROM), not a text[]:
+# psycopg quotes every '"' of a text array's elements with a Python-level re.sub callback,
+# ~40 per plan (issue #22 profile: ~20 % of building a chunk).
 _UNNEST = text(
     """
     INSERT INTO outbox (dedupe_key, kind, chat_id, employee_id, local_date, payload, status,
                         attempts, created_at, next_attempt_at)
-    SELECT k, kd, c, e, d, CAST(p AS json), 'pending', 0, :now, :now
-    FROM unnest(CAST(:keys AS varchar[]), CAST(:kinds AS varchar[]), CAST(:chats AS bigint[]),
-                CAST(:emps AS integer[]), CAST(:dates AS date[]), CAST(:payloads AS text[]))
+    SELECT k, kd, c, e, d, p, 'pending', 0, :now, :now
+    FROM ROWS FROM (unnest(CAST(:keys AS varchar[])), unnest(CAST(:kinds AS varchar[])),
+                    unnest(CAST(:chats AS bigint[])), unnest(CAST(:emps AS integer[])),
+                    unnest(CAST(:dates AS date[])),
+                    json_array_elements(CAST(:payloads AS json)))
          AS t(k, kd, c, e, d, p)
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING id
@@ -115,7 +132,7 @@ def _enqueue_unnest(s: Session, rows: list[dict[str, Any]], now: datetime) -> in
             "chats": [r["chat_id"] for r in rows],
             "emps": [r.get("employee_id") for r in rows],
             "dates": [r.get("local_date") for r in rows],
-            "payloads": [json.dumps(r["payload"], ensure_ascii=False) for r in rows],
+            "payloads": json.dumps([r["payload"] for r in rows], ensure_ascii=False),
         },
     )
     return len(res.all())
@@ -136,7 +153,7 @@ def share_of(chat_id: int, n: int) -> int:
 
 
 def _share_sql(n: int) -> Any:
-    x = func.abs(Outbox.chat_id) % literal(2**31, BigInteger)
+    x = func.abs(Outbox.__table__.c.chat_id) % literal(2**31, BigInteger)
     return (x * literal(_MIX, BigInteger) % literal(2**32, BigInteger) // 2**16) % n
 
 
@@ -153,6 +170,47 @@ class Claimed:
     claimed_at: float = 0.0
 
 
+@lru_cache(maxsize=64)
+def _claim_statement(n: int, k: int) -> Any:
+    """The claim for sender k of n (n = 1: every chat), built once: constructing it cost more
+    client CPU than running it (issue #22). Parameters: now, lim, lease, owner."""
+    t = Outbox.__table__
+    now = bindparam("now", type_=t.c.next_attempt_at.type)
+    due = or_(
+        and_(t.c.status == "pending", t.c.next_attempt_at <= now),
+        and_(t.c.status == "sending", t.c.lease_until < now),
+    )
+    if n > 1:
+        due = and_(due, _share_sql(n) == k)
+    # The picked ids in a MATERIALIZED CTE, run once. As `id IN (SELECT … LIMIT n FOR UPDATE
+    # SKIP LOCKED)` PostgreSQL may plan a nested loop that re-runs the subquery for every
+    # outer row, each run skipping the rows the previous ones locked: the statement then
+    # claimed every due row (10,000 in 22 s, measured), not `limit`. It does so whenever the
+    # statistics say few rows are due (after an ANALYZE of a quiet outbox).
+    picked = (
+        select(t.c.id)
+        .where(due)
+        .order_by(t.c.next_attempt_at, t.c.id)
+        .limit(bindparam("lim", type_=Integer))
+        .with_for_update(skip_locked=True)
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    return (
+        t.update()
+        # Only the key: the picked rows are locked and were due when locked (re-checked by
+        # the lock); a second `due` here let the planner scan every due row per picked one.
+        .where(t.c.id == picked.c.id)
+        .values(
+            status="sending",
+            lease_until=bindparam("lease", type_=t.c.lease_until.type),
+            attempts=t.c.attempts + 1,
+            claimed_by=bindparam("owner", type_=t.c.claimed_by.type),
+        )
+        .returning(t.c.id, t.c.chat_id, t.c.employee_id, t.c.kind, t.c.payload, t.c.attempts)
+    )
+
+
 def claim_due(
     s: Session,
     now: datetime,
@@ -166,43 +224,13 @@ def claim_due(
     `owner`: the claiming sender (bot/outbox/senders.py), recorded so that its rows are handed
     back as soon as it is gone. `part=(k, n)`: only chats with share_of(chat_id, n) = k, so
     with n senders each chat has one sender and Telegram's per-chat limits one pacer."""
-    due = or_(
-        and_(Outbox.status == "pending", Outbox.next_attempt_at <= now),
-        and_(Outbox.status == "sending", Outbox.lease_until < now),
-    )
-    if part is not None and part[1] > 1:
-        due = and_(due, _share_sql(part[1]) == part[0])
-    # The picked ids in a MATERIALIZED CTE, run once. As `id IN (SELECT … LIMIT n FOR UPDATE
-    # SKIP LOCKED)` PostgreSQL may plan a nested loop that re-runs the subquery for every
-    # outer row, each run skipping the rows the previous ones locked: the statement then
-    # claimed every due row (10,000 in 22 s, measured), not `limit`. It does so whenever the
-    # statistics say few rows are due (after an ANALYZE of a quiet outbox).
-    picked = (
-        select(Outbox.id)
-        .where(due)
-        .order_by(Outbox.next_attempt_at, Outbox.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("picked")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
     lease = now + LEASE
-    rows = s.execute(
-        update(Outbox)
-        # Only the key: the picked rows are locked and were due when locked (re-checked by
-        # the lock); a second `due` here let the planner scan every due row per picked one.
-        .where(Outbox.id == picked.c.id)
-        .values(status="sending", lease_until=lease, attempts=Outbox.attempts + 1, claimed_by=owner)
-        .returning(
-            Outbox.id,
-            Outbox.chat_id,
-            Outbox.employee_id,
-            Outbox.kind,
-            Outbox.payload,
-            Outbox.attempts,
-        )
-        .execution_options(synchronize_session=False)
-    ).all()
+    k, n = part if part is not None and part[1] > 1 else (0, 1)
+    rows = (
+        s.connection()
+        .execute(_claim_statement(n, k), {"now": now, "lim": limit, "lease": lease, "owner": owner})
+        .all()
+    )
     mono = time.monotonic()
     return sorted(
         (Claimed(*r, lease_until=lease, claimed_at=mono) for r in rows), key=lambda c: c.id
@@ -307,7 +335,31 @@ def next_due_in(s: Session, now: datetime) -> float | None:
     return None if first is None else max((first - now).total_seconds(), 0.0)
 
 
+# PostgreSQL: the `sent` marks of a flush in one statement with three array parameters (the
+# executemany it replaces cost ~50 us of client CPU per row, issue #22).
+_MARK_SENT = text(
+    """
+    UPDATE outbox SET status = 'sent', lease_until = NULL, sent_at = u.at,
+                      message_id = u.mid, last_error = NULL
+    FROM unnest(CAST(:ids AS integer[]), CAST(:mids AS bigint[]), CAST(:ats AS timestamp[]))
+         AS u(id, mid, at)
+    WHERE outbox.id = u.id
+    """
+)
+
+
 def _mark_sent(s: Session, rows: list[tuple[int, int, datetime]]) -> None:
+    if s.get_bind().dialect.name == "postgresql":
+        s.connection().execute(
+            _MARK_SENT,
+            {
+                "ids": [rid for rid, _, _ in rows],
+                "mids": [mid for _, mid, _ in rows],
+                # stored as naive UTC (db.base.UTCDateTime)
+                "ats": [at.astimezone(UTC).replace(tzinfo=None) for _, _, at in rows],
+            },
+        )
+        return
     t = Outbox.__table__
     s.connection().execute(
         t.update()

@@ -1,6 +1,7 @@
 """A minimal Bot API over real HTTP (Starlette + uvicorn on 127.0.0.1) that accepts
 sendMessage/getMe and counts messages per chat: the sink for the fan-out benchmark and the
-kill-and-restart test. Point a bot at it with `base_url=sink.base_url`.
+kill-and-restart test. Point a bot at it with `base_url=sink.base_url`. GET …/count is the
+cheap progress poll (accepted, duplicates); …/stats adds every chat's counts and spans.
 
 `hold_after=N` makes it hold (never answer, never count) every sendMessage after the N-th
 accepted one — a worker killed then has requests in flight that Telegram never accepted.
@@ -31,6 +32,7 @@ class ApiSink:
         # First and last accepted send per chat (for per-group pacing figures).
         self.chat_span: dict[int, tuple[float, float]] = {}
         self.accepted = 0
+        self.duplicates = 0  # kept as messages arrive: the progress poll reads it
         self.held = 0
         self.hold_after = hold_after
         self.first_at: float | None = None
@@ -45,15 +47,14 @@ class ApiSink:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/bot"
 
-    @property
-    def duplicates(self) -> int:
-        return sum(n - 1 for n in self.per_chat.values() if n > 1)
-
     async def _handle(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]
         if method == "reset":
             self.reset()
             return JSONResponse({"ok": True})
+        if method == "count":  # the benchmark's progress poll: O(1), not every chat's counts
+            with self._lock:
+                return JSONResponse({"accepted": self.accepted, "duplicates": self.duplicates})
         if method == "stats":  # for a sink running in its own process
             return JSONResponse(self.stats())
         if method == "getMe":
@@ -78,6 +79,8 @@ class ApiSink:
         with self._lock:
             self.accepted += 1
             self.per_chat[chat_id] += 1
+            if self.per_chat[chat_id] > 1:
+                self.duplicates += 1
             now = time.monotonic()
             self.first_at = self.first_at or now
             self.last_at = now
@@ -145,7 +148,7 @@ class ApiSink:
         with self._lock:
             self.per_chat.clear()
             self.chat_span.clear()
-            self.accepted = 0
+            self.accepted = self.duplicates = 0
             self.first_at = self.last_at = None
 
     def summary(self) -> str:

@@ -26,8 +26,7 @@ No debtor data is read or returned: a case is its reference, amount, days overdu
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -175,7 +174,10 @@ def _facts(
     now: datetime,
     cfg: DayPlan,
 ) -> list[_Facts]:
-    rows = s.execute(
+    # Core, not Session.execute: plain rows, without the ORM's per-row loading (the fan-out reads
+    # a chunk's thousands of cases).
+    conn = s.connection()
+    rows = conn.execute(
         select(
             Case.id,
             Case.collector_id,
@@ -199,7 +201,7 @@ def _facts(
     hhmm = _local_hhmm(s, Call.started_at, branch.timezone, day)
     evening = hhmm >= cfg.evening_after.strftime("%H:%M")
     since = now - timedelta(days=cfg.history_days)
-    agg = s.execute(
+    agg = conn.execute(
         select(
             Call.case_id,
             func.max(Call.started_at),
@@ -225,7 +227,7 @@ def _facts(
             int(a_eve or 0),
             int(u_work or 0),
         )
-    proms = s.execute(
+    proms = conn.execute(
         select(PromiseToPay.case_id, PromiseToPay.amount, PromiseToPay.due_date)
         .where(PromiseToPay.case_id.in_(open_cases), PromiseToPay.status == "open")
         .order_by(PromiseToPay.case_id, PromiseToPay.due_date, PromiseToPay.id)
@@ -237,42 +239,66 @@ def _facts(
     return list(facts.values())
 
 
-def _selects(
-    sel: str, f: _Facts, day: date, recent: datetime, small: Decimal, cfg: DayPlan
-) -> bool:
-    if sel == "promises":
-        # The domain's 09:00 block: every open promise due by the plan day (or overdue), and
-        # those due in the next `promise_days_ahead` days to check how fund-raising is going.
-        ahead = day + timedelta(days=cfg.promise_days_ahead)
-        return f.promise_due is not None and f.promise_due <= ahead
-    if sel == "target":
-        return f.is_target
-    if sel == "evening":
-        return f.answered_work == 0 and (
-            f.answered_evening > 0 or f.unanswered_work >= cfg.evening_min_attempts
-        )
-    contacted = f.last_answered is not None and f.last_answered >= recent
-    missed_last = contacted and f.last_call is not None and f.last_call > f.last_answered  # type: ignore[operator]
-    if sel == "contactable":
-        return contacted and not missed_last
-    if sel == "second_pass":
-        return missed_last
-    if sel == "small":
-        return f.is_instalment or f.amount < small
-    return sel == "rotation"
+def _classifier(
+    order: Sequence[Any], day: date, recent: datetime, small: Decimal, cfg: DayPlan
+) -> Callable[[_Facts], str | None]:
+    """f -> the id of the first block (by priority) whose selector takes the case, or None.
+    One call per case: the fan-out classifies a chunk's thousands of cases."""
+    ahead = day + timedelta(days=cfg.promise_days_ahead)
+    min_attempts = cfg.evening_min_attempts
+    sels = [(b.selector, b.id) for b in order]
+
+    def block_of(f: _Facts) -> str | None:
+        contacted = f.last_answered is not None and f.last_answered >= recent
+        missed_last = contacted and f.last_call is not None and f.last_call > f.last_answered  # type: ignore[operator]
+        for sel, bid in sels:
+            if sel == "promises":
+                # The domain's 09:00 block: every open promise due by the plan day (or
+                # overdue), and those due in the next `promise_days_ahead` days to check how
+                # fund-raising is going.
+                hit = f.promise_due is not None and f.promise_due <= ahead
+            elif sel == "target":
+                hit = f.is_target
+            elif sel == "evening":
+                hit = f.answered_work == 0 and (
+                    f.answered_evening > 0 or f.unanswered_work >= min_attempts
+                )
+            elif sel == "contactable":
+                hit = contacted and not missed_last
+            elif sel == "second_pass":
+                hit = missed_last
+            elif sel == "small":
+                hit = f.is_instalment or f.amount < small
+            else:
+                hit = sel == "rotation"
+            if hit:
+                return bid
+        return None
+
+    return block_of
 
 
 _FAR = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _sort_key(sel: str, f: _Facts) -> tuple[Any, ...]:
-    if sel == "promises":
-        return (f.promise_due, -f.amount, f.case_ref)
-    if sel == "rotation":
-        return (f.last_call or _FAR, -f.amount, f.case_ref)
-    if sel == "second_pass":
-        return (f.last_call or _FAR, -f.amount, f.case_ref)
+def _by_promise(f: _Facts) -> tuple[Any, ...]:
+    return (f.promise_due, -f.amount, f.case_ref)
+
+
+def _by_last_call(f: _Facts) -> tuple[Any, ...]:
+    return (f.last_call or _FAR, -f.amount, f.case_ref)
+
+
+def _by_amount(f: _Facts) -> tuple[Any, ...]:
     return (-f.amount, f.case_ref)
+
+
+def _sort_key(sel: str) -> Callable[[_Facts], tuple[Any, ...]]:
+    if sel == "promises":
+        return _by_promise
+    if sel in ("rotation", "second_pass"):
+        return _by_last_call
+    return _by_amount
 
 
 def _line(f: _Facts, tz: ZoneInfo, currency: str) -> CaseLine:
@@ -309,35 +335,42 @@ def build_plans(
     tz = branch.tz
     recent = now - timedelta(days=cfg.contactable_days)
     small = Decimal(str(cfg.small_amount))
-    order = cfg.by_priority
+    block_of = _classifier(cfg.by_priority, day, recent, small, cfg)
     cur = branch_currency(s, branch.id)
     # Per block, once per call rather than once per person (the fan-out builds thousands).
-    spans = [(blk, blk.start.strftime("%H:%M"), blk.end.strftime("%H:%M")) for blk in cfg.by_time]
+    spans = [
+        (blk.id, blk.selector, blk.start.strftime("%H:%M"), blk.end.strftime("%H:%M"))
+        for blk in cfg.by_time
+    ]
+    keys = {blk.id: _sort_key(blk.selector) for blk in cfg.by_time}
     out: list[Plan] = []
     for i in range(0, len(people), CHUNK):
         chunk = people[i : i + CHUNK]
-        per: dict[int, dict[str, list[_Facts]]] = defaultdict(lambda: defaultdict(list))
+        per: dict[int, dict[str, list[_Facts]]] = {}
         for f in _facts(s, [p.employee_id for p in chunk], branch, day, now, cfg):
-            for blk in order:
-                if _selects(blk.selector, f, day, recent, small, cfg):
-                    per[f.collector_id][blk.id].append(f)
-                    break
+            bid = block_of(f)
+            if bid is not None:
+                mine = per.get(f.collector_id)
+                if mine is None:
+                    mine = per[f.collector_id] = {}
+                fs = mine.get(bid)
+                if fs is None:
+                    mine[bid] = [f]
+                else:
+                    fs.append(f)
         for p in chunk:
             mine = per.get(p.employee_id, {})
             blocks = []
-            for blk, start, end in spans:
-                fs = sorted(mine.get(blk.id, []), key=lambda f, sel=blk.selector: _sort_key(sel, f))
+            for bid, sel, start, end in spans:
+                fs = mine.get(bid)
+                if not fs:
+                    blocks.append(BlockPlan(bid, sel, start, end, 0, []))
+                    continue
+                if len(fs) > 1:
+                    fs.sort(key=keys[bid])
                 kept = fs if keep is None else fs[:keep]
-                blocks.append(
-                    BlockPlan(
-                        id=blk.id,
-                        selector=blk.selector,
-                        start=start,
-                        end=end,
-                        count=len(fs),
-                        cases=[_line(f, tz, cur) for f in kept],
-                    )
-                )
+                lines = [_line(f, tz, cur) for f in kept]
+                blocks.append(BlockPlan(bid, sel, start, end, len(fs), lines))
             out.append(
                 Plan(p.employee_id, p.employee_no, p.name, p.locale, branch.code, day, blocks)
             )

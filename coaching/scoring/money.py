@@ -88,6 +88,15 @@ def format_amount(v: object | None, code: str | None = "CNY", *, cents: bool | N
     if v is None:
         return "—"
     c = currency(code)
+    whole_number = (type(v) is float and v.is_integer() and abs(v) < 2**53) or type(v) is int
+    if whole_number and (cents is not True or not c.decimals):
+        # Whole amounts (most case amounts; the fan-out formats thousands): the same text
+        # without the Decimal round trip. -0.0 shows unsigned, as through Decimal.
+        whole = int(v)  # type: ignore[arg-type]
+        text = f"{abs(whole):,}"
+        if c.group != ",":
+            text = text.replace(",", c.group)
+        return f"{'-' if whole < 0 else ''}{c.symbol}{' ' if c.space else ''}{text}"
     places = c.decimals if cents is not False else 0
     amount = d(v)
     neg = amount < 0
