@@ -1,4 +1,4 @@
-"""Long (~480 lines) on purpose: one delivery state machine whose claim, send, mark and
+"""Long (~510 lines) on purpose: one delivery state machine whose claim, send, mark and
 retry steps share the in-flight set; split it and the fencing rules scatter.
 
 Delivering the outbox: rounds of claimed rows, paced, one per chat per round; Telegram's
@@ -70,6 +70,9 @@ class _Worker:
     inflight: set[int] = field(default_factory=set)
     unrecorded: list[tuple[int, int, datetime]] = field(default_factory=list)
     flush_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Claimed rows whose hand-back failed (the database went away mid-round): handed back at
+    # the next round, not left `sending` until their 2-min lease runs out.
+    stranded: list[tuple[Claimed, datetime | None]] = field(default_factory=list)
 
     def own_rows(self) -> set[int]:
         """Rows this process has on the wire or sent without a stored mark."""
@@ -179,6 +182,8 @@ async def deliver_due(
     worker = _worker(ctx)
     if worker.stop.is_set():
         return 0
+    if worker.stranded and worker.active == 0:
+        await _hand_back_stranded(ctx, worker)
     worker.active += 1
     worker.idle.clear()
     sent_log = _SentLog(ctx, worker)
@@ -193,6 +198,30 @@ async def deliver_due(
         worker.active -= 1
         if worker.active == 0:
             worker.idle.set()
+
+
+async def _hand_back(
+    ctx: AppContext, worker: _Worker, row: Claimed, due: datetime | None = None
+) -> None:
+    try:
+        await ctx.run(_release, row, due)
+    except DBAPIError:
+        worker.stranded.append((row, due))
+        raise
+
+
+async def _hand_back_stranded(ctx: AppContext, worker: _Worker) -> None:
+    rows = list(worker.stranded)
+
+    def give_back(s: Session) -> None:
+        for row, due in rows:
+            _release(s, row, due)  # compare-and-set on our lease: a no-op once it is not ours
+
+    try:
+        await ctx.run(give_back)
+    except DBAPIError:
+        return  # still unavailable: the next round tries again
+    del worker.stranded[: len(rows)]
 
 
 async def _paced(pacer: Pacer, chat_id: int, stop: asyncio.Event) -> bool:
@@ -233,7 +262,11 @@ async def _deliver_batches(
         claimed = await ctx.run(claim, ctx.clock.now(), limit)
         if not claimed:
             return total
-        batch, again = await _one_per_chat(ctx, claimed, pacer)
+        try:
+            batch, again = await _one_per_chat(ctx, claimed, pacer)
+        except DBAPIError:  # the batch is claimed but none of it will go out in this round
+            sent_log.worker.stranded.extend((row, None) for row in claimed)
+            raise
 
         async def one(row: Claimed) -> bool:
             async with sem:
@@ -246,13 +279,14 @@ async def _deliver_batches(
                 if wait > FAR_WAIT_S:
                     # This chat is held back (a group's 20/min, a 429): give the row back
                     # until then instead of holding a delivery slot.
-                    await ctx.run(_release, row, ctx.clock.now() + timedelta(seconds=wait))
+                    due = ctx.clock.now() + timedelta(seconds=wait)
+                    await _hand_back(ctx, sent_log.worker, row, due)
                     return False
                 if not await _paced(pacer, row.chat_id, stop):
-                    await ctx.run(_release, row)
+                    await _hand_back(ctx, sent_log.worker, row)
                     return False
                 if fence is not None and not fence():
-                    await ctx.run(_release, row)
+                    await _hand_back(ctx, sent_log.worker, row)
                     stop_round.set()
                     return False
                 if row.chat_id in pacer.blocked:
