@@ -16,8 +16,9 @@
   other process sends them straight away and nothing Telegram accepted is sent twice.
 """
 
+from bot.outbox.inflight import own_rows
 from bot.outbox.pacer import DEFAULT_RATE, Pacer, pacer_for
-from bot.outbox.sender import DRAIN_TIMEOUT_S, FAR_WAIT_S, deliver_due, drain, own_rows
+from bot.outbox.sender import DRAIN_TIMEOUT_S, FAR_WAIT_S, deliver_due, drain
 from bot.outbox.store import (
     LEASE,
     MAX_ATTEMPTS,
