@@ -10,8 +10,12 @@ import argparse
 import io
 import random
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
 
 from coaching.scoring.engine import month_bounds
+from db.models import Base
 from db.models.work import BUCKETS
 from db.session import Database
 
@@ -198,3 +202,20 @@ def load_sqlite(db: Database, data: dict[str, list[tuple]]) -> None:  # type: ig
         raw.commit()
     finally:
         raw.close()
+
+
+def loaded(data: dict[str, list[tuple]], pg_url: str | None, sqlite_path: Path) -> Database:  # type: ignore[type-arg]
+    """A database holding `data`: the PostgreSQL scratch database at `pg_url` wiped and
+    COPY-loaded, or (no URL) a new SQLite file at `sqlite_path`."""
+    if pg_url:
+        db = Database(pg_url)
+        with db.engine.begin() as conn:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        load_pg(db, data)
+        return db
+    db = Database(f"sqlite:///{sqlite_path}")
+    db.create_all()
+    load_sqlite(db, data)
+    return db

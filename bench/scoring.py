@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text
 
-from bench._seed import MONTH, TZ, generate, load_pg, load_sqlite
+from bench._seed import MONTH, TZ, generate, load_pg, load_sqlite, loaded
 from bench.figure import Figure
 from coaching.calendar import all_branches
 from coaching.scoring.config import get_config
@@ -307,17 +307,8 @@ def figures(quick: bool) -> list[Figure]:
     data = generate(args)
     url = bench_database_url()
     with tempfile.TemporaryDirectory() as tmp:
-        if url:
-            label, db = "PostgreSQL", Database(url)
-            with db.engine.begin() as conn:
-                Base.metadata.drop_all(conn)
-                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            db.create_all()
-            load_pg(db, data)
-        else:
-            label, db = "SQLite", Database(f"sqlite:///{Path(tmp) / 'scoring.db'}")
-            db.create_all()
-            load_sqlite(db, data)
+        label = "PostgreSQL" if url else "SQLite"
+        db = loaded(data, url, Path(tmp) / "scoring.db")
         del data
         cards, hand, n_cards = run(label, db, 9 if quick else 7)
         if url:

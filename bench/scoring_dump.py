@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import yaml
 from sqlalchemy import insert, text
 
-from bench._seed import MONTH, generate, load_pg, load_sqlite
+from bench._seed import MONTH, generate, loaded
 from coaching.calendar import all_branches
 from coaching.scoring.config import COMPONENTS, DEFAULT_PATH, ScoringConfig, _DecimalLoader
 from coaching.scoring.engine import compute_branch
@@ -306,17 +306,7 @@ def main() -> None:
         )
     )
     with tempfile.TemporaryDirectory() as tmp:
-        if args.pg:
-            db = Database(args.pg)
-            with db.engine.begin() as conn:
-                Base.metadata.drop_all(conn)
-                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            db.create_all()
-            load_pg(db, data)
-        else:
-            db = Database(f"sqlite:///{Path(tmp) / 'dump.db'}")
-            db.create_all()
-            load_sqlite(db, data)
+        db = loaded(data, args.pg, Path(tmp) / "dump.db")
         _enrich(db, args.collectors)
         print(f"{dump(db, args.out, args.collectors)} cards → {args.out}")
         db.dispose()

@@ -73,10 +73,7 @@ class Component:
     def team_average(self) -> float | None:
         """The mean of the team's ranked members' exact scores (display value), computed for
         the whole team when first read (ranking.TeamAverages); None without a team."""
-        v, team = self._team_average, _team(self._detail)
-        if v is UNSET:
-            return None if team is None else team.component(self.name)[0]  # type: ignore[no-any-return]
-        return v
+        return self._average(self._team_average, 0)
 
     @team_average.setter
     def team_average(self, value: float | None) -> None:
@@ -84,14 +81,18 @@ class Component:
 
     @property
     def team_average_raw(self) -> float | None:
-        v, team = self._team_average_raw, _team(self._detail)
-        if v is UNSET:
-            return None if team is None else team.component(self.name)[1]  # type: ignore[no-any-return]
-        return v
+        return self._average(self._team_average_raw, 1)
 
     @team_average_raw.setter
     def team_average_raw(self, value: float | None) -> None:
         self._team_average_raw = value
+
+    def _average(self, given: float | None, i: int) -> float | None:
+        """`given` if set, else the card's team's average (i: 0 of the score, 1 of the raw)."""
+        if given is not UNSET:
+            return given
+        team = _team(self._detail)
+        return None if team is None else team.component(self.name)[i]  # type: ignore[no-any-return]
 
     @property
     def available(self) -> bool:
